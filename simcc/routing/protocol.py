@@ -1,0 +1,149 @@
+"""The routing policy protocol (DESIGN section 5).
+
+A policy is a small object whose constructor only stores parameters. The dispatcher
+calls it at three moments and passes read-only views of the center; the policy
+returns decisions and never changes the center itself:
+
+1. ``on_entry(contact, view)`` before a contact queues: return :data:`QUEUE` (or None)
+   to let it wait for an agent;
+2. ``select_agent(contact, pools, view)``: a contact is ready and agents are idle; pick
+   an idle agent from the eligible ``pools`` or return None (the contact waits);
+3. ``select_contact(agent, queues, view)``: an agent has capacity; pick the head of one
+   of the ``queues`` it may serve, or return None (the agent stays idle).
+
+The objects a policy sees have the attributes below (the engine's own classes provide
+them; this module only documents them, so that routing never imports the engine).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any, Protocol
+
+import numpy as np
+
+QUEUE = "queue"
+"""Entry decision: the contact waits in the queue of its channel and skill."""
+
+
+class ContactLike(Protocol):
+    """A contact as routing sees it. Times are simulation seconds."""
+
+    id: int
+    channel: str
+    intent: str
+    skill: str
+    segment: str
+    priority: int          # larger is served first
+    arrival_s: float       # when the contact arrived
+    queued_s: float        # when it entered its current queue
+
+
+class AgentLike(Protocol):
+    """An agent as routing sees it."""
+
+    name: str
+    group: str
+    idle_since_s: float    # when the agent last became free
+
+    def proficiency(self, skill: str) -> float:
+        """Proficiency in (0, 1] for ``skill``, 0 when the agent lacks it."""
+
+
+class IdlePoolLike(Protocol):
+    """Idle agents of one group, longest idle first."""
+
+    group: str
+
+    def proficiency(self, skill: str) -> float:
+        """The group's proficiency for ``skill`` (0 when it lacks the skill)."""
+
+    def first(self) -> AgentLike | None:
+        """The longest-idle agent of the pool, or None when nobody is idle."""
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[AgentLike]: ...
+
+
+class WaitQueueLike(Protocol):
+    """Contacts of one (channel, skill, priority) waiting in order of queue entry."""
+
+    channel: str
+    skill: str
+    priority: int
+
+    def head(self) -> ContactLike | None:
+        """The longest-waiting contact, or None when the queue is empty."""
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[ContactLike]: ...
+
+
+class CenterViewLike(Protocol):
+    """What a policy may read about the whole center."""
+
+    rng: np.random.Generator   # the tie-break stream of this replication
+
+    @property
+    def now(self) -> float: ...
+
+    def waiting(self, channel: str, skill: str | None = None) -> int:
+        """Contacts waiting on ``channel`` (for ``skill`` when given)."""
+
+    def staffed(self, group: str) -> int:
+        """Agents of ``group`` logged in now."""
+
+    def predicted_wait_s(self, contact: ContactLike) -> float:
+        """Predicted wait in seconds of a contact joining its queue now."""
+
+
+class RoutingPolicy:
+    """Base class of routing policies; subclasses override the hooks they need.
+
+    The default behaviour is ``fifo``: every contact queues; an arriving contact takes
+    the longest-idle eligible agent; a freed agent takes the longest-waiting contact.
+    """
+
+    name = "base"
+
+    def __init__(self, **params: Any) -> None:
+        if params:
+            raise TypeError(f"unexpected parameters: {', '.join(sorted(params))}")
+
+    def on_entry(self, contact: ContactLike, view: CenterViewLike) -> str | None:
+        """Decide what happens to an arriving contact; :data:`QUEUE` by default."""
+        return QUEUE
+
+    def select_agent(
+        self, contact: ContactLike, pools: Sequence[IdlePoolLike], view: CenterViewLike
+    ) -> AgentLike | None:
+        """Pick an idle agent for ``contact`` from ``pools`` (eligible groups)."""
+        return longest_idle(pools)
+
+    def select_contact(
+        self, agent: AgentLike, queues: Sequence[WaitQueueLike], view: CenterViewLike
+    ) -> ContactLike | None:
+        """Pick a waiting contact for ``agent`` among the heads of ``queues``."""
+        return longest_waiting(queues)
+
+
+def longest_idle(pools: Sequence[IdlePoolLike]) -> AgentLike | None:
+    """The agent idle the longest across ``pools`` (first pool wins ties)."""
+    best = None
+    for pool in pools:
+        agent = pool.first()
+        if agent is not None and (best is None or agent.idle_since_s < best.idle_since_s):
+            best = agent
+    return best
+
+
+def longest_waiting(queues: Sequence[WaitQueueLike]) -> ContactLike | None:
+    """The head contact that entered its queue first across ``queues``."""
+    best = None
+    for queue in queues:
+        contact = queue.head()
+        if contact is not None and (best is None or contact.queued_s < best.queued_s):
+            best = contact
+    return best

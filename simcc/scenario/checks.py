@@ -1,0 +1,100 @@
+"""Cross-reference checks of a schema-valid scenario.
+
+Each check returns ``(path, message)`` problems; :func:`check_scenario` collects them
+all so a user sees every mistake of a file at once.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Iterator
+
+from simcc.scenario.schema import Scenario
+from simcc.units import DAY
+
+Problem = tuple[str, str]
+SHARE_TOLERANCE = 1e-6
+
+
+def check_scenario(scenario: Scenario) -> list[Problem]:
+    """Every cross-reference problem of ``scenario`` (empty when it is consistent)."""
+    checks = (_horizon, _shares, _demand_references, _agent_references, _coverage, _profiles)
+    return [problem for check in checks for problem in check(scenario)]
+
+
+def _unknown(kind: str, name: str, known: Iterable[str]) -> str:
+    known = list(known)
+    hint = difflib.get_close_matches(name, known, n=1)
+    did_you_mean = f"; did you mean '{hint[0]}'?" if hint else ""
+    return f"unknown {kind} '{name}' (known: {', '.join(known) or 'none'}){did_you_mean}"
+
+
+def _sum_problem(path: str, shares: dict[str, float]) -> Iterator[Problem]:
+    total = sum(shares.values())
+    if abs(total - 1.0) > SHARE_TOLERANCE:
+        yield path, f"shares must sum to 1, they sum to {total:.6g}"
+
+
+def _horizon(s: Scenario) -> Iterator[Problem]:
+    if s.horizon.warmup >= s.horizon.length_s:
+        yield "horizon.warmup", "must be shorter than the duration (warm-up is its first part)"
+
+
+def _shares(s: Scenario) -> Iterator[Problem]:
+    yield from _sum_problem("segments", {k: v.share for k, v in s.segments.items()})
+    for i, demand in enumerate(s.demand):
+        yield from _sum_problem(f"demand[{i}].mix", demand.mix)
+        if demand.segments is not None:
+            yield from _sum_problem(f"demand[{i}].segments", demand.segments)
+
+
+def _demand_references(s: Scenario) -> Iterator[Problem]:
+    for i, demand in enumerate(s.demand):
+        if demand.channel not in s.channels:
+            yield f"demand[{i}].channel", _unknown("channel", demand.channel, s.channels)
+        for intent in demand.mix:
+            if intent not in s.intents:
+                yield f"demand[{i}].mix.{intent}", _unknown("intent", intent, s.intents)
+        for segment in demand.segments or {}:
+            if segment not in s.segments:
+                yield f"demand[{i}].segments.{segment}", _unknown("segment", segment, s.segments)
+        profile = demand.rate.profile
+        if profile is not None and profile not in s.profiles:
+            yield f"demand[{i}].rate.profile", _unknown("profile", profile, s.profiles)
+
+
+def _agent_references(s: Scenario) -> Iterator[Problem]:
+    skills = s.skills
+    for name, group in s.agents.items():
+        for skill in group.skills:
+            if skill not in skills:
+                yield (f"agents.{name}.skills.{skill}",
+                       _unknown("skill", skill, skills) + " (skills come from intents.*.skill)")
+        for channel in group.channels:
+            if channel not in s.channels:
+                yield f"agents.{name}.channels", _unknown("channel", channel, s.channels)
+
+
+def _coverage(s: Scenario) -> Iterator[Problem]:
+    """Every (channel, intent) with demand needs a group holding its skill on the channel."""
+    for i, demand in enumerate(s.demand):
+        for intent_name in demand.mix:
+            intent = s.intents.get(intent_name)
+            if intent is None or demand.channel not in s.channels:
+                continue
+            serving = [g for g in s.agents.values()
+                       if intent.skill in g.skills and demand.channel in g.channels]
+            if not serving:
+                yield (f"demand[{i}].mix.{intent_name}",
+                       f"no agent group has skill '{intent.skill}' on channel "
+                       f"'{demand.channel}', so these contacts could never be answered")
+
+
+def _profiles(s: Scenario) -> Iterator[Problem]:
+    for name, profile in s.profiles.items():
+        interval = profile.interval if profile.interval is not None else s.horizon.interval
+        if interval <= 0:
+            yield f"profiles.{name}.interval", "must be > 0"
+        elif len(profile.weights) * interval > DAY + 1e-9:
+            yield (f"profiles.{name}.weights",
+                   f"{len(profile.weights)} intervals of {interval:g}s cover more than a day")

@@ -1,0 +1,198 @@
+"""Reading scenarios: YAML text or a mapping -> validated, frozen :class:`Scenario`.
+
+All problems surface as one :class:`~simcc.errors.ScenarioError` naming the place in
+the document (``agents.team.count: must be >= 0``) and, for YAML syntax errors, the line.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import types
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from simcc.errors import ScenarioError
+from simcc.scenario.checks import check_scenario
+from simcc.scenario.overrides import apply_overrides
+from simcc.scenario.schema import Scenario
+
+
+def load_scenario(
+    source: str | Path | Mapping[str, Any] | Scenario,
+    overrides: Mapping[str, Any] | None = None,
+) -> Scenario:
+    """Return the validated scenario of a YAML file path, a mapping or a scenario.
+
+    ``overrides`` maps dotted paths (``agents.team.count``) to new values, applied to
+    the document before validation.
+    """
+    label = None
+    if isinstance(source, Scenario):
+        document = source.model_dump(mode="python", exclude_unset=True)
+        document = _raw_from_scenario(source) if document is None else document
+    elif isinstance(source, Mapping):
+        document = copy.deepcopy(dict(source))
+    else:
+        label = str(source)
+        document = read_document(Path(source))
+    if overrides:
+        document = apply_overrides(document, overrides, label)
+    return validate_document(document, label)
+
+
+def _raw_from_scenario(scenario: Scenario) -> dict[str, Any]:
+    return scenario.model_dump(mode="python")
+
+
+def read_document(path: Path) -> dict[str, Any]:
+    """Parse a YAML scenario file into a mapping, with readable errors."""
+    label = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError([("", "file not found")], label) from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+        raise ScenarioError([("", f"cannot read the file ({exc.__class__.__name__})")],
+                            label) from None
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ScenarioError([("", _yaml_message(exc))], label) from None
+    if document is None:
+        raise ScenarioError([("", "the file is empty; a scenario needs name, horizon, "
+                                  "channels, intents, demand and agents")], label)
+    if not isinstance(document, dict):
+        raise ScenarioError([("", "the document must be a mapping of keys (name, horizon, "
+                                  f"channels, ...), not a {type(document).__name__}")], label)
+    return document
+
+
+def _yaml_message(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+    return f"YAML syntax error at {where}{problem}"
+
+
+def validate_document(document: dict[str, Any], label: str | None = None) -> Scenario:
+    """Validate a parsed document: schema first, then cross-references."""
+    try:
+        scenario = Scenario.model_validate(document)
+    except ValidationError as exc:
+        raise ScenarioError(_pydantic_problems(exc), label) from None
+    problems = check_scenario(scenario)
+    if problems:
+        raise ScenarioError(problems, label)
+    return scenario
+
+
+def format_path(loc: tuple[Any, ...]) -> str:
+    """``('demand', 0, 'rate')`` -> ``'demand[0].rate'``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _pydantic_problems(exc: ValidationError) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    for error in exc.errors():
+        loc = _clean_loc(error["loc"])
+        problems.append((format_path(loc), _message(error, loc)))
+    problems = list(dict.fromkeys(problems))
+    # A union reports one error per branch; keep the most specific ones.
+    paths = [path for path, _ in problems]
+    return [(path, msg) for path, msg in problems
+            if not any(other.startswith(path + ".") or other.startswith(path + "[")
+                       for other in paths if path)]
+
+
+def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Drop pydantic's union-branch markers ('Distribution', 'function-before[...]')."""
+    return tuple(p for p in loc if not (isinstance(p, str) and (
+        p[:1].isupper() or "[" in p or p in ("float", "int", "str", "none"))))
+
+
+def _message(error: dict[str, Any], loc: tuple[Any, ...]) -> str:
+    kind, ctx, value = error["type"], error.get("ctx", {}), error.get("input")
+    limits = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=",
+              "less_than": "<"}
+    if kind in limits:
+        bound = next(iter(ctx.values()))
+        return f"must be {limits[kind]} {bound}, got {value!r}"
+    if kind == "extra_forbidden":
+        return _unknown_key_message(loc)
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "literal_error":
+        return f"must be one of {ctx.get('expected')}, got {value!r}"
+    if kind in ("too_short",):
+        return "must not be empty"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return f"must be a whole number, got {value!r}"
+    if kind in ("float_type", "float_parsing"):
+        return f"must be a number, got {value!r}"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return f"must be a mapping of keys, got {type(value).__name__} {value!r}"
+    if kind == "list_type":
+        return f"must be a list, got {value!r}"
+    if kind == "string_type":
+        return f"must be text, got {value!r}"
+    message = error["msg"]
+    return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+
+
+def _unknown_key_message(loc: tuple[Any, ...]) -> str:
+    allowed = _allowed_keys(loc[:-1])
+    key = str(loc[-1])
+    if not allowed:
+        return f"unknown key '{key}'"
+    hint = difflib.get_close_matches(key, allowed, n=1)
+    did_you_mean = f"; did you mean '{hint[0]}'?" if hint else ""
+    return f"unknown key '{key}' (allowed: {', '.join(allowed)}){did_you_mean}"
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    """The field names of the model found at ``loc`` in the scenario schema."""
+    tp: Any = Scenario
+    for part in loc:
+        tp = _unwrap(tp)
+        if _is_model(tp):
+            field = tp.model_fields.get(part) if isinstance(part, str) else None
+            if field is None:
+                return []
+            tp = field.annotation
+        else:
+            args = typing.get_args(tp)
+            if not args:
+                return []
+            tp = args[-1]  # list[X] -> X, dict[K, X] -> X
+    tp = _unwrap(tp)
+    return list(tp.model_fields) if _is_model(tp) else []
+
+
+def _is_model(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, BaseModel)
+
+
+def _unwrap(tp: Any) -> Any:
+    """Strip Annotated and Optional/Union down to a model or a container type."""
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+        elif origin in (typing.Union, types.UnionType):
+            options = [a for a in typing.get_args(tp) if a is not type(None)]
+            models = [a for a in options if _is_model(a)]
+            tp = models[0] if models else options[0]
+        else:
+            return tp
