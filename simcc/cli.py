@@ -1,0 +1,169 @@
+"""Command line: ``simcc run``, ``simcc validate``, ``simcc schema``.
+
+Exit codes: 0 success; 2 invalid input or usage (a message naming the problem, no
+traceback, nothing written); 1 anything else.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, ParamSpec
+
+import typer
+from rich.console import Console
+
+from simcc.errors import SimccError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="simcc: discrete-event contact-center simulator.")
+stdout = Console()
+stderr = Console(stderr=True)
+
+EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
+P = ParamSpec("P")
+
+ScenarioArg = Annotated[Path, typer.Argument(help="scenario YAML file", show_default=False)]
+SetOpt = Annotated[list[str] | None, typer.Option(
+    "--set", help="override a scenario value: key.path=value (repeatable)")]
+
+
+def _fail(message: str, code: int = EXIT_INVALID) -> typer.Exit:
+    stderr.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def _reports_errors(command: Callable[P, None]) -> Callable[P, None]:
+    """Turn simcc errors into exit code 2 and unexpected ones into exit code 1, each
+    with a one-paragraph message and no traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            command(*args, **kwargs)
+        except SimccError as exc:
+            raise _fail(str(exc)) from None
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            raise _fail(f"internal error: {exc.__class__.__name__}: {exc}",
+                        EXIT_FAILURE) from None
+
+    return wrapper
+
+
+def _overrides(assignments: list[str] | None) -> dict:
+    from simcc.scenario import parse_assignment
+
+    return dict(parse_assignment(text) for text in assignments or [])
+
+
+@app.command()
+@_reports_errors
+def run(
+    scenario: ScenarioArg,
+    replications: Annotated[int | None, typer.Option(
+        "-n", "--replications", min=1, help="replications (default: the scenario's)")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="seed (default: the scenario's)")
+                    ] = None,
+    workers: Annotated[int | None, typer.Option(
+        min=1, help="parallel processes (default: one per core)")] = None,
+    assignments: SetOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the JSON result only")] = False,
+    out: Annotated[Path | None, typer.Option(help="write tables and JSON to this folder")
+                   ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+) -> None:
+    """Simulate a scenario and report its KPIs with 95% confidence intervals."""
+    from simcc.experiment import prepare, simulate
+
+    if out is not None and out.exists() and not out.is_dir():
+        raise _fail(f"--out {out}: exists and is not a folder")
+    model = prepare(scenario, _overrides(assignments))
+    reps = replications or model.replications
+    with _progress(reps, enabled=not quiet and stderr.is_terminal) as progress:
+        result = simulate(model, replications=reps, seed=seed, workers=workers,
+                          progress=progress, keep_records=out is not None)
+    if out is not None:
+        from simcc.report.files import write_result
+
+        write_result(result, out)
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_json()) + "\n")
+        return
+    _print_tables(result)
+    if out is not None:
+        stdout.print(f"results written to {out}/")
+
+
+def _print_tables(result) -> None:
+    from simcc.report.tables import overall_table, scope_table
+
+    stdout.print(overall_table(result))
+    for scope in ("channel", "segment", "intent", "group"):
+        table = scope_table(result, scope)
+        if table is not None and (scope != "segment" or len(table.rows) > 1):
+            stdout.print(table)
+
+
+class _progress:
+    """A rich progress bar on stderr, or nothing."""
+
+    def __init__(self, total: int, enabled: bool):
+        self.total, self.enabled = total, enabled
+        self._bar = None
+
+    def __enter__(self):
+        if not self.enabled:
+            return None
+        from rich.progress import Progress
+
+        self._bar = Progress(console=stderr, transient=True)
+        self._bar.start()
+        task = self._bar.add_task("replications", total=self.total)
+        return lambda done, total: self._bar.update(task, completed=done)
+
+    def __exit__(self, *exc) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+@app.command()
+@_reports_errors
+def validate(
+    scenarios: Annotated[list[Path], typer.Argument(help="scenario YAML files")],
+    assignments: SetOpt = None,
+) -> None:
+    """Check scenario files; report every problem found."""
+    from simcc.experiment import prepare
+
+    failed = False
+    for path in scenarios:
+        try:
+            model = prepare(path, _overrides(assignments))
+        except SimccError as exc:
+            failed = True
+            stderr.print(f"[bold red]invalid:[/] {exc}", highlight=False, soft_wrap=True)
+        else:
+            stdout.print(f"ok: {path} ({model.name})", highlight=False)
+    if failed:
+        raise typer.Exit(EXIT_INVALID)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of scenario files (for editors)."""
+    from simcc.scenario.schema import Scenario
+
+    document = Scenario.model_json_schema()
+    document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    document["title"] = "simcc scenario (format v1)"
+    sys.stdout.write(json.dumps(document, indent=2) + "\n")
+
+
+def main() -> None:
+    """Console entry point (usage errors exit 2, as typer does)."""
+    app()

@@ -1,0 +1,72 @@
+"""The result of simulating a scenario: plain DataFrames plus the JSON contract."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from simcc.metrics.kpis import ALL_KPIS, SCOPES
+from simcc.scenario.schema import Scenario
+
+JSON_SCOPES = {"channel": "by_channel", "segment": "by_segment", "intent": "by_intent",
+               "group": "by_group"}
+
+
+@dataclass
+class Result:
+    """KPIs and records of all replications of one scenario.
+
+    ``kpis``: scope, key, kpi, mean, ci_low, ci_high, n (95% Student-t CI over
+    replications); ``replication_kpis``: replication, scope, key, kpi, value;
+    ``intervals``: per interval of arrival x channel, averaged over replications;
+    ``contacts``, ``legs``, ``agents`` (log-in sessions): records of every replication
+    with a ``replication`` column (empty when records were not kept).
+    """
+
+    scenario: Scenario
+    seed: int
+    replications: int
+    kpis: pd.DataFrame
+    replication_kpis: pd.DataFrame
+    intervals: pd.DataFrame
+    contacts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    legs: pd.DataFrame = field(default_factory=pd.DataFrame)
+    agents: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def kpi(self, name: str, scope: str = "overall", key: str = "all") -> float:
+        """The mean of one KPI (``result.kpi("service_level")``)."""
+        row = self.kpis[(self.kpis["scope"] == scope) & (self.kpis["key"] == key)
+                        & (self.kpis["kpi"] == name)]
+        if row.empty:
+            raise KeyError(f"no KPI {name!r} for {scope}={key!r}")
+        return float(row["mean"].iloc[0])
+
+    def table(self, scope: str = "overall") -> pd.DataFrame:
+        """KPI means of one scope as a wide table: one row per key, one column per KPI."""
+        part = self.kpis[self.kpis["scope"] == scope]
+        wide = part.pivot(index="key", columns="kpi", values="mean")
+        return wide[[k for k in ALL_KPIS if k in wide.columns]]
+
+    def to_json(self) -> dict[str, Any]:
+        """The DESIGN section 7 object: scenario, replications, seed, kpis by scope."""
+        kpis: dict[str, Any] = {"overall": {}}
+        kpis.update({name: {} for name in JSON_SCOPES.values()})
+        for row in self.kpis.itertuples(index=False):
+            entry = {"mean": _num(row.mean), "ci95": [_num(row.ci_low), _num(row.ci_high)]}
+            if row.scope == "overall":
+                kpis["overall"][row.kpi] = entry
+            else:
+                kpis[JSON_SCOPES[row.scope]].setdefault(row.key, {})[row.kpi] = entry
+        return {"scenario": self.scenario.name, "replications": self.replications,
+                "seed": self.seed, "kpis": kpis}
+
+
+def _num(value: float) -> float | None:
+    """JSON has no NaN: undefined values (no answered contact, n < 2) become null."""
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+assert set(JSON_SCOPES) | {"overall"} == set(SCOPES)

@@ -1,0 +1,63 @@
+"""``simulate``: replications of a scenario -> :class:`Result`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from simcc.experiment.aggregate import aggregate_kpis, mean_intervals
+from simcc.experiment.replications import (
+    Progress,
+    ReplicationOutput,
+    default_workers,
+    run_replications,
+)
+from simcc.experiment.result import Result
+from simcc.routing import make_policy
+from simcc.scenario import load_scenario
+from simcc.scenario.schema import Scenario
+
+
+def prepare(source: str | Path | Mapping[str, Any] | Scenario,
+            overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """Load and fully validate a scenario, including its routing policy."""
+    scenario = load_scenario(source, overrides)
+    make_policy(scenario.routing.policy, scenario.routing.params)
+    return scenario
+
+
+def simulate(scenario: str | Path | Mapping[str, Any] | Scenario,
+             replications: int | None = None, seed: int | None = None,
+             workers: int | None = None, progress: Progress | None = None,
+             keep_records: bool = True) -> Result:
+    """Simulate ``replications`` (default: the scenario's) with ``seed`` (default: the
+    scenario's) on ``workers`` processes (default: one per core).
+
+    With ``keep_records=False`` only KPIs and the interval table are kept (less memory,
+    less data shipped back from workers).
+    """
+    scenario = prepare(scenario)
+    replications = scenario.replications if replications is None else replications
+    seed = scenario.seed if seed is None else seed
+    if replications < 1:
+        raise ValueError("replications must be >= 1")
+    workers = default_workers(replications) if workers is None else max(1, workers)
+    outputs = run_replications(scenario, replications, seed, workers, keep_records, progress)
+    return _result(scenario, seed, outputs)
+
+
+def _result(scenario: Scenario, seed: int, outputs: list[ReplicationOutput]) -> Result:
+    per_rep = pd.concat([out.kpis.assign(replication=out.index) for out in outputs],
+                        ignore_index=True)
+    per_rep = per_rep[["replication", "scope", "key", "kpi", "value"]]
+    records = {}
+    for name, table in (("contacts", "contacts"), ("legs", "legs"), ("agents", "sessions")):
+        parts = [out.frames[table].assign(replication=out.index) for out in outputs
+                 if out.frames is not None]
+        records[name] = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    return Result(scenario=scenario, seed=seed, replications=len(outputs),
+                  kpis=aggregate_kpis(per_rep), replication_kpis=per_rep,
+                  intervals=mean_intervals([out.intervals for out in outputs]), **records)

@@ -1,0 +1,1 @@
+"""Reporting: readable tables and result files (no computation)."""

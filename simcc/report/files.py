@@ -1,0 +1,53 @@
+"""Writing a result to a folder: CSV tables (Parquet too when pyarrow is present) and
+the JSON object. Every file is written to a temporary name and renamed into place, so
+an interrupted run never leaves a half-written file."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from simcc.experiment.result import Result
+
+TABLES = ("kpis", "replication_kpis", "intervals", "contacts", "legs", "agents")
+
+
+def write_result(result: Result, folder: Path) -> list[Path]:
+    """Write ``result`` into ``folder`` (created if needed); return the written paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    parquet = _has_parquet()
+    for name in TABLES:
+        frame = getattr(result, name)
+        if frame is None or frame.empty:
+            continue
+        written.append(_atomic(folder / f"{name}.csv", lambda p, f=frame: f.to_csv(p, index=False)))
+        if parquet and name in ("contacts", "legs", "agents"):
+            written.append(_atomic(folder / f"{name}.parquet",
+                                   lambda p, f=frame: f.to_parquet(p, index=False)))
+    text = json.dumps(result.to_json(), indent=2)
+    written.append(_atomic(folder / "result.json", lambda p: Path(p).write_text(text)))
+    return written
+
+
+def _atomic(target: Path, write: Callable[[str], object]) -> Path:
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    os.close(handle)
+    try:
+        write(temporary)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _has_parquet() -> bool:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return False
+    return True

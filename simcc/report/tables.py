@@ -1,0 +1,73 @@
+"""Readable KPI tables (rich) built from a :class:`Result`; no computation here."""
+
+from __future__ import annotations
+
+import math
+
+from rich.table import Table
+
+from simcc.experiment.result import Result
+
+PERCENT = {"abandon_rate", "blocked_rate", "p_wait", "service_level", "occupancy",
+           "transfer_rate", "fcr", "repeat_rate"}
+COUNTS = {"arrivals", "offered", "handled", "abandoned"}
+LABELS = {
+    "arrivals": "arrivals", "offered": "offered", "handled": "handled",
+    "abandoned": "abandoned", "abandon_rate": "abandon rate", "blocked_rate": "blocked rate",
+    "p_wait": "P(wait)", "asa_s": "ASA (s)", "mean_wait_s": "mean wait (s)",
+    "service_level": "service level", "wait_p90_s": "wait p90 (s)", "aht_s": "AHT (s)",
+    "transfer_rate": "transfer rate", "fcr": "FCR", "repeat_rate": "repeat rate",
+    "occupancy": "occupancy", "staffed_agents": "agents staffed", "agent_cost": "agent cost",
+    "cost_per_handled": "cost / handled",
+}
+SCOPE_COLUMNS = {
+    "channel": ("offered", "handled", "abandon_rate", "service_level", "asa_s", "aht_s"),
+    "segment": ("offered", "abandon_rate", "service_level", "asa_s", "fcr"),
+    "intent": ("offered", "abandon_rate", "service_level", "asa_s", "aht_s", "fcr"),
+    "group": ("handled", "occupancy", "staffed_agents", "asa_s", "aht_s", "agent_cost"),
+}
+
+
+def fmt(kpi: str, value: float) -> str:
+    """Format one KPI value for people (percentages, counts, seconds)."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    if kpi in PERCENT:
+        return f"{100 * value:.1f}%"
+    if kpi in COUNTS:
+        return f"{value:,.0f}" if value >= 100 else f"{value:,.1f}"
+    return f"{value:,.1f}" if abs(value) < 1e5 else f"{value:,.0f}"
+
+
+def overall_table(result: Result) -> Table:
+    """Overall KPIs: mean and 95% confidence interval over replications."""
+    table = Table(title=f"{result.scenario.name}: {result.replications} replications, "
+                        f"seed {result.seed}", title_justify="left")
+    table.add_column("KPI")
+    table.add_column("mean", justify="right")
+    table.add_column("95% CI", justify="right")
+    overall = result.kpis[result.kpis["scope"] == "overall"].set_index("kpi")
+    for kpi, label in LABELS.items():
+        if kpi not in overall.index:
+            continue
+        row = overall.loc[kpi]
+        ci = ("–" if not math.isfinite(row["ci_low"])
+              else f"{fmt(kpi, row['ci_low'])} – {fmt(kpi, row['ci_high'])}")
+        table.add_row(label, fmt(kpi, row["mean"]), ci)
+    return table
+
+
+def scope_table(result: Result, scope: str) -> Table | None:
+    """KPI means by channel, segment, intent or agent group (None when empty)."""
+    part = result.kpis[result.kpis["scope"] == scope]
+    if part.empty:
+        return None
+    wide = part.pivot(index="key", columns="kpi", values="mean")
+    table = Table(title=f"by {scope}", title_justify="left")
+    table.add_column(scope)
+    columns = [k for k in SCOPE_COLUMNS[scope] if k in wide.columns]
+    for kpi in columns:
+        table.add_column(LABELS[kpi], justify="right")
+    for key, row in wide.iterrows():
+        table.add_row(str(key), *(fmt(kpi, row[kpi]) for kpi in columns))
+    return table
