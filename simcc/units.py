@@ -78,6 +78,12 @@ def format_clock(seconds: float) -> str:
     return f"{of_day // 3600:02d}:{of_day % 3600 // 60:02d}"
 
 
+def format_clock_exact(seconds: float) -> str:
+    """Format seconds after midnight as ``"HH:MM:SS"`` (``parse_clock`` reads it back)."""
+    whole = int(round(seconds))
+    return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
 def format_duration(seconds: float) -> str:
     """Format seconds compactly, e.g. ``5400`` -> ``"1h30m"``, ``20`` -> ``"20s"``."""
     if seconds == 0:

@@ -64,7 +64,7 @@ def scope_table(result: Result, scope: str) -> Table | None:
         return None
     wide = part.pivot(index="key", columns="kpi", values="mean")
     table = Table(title=f"by {scope}", title_justify="left")
-    table.add_column(scope)
+    table.add_column(scope, no_wrap=True)
     columns = [k for k in SCOPE_COLUMNS[scope] if k in wide.columns]
     for kpi in columns:
         table.add_column(LABELS[kpi], justify="right")

@@ -34,8 +34,9 @@ def load_scenario(
     """
     label = None
     if isinstance(source, Scenario):
-        document = source.model_dump(mode="python", exclude_unset=True)
-        document = _raw_from_scenario(source) if document is None else document
+        if not overrides:
+            return source
+        document = source.model_dump(mode="python")
     elif isinstance(source, Mapping):
         document = copy.deepcopy(dict(source))
     else:
@@ -44,10 +45,6 @@ def load_scenario(
     if overrides:
         document = apply_overrides(document, overrides, label)
     return validate_document(document, label)
-
-
-def _raw_from_scenario(scenario: Scenario) -> dict[str, Any]:
-    return scenario.model_dump(mode="python")
 
 
 def read_document(path: Path) -> dict[str, Any]:

@@ -9,10 +9,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    model_validator,
+)
 
 from simcc.dists import Sampler, make_sampler
-from simcc.units import DAY, HOUR, MINUTE, parse_clock, parse_duration
+from simcc.units import DAY, HOUR, MINUTE, format_clock_exact, parse_clock, parse_duration
 
 _DURATION_JSON = {
     "anyOf": [
@@ -28,6 +36,7 @@ Duration = Annotated[float, BeforeValidator(parse_duration), WithJsonSchema(_DUR
 ClockTime = Annotated[
     float,
     BeforeValidator(parse_clock),
+    PlainSerializer(format_clock_exact, return_type=str),
     WithJsonSchema({"type": "string", "pattern": r"^\d{1,2}:\d{2}(:\d{2})?$",
                     "description": "clock time of day, 'HH:MM'"}),
 ]

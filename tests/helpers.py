@@ -1,0 +1,39 @@
+"""Small scenario builders shared by the tests."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+ERLANG_A: dict[str, Any] = {
+    "name": "erlang-a",
+    "horizon": {"duration": "8h", "warmup": "1h"},
+    "seed": 1,
+    "replications": 20,
+    "channels": {"voice": {"patience": {"dist": "exponential", "mean": "10m"},
+                           "service_level": {"threshold": "20s", "target": 0.8}}},
+    "intents": {"general": {"skill": "general",
+                            "handle_time": {"dist": "exponential", "mean": "5m"}}},
+    "demand": [{"channel": "voice", "rate": {"per_hour": 1176}, "mix": {"general": 1.0}}],
+    "agents": {"team": {"count": 100, "skills": {"general": 1.0}, "channels": ["voice"]}},
+    "routing": {"policy": "skill_based"},
+}
+
+
+def scenario(**changes: Any) -> dict[str, Any]:
+    """A copy of the Erlang-A example with top-level keys replaced."""
+    document = copy.deepcopy(ERLANG_A)
+    document.update(copy.deepcopy(changes))
+    return document
+
+
+def small(**changes: Any) -> dict[str, Any]:
+    """A small, fast center: 5 agents, 2 hours."""
+    base = scenario(
+        horizon={"duration": "2h", "warmup": "15m"},
+        demand=[{"channel": "voice", "rate": {"per_hour": 50}, "mix": {"general": 1.0}}],
+        agents={"team": {"count": 5, "skills": {"general": 1.0}, "channels": ["voice"]}},
+        replications=2,
+    )
+    base.update(copy.deepcopy(changes))
+    return base

@@ -1,0 +1,41 @@
+import numpy as np
+import pytest
+
+from simcc.scenario import Distribution
+
+U = np.random.default_rng(5).random(200_000)
+
+
+@pytest.mark.parametrize("spec", [
+    {"dist": "exponential", "mean": 300},
+    {"dist": "lognormal", "mean": 300, "cv": 0.8},
+    {"dist": "gamma", "mean": 300, "cv": 0.5},
+    {"dist": "erlang", "mean": 300, "k": 3},
+    {"dist": "weibull", "mean": 300, "shape": 1.5},
+    {"dist": "uniform", "low": 200, "high": 400},
+    {"dist": "constant", "mean": 300},
+    {"dist": "empirical", "values": [100, 200, 600]},
+])
+def test_samplers_have_the_stated_mean(spec):
+    sampler = Distribution(**spec).sampler()
+    values = sampler.quantiles(U)
+    assert sampler.mean == pytest.approx(300)
+    assert values.mean() == pytest.approx(300, rel=0.01)
+    assert (values >= 0).all()
+
+
+@pytest.mark.parametrize(("spec", "cv"), [
+    ({"dist": "lognormal", "mean": 60, "cv": 0.8}, 0.8),
+    ({"dist": "gamma", "mean": 60, "cv": 0.5}, 0.5),
+    ({"dist": "erlang", "mean": 60, "k": 4}, 0.5),
+])
+def test_samplers_have_the_stated_cv(spec, cv):
+    values = Distribution(**spec).sampler().quantiles(U)
+    assert values.std() / values.mean() == pytest.approx(cv, rel=0.03)
+
+
+def test_quantiles_are_monotone_for_common_random_numbers():
+    sampler = Distribution(dist="gamma", mean=10, cv=2).sampler()
+    u = np.sort(U[:1000])
+    assert np.all(np.diff(sampler.quantiles(u)) >= 0)
+    assert sampler.quantile(0.5) == pytest.approx(float(sampler.quantiles(np.array([0.5]))[0]))
