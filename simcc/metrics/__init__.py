@@ -1,0 +1,1 @@
+"""Records -> DataFrames; KPI functions; time-weighted accumulation (no SimPy here)."""

@@ -1,0 +1,70 @@
+"""`simcc run` output: the JSON contract, the human tables, the result files."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SECTION_6_KPIS = ("offered", "handled", "abandoned", "abandon_rate", "blocked_rate", "p_wait",
+                  "asa_s", "mean_wait_s", "service_level", "wait_p90_s", "aht_s", "occupancy",
+                  "transfer_rate", "fcr", "repeat_rate")
+SHORT = ["--set", "horizon.duration=3h", "-n", "3", "--workers", "2"]
+
+
+def cli(*args):
+    return subprocess.run([sys.executable, "-m", "simcc", *args], capture_output=True,
+                          text=True, cwd=ROOT, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def json_run():
+    proc = cli("run", "scenarios/bank_multiskill.yaml", "--json", *SHORT)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def test_json_is_the_design_contract(json_run):
+    document = json.loads(json_run)  # stdout holds the JSON object and nothing else
+    assert document["scenario"] == "bank-multiskill"
+    assert document["replications"] == 3 and document["seed"] == 7
+    overall = document["kpis"]["overall"]
+    for kpi in SECTION_6_KPIS:
+        assert set(overall[kpi]) == {"mean", "ci95"}
+        low, high = overall[kpi]["ci95"]
+        assert low <= overall[kpi]["mean"] <= high
+    assert set(document["kpis"]["by_segment"]) == {"standard", "gold", "platinum"}
+    assert set(document["kpis"]["by_intent"]) == {"billing", "cards", "loans", "fraud"}
+    assert set(document["kpis"]["by_group"]) == {"generalists", "lending", "fraud_desk"}
+    assert "service_level" in document["kpis"]["by_channel"]["voice"]
+
+
+def test_same_command_same_json(json_run):
+    again = cli("run", "scenarios/bank_multiskill.yaml", "--json", *SHORT[:-2], "--workers", "1")
+    assert again.stdout == json_run
+
+
+def test_human_output_and_files(tmp_path):
+    out = tmp_path / "results"
+    proc = cli("run", "scenarios/erlang_a.yaml", "--set", "horizon.duration=2h",
+               "--set", "horizon.warmup=30m", "-n", "2", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    for label in ("service level", "95% CI", "by channel", "by group"):
+        assert label in proc.stdout
+    names = {p.name for p in out.iterdir()}
+    assert {"kpis.csv", "intervals.csv", "contacts.csv", "legs.csv", "agents.csv",
+            "result.json"} <= names
+    assert not [n for n in names if n.startswith(".")]  # no temporary files left behind
+    result = json.loads((out / "result.json").read_text())
+    assert result["replications"] == 2
+
+
+def test_more_agents_less_wait():
+    waits = []
+    for count in (96, 104):
+        proc = cli("run", "scenarios/erlang_a.yaml", "--json", "-n", "4", "--set",
+                   f"agents.team.count={count}", "--set", "horizon.duration=4h")
+        waits.append(json.loads(proc.stdout)["kpis"]["overall"]["asa_s"]["mean"])
+    assert waits[1] < waits[0]
