@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 CONFIDENCE = 0.95
 
@@ -21,7 +20,10 @@ def mean_ci(values: np.ndarray, confidence: float = CONFIDENCE) -> tuple[float, 
     mean = float(values.mean())
     if n < 2:
         return mean, math.nan, math.nan, n
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * values.std(ddof=1) / math.sqrt(n))
+    from scipy import special  # imported on first use: slow to import
+
+    half = float(special.stdtrit(n - 1, 0.5 + confidence / 2)
+                 * values.std(ddof=1) / math.sqrt(n))
     return mean, mean - half, mean + half, n
 
 

@@ -4,7 +4,8 @@ The engine appends values to typed columns in the event loop (cheap) and the exo
 of arriving contacts in column chunks; :func:`to_frames` joins them into DataFrames at
 the run boundary. Times are simulation seconds from the horizon start.
 
-``arrivals``   column chunks: contact_id, channel, intent, segment, priority, arrival_s
+``arrivals``   column chunks: contact_id, channel, intent, segment (codes into
+               ``categories``), priority, arrival_s
 ``outcomes``   one row per contact when its outcome is known
 ``legs``       one row per stretch of a contact with one agent
 ``agents``     one row per agent: index, name, group
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from simcc.errors import ModelError
 from simcc.runtime import paused_gc
 
 OUTCOMES = ("handled", "abandoned", "blocked", "unserved")
@@ -51,14 +53,16 @@ class Table:
 
 
 def outcome_table() -> Table:
-    """One row per contact when its outcome is known (outcome: index in OUTCOMES)."""
-    return Table(contact_id="q", outcome="b", wait_s="d", resolved="b")
+    """One row per contact no agent answered (outcome: index in OUTCOMES); answered
+    contacts are known from their legs."""
+    return Table(contact_id="q", outcome="b", wait_s="d")
 
 
 def leg_table() -> Table:
-    """One row per stretch of a contact with one agent."""
+    """One row per stretch of a contact with one agent; ``resolved``: the agent resolved
+    the issue."""
     return Table(contact_id="q", agent_index="q", queued_s="d", answered_s="d", handle_s="d",
-                 wrap_s="d")
+                 wrap_s="d", resolved="b")
 
 
 def session_table() -> Table:
@@ -75,6 +79,7 @@ class Records:
     legs: Table = field(default_factory=leg_table)
     sessions: Table = field(default_factory=session_table)
     agents: list[tuple[int, str, str]] = field(default_factory=list)
+    categories: dict[str, list[str]] = field(default_factory=dict)
     end_s: float = 0.0
 
 
@@ -82,32 +87,47 @@ def contacts_frame(records: Records) -> pd.DataFrame:
     """One row per contact: its attributes, outcome, wait (seconds) and resolution.
 
     Columns: contact_id, issue_id, channel, intent, segment, priority, arrival_s,
-    outcome, wait_s, answered, resolved.
+    outcome, wait_s (until the first answer, or until it left), answered, resolved (by
+    the last agent who handled it). Text columns are categorical.
     """
     chunks = records.arrivals
     names = ("contact_id", "channel", "intent", "segment", "priority", "arrival_s")
-    attrs = {n: np.concatenate([c[n] for c in chunks]) if chunks else np.empty(0)
-             for n in names}
+    attrs = {name: np.concatenate([c[name] for c in chunks]) if chunks
+             else np.empty(0, dtype=np.int64) for name in names}
     n = len(attrs["contact_id"])
+    if not np.array_equal(attrs["contact_id"], np.arange(n)):
+        raise ModelError("records: contact ids must be 0..n-1 in order of arrival")
+    outcome = np.full(n, -1, dtype=np.int8)
+    wait = np.full(n, np.nan)
+    resolved = np.zeros(n, dtype=bool)
     out = records.outcomes.arrays()
-    if n and not np.array_equal(np.sort(out["contact_id"]), attrs["contact_id"]):
-        raise ValueError("records: every contact must have exactly one outcome")
-    position = np.empty(n, dtype=np.int64)
-    position[out["contact_id"].astype(np.int64)] = np.arange(n)
-    frame = pd.DataFrame({
+    outcome[out["contact_id"]] = out["outcome"]
+    wait[out["contact_id"]] = out["wait_s"]
+    legs = records.legs.arrays()
+    order = np.lexsort((legs["answered_s"], legs["contact_id"]))
+    ids = legs["contact_id"][order]
+    first = np.r_[True, ids[1:] != ids[:-1]] if len(ids) else np.empty(0, dtype=bool)
+    last = np.r_[ids[1:] != ids[:-1], True] if len(ids) else np.empty(0, dtype=bool)
+    if np.any(outcome[ids[first]] != -1):
+        raise ModelError("records: a contact was both answered and not answered")
+    outcome[ids[first]] = HANDLED
+    wait[ids[first]] = (legs["answered_s"] - legs["queued_s"])[order][first]
+    resolved[ids[last]] = legs["resolved"][order][last].astype(bool)
+    if np.any(outcome < 0):
+        raise ModelError("records: every contact must have an outcome")
+    categories = records.categories
+    return pd.DataFrame({
         "contact_id": attrs["contact_id"],
         "issue_id": attrs["contact_id"],
-        "channel": pd.Categorical(attrs["channel"]),
-        "intent": pd.Categorical(attrs["intent"]),
-        "segment": pd.Categorical(attrs["segment"]),
+        **{name: pd.Categorical.from_codes(attrs[name], categories[name])
+           for name in ("channel", "intent", "segment")},
         "priority": attrs["priority"].astype(np.int64),
         "arrival_s": attrs["arrival_s"].astype(float),
-        "outcome": pd.Categorical.from_codes(out["outcome"][position], OUTCOMES),
-        "wait_s": out["wait_s"][position].astype(float),
-        "resolved": out["resolved"][position].astype(bool),
+        "outcome": pd.Categorical.from_codes(outcome, OUTCOMES),
+        "wait_s": wait,
+        "answered": outcome == HANDLED,
+        "resolved": resolved,
     })
-    frame.insert(9, "answered", frame["outcome"].eq("handled"))
-    return frame
 
 
 def legs_frame(records: Records) -> pd.DataFrame:
@@ -123,6 +143,7 @@ def legs_frame(records: Records) -> pd.DataFrame:
         "answered_s": cols["answered_s"].astype(float),
         "handle_s": cols["handle_s"].astype(float),
         "wrap_s": cols["wrap_s"].astype(float),
+        "resolved": cols["resolved"].astype(bool),
     })
     frame["end_s"] = frame["answered_s"] + frame["handle_s"] + frame["wrap_s"]
     frame = frame.sort_values(["contact_id", "answered_s"], kind="stable", ignore_index=True)

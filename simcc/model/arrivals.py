@@ -1,9 +1,9 @@
 """Feeding pre-drawn arrivals into the SimPy event loop.
 
 Arrivals are exogenous, so they are generated ahead (see :mod:`simcc.model.demand`)
-and turned into :class:`Contact` objects one window at a time. Every hour of simulated
-time a *slice* event schedules the arrival events of the next hour at once: each
-arrival costs one plain timeout and the event heap stays small.
+and turned into :class:`Contact` objects one window at a time. Every five minutes of simulated
+time a *slice* event schedules the arrival events of the next five minutes at once: each
+arrival costs one lean timeout and the event heap stays small.
 """
 
 from __future__ import annotations
@@ -12,31 +12,42 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 import simpy
-from simpy.events import Timeout
+from simpy.events import Event
 
-from simcc.model.demand import ArrivalBatch
+from simcc.model.demand import ArrivalBatch, categories
 from simcc.model.entities import Contact
+from simcc.model.events import Call
 from simcc.scenario.schema import Scenario
-from simcc.units import HOUR
+from simcc.units import MINUTE
 
-SLICE_S = HOUR
+SLICE_S = 5 * MINUTE
 """Simulated time whose arrivals are scheduled together, seconds."""
 
 
 class ArrivalFeed:
-    """Schedules every arrival as a timeout whose value is the :class:`Contact`."""
+    """Schedules every arrival as an event whose value is the :class:`Contact`.
+
+    ``routes`` maps (channel, skill) to the engine's route object stored on each
+    contact; ``on_batch`` receives each window's contact attributes (record columns).
+    """
 
     def __init__(self, env: simpy.Environment, scenario: Scenario,
-                 batches: Iterator[ArrivalBatch], deliver: Callable[[Timeout], None],
+                 batches: Iterator[ArrivalBatch], deliver: Callable[[Event], None],
+                 routes: dict[tuple[str, str], object],
                  on_batch: Callable[[dict[str, np.ndarray]], None]):
         self.env = env
         self._batches = batches
         self._deliver = deliver
         self._on_batch = on_batch
-        self._skill = {name: i.skill for name, i in scenario.intents.items()}
-        self._resolution = {name: i.resolution for name, i in scenario.intents.items()}
-        self._priority = {name: s.priority for name, s in scenario.segments.items()}
-        self._pending: list[Contact] = []
+        self._names = {kind: np.asarray(names, dtype=object)
+                       for kind, names in categories(scenario).items()}
+        intents = scenario.intents.values()
+        self._skill = np.asarray([i.skill for i in intents], dtype=object)
+        self._resolution = np.asarray([i.resolution for i in intents])
+        self._priority = np.asarray([s.priority for s in scenario.segments.values()])
+        self._routes = routes
+        self._contacts: list[Contact] = []
+        self._times = np.empty(0)
         self._index = 0
         self._next_id = 0
 
@@ -44,40 +55,42 @@ class ArrivalFeed:
         """Schedule the first slice of arrivals (call once, at time 0)."""
         self._schedule_slice(None)
 
-    def _schedule_slice(self, _event: Timeout | None) -> None:
+    def _schedule_slice(self, _event: Event | None) -> None:
         env, deliver = self.env, self._deliver
         now = env.now
         end = now + SLICE_S
         while True:
-            if self._index >= len(self._pending) and not self._load_batch():
+            if self._index >= len(self._contacts) and not self._load_batch():
                 return  # no more arrivals: the slice chain ends
-            contact = self._pending[self._index]
-            if contact.arrival_s >= end:
+            stop = int(np.searchsorted(self._times, end, side="left"))
+            start, self._index = self._index, stop
+            delays = np.maximum(self._times[start:stop] - now, 0.0).tolist()
+            for contact, delay in zip(self._contacts[start:stop], delays, strict=True):
+                Call(env, delay, contact, deliver)
+            if stop < len(self._contacts):
                 break
-            self._pending[self._index] = None  # the event holds the contact now
-            self._index += 1
-            delay = contact.arrival_s - now
-            Timeout(env, delay if delay > 0.0 else 0.0, contact).callbacks.append(deliver)
-        Timeout(env, SLICE_S).callbacks.append(self._schedule_slice)
+        Call(env, SLICE_S, None, self._schedule_slice)
 
     def _load_batch(self) -> bool:
+        """Turn the next window of arrivals into contacts; False when there is none."""
         batch = next(self._batches, None)
         if batch is None:
             return False
-        first = self._next_id
-        self._next_id += len(batch)
-        ids = range(first, self._next_id)
-        priority = [self._priority[s] for s in batch.segment]
-        self._pending = list(map(
-            Contact, ids, batch.channel, batch.intent, [self._skill[i] for i in batch.intent],
-            batch.segment, priority, batch.time_s, batch.patience_s, batch.base_handle_s,
-            [self._resolution[i] for i in batch.intent], batch.resolution_u, batch.wrap_u))
+        first, n = self._next_id, len(batch)
+        self._next_id += n
+        names, skill = self._names, self._skill[batch.intent]
+        channel = names["channel"][batch.channel].tolist()
+        route = [self._routes[key] for key in zip(channel, skill.tolist(), strict=True)]
+        priority = self._priority[batch.segment]
+        self._contacts = list(map(
+            Contact, range(first, first + n), channel, names["intent"][batch.intent].tolist(),
+            skill.tolist(), names["segment"][batch.segment].tolist(), priority.tolist(),
+            batch.time_s.tolist(), batch.patience_s.tolist(), batch.base_handle_s.tolist(),
+            self._resolution[batch.intent].tolist(), batch.resolution_u.tolist(),
+            batch.wrap_u.tolist(), route))
+        self._times = batch.time_s
         self._index = 0
-        self._on_batch({
-            "contact_id": np.arange(first, self._next_id),
-            "channel": np.asarray(batch.channel, dtype=object),
-            "intent": np.asarray(batch.intent, dtype=object),
-            "segment": np.asarray(batch.segment, dtype=object),
-            "priority": np.asarray(priority, dtype=np.int64),
-            "arrival_s": np.asarray(batch.time_s, dtype=float)})
+        self._on_batch({"contact_id": np.arange(first, first + n), "channel": batch.channel,
+                        "intent": batch.intent, "segment": batch.segment,
+                        "priority": priority, "arrival_s": batch.time_s})
         return True

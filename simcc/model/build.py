@@ -8,8 +8,9 @@ import simpy
 from simcc.metrics.records import Records
 from simcc.model.arrivals import ArrivalFeed
 from simcc.model.center import Center, ChannelState, Route
-from simcc.model.demand import arrival_batches
+from simcc.model.demand import arrival_batches, categories
 from simcc.model.entities import Group, WaitQueue
+from simcc.model.events import Call
 from simcc.model.staffing import ShiftEvent, make_agents, shift_events
 from simcc.model.streams import Streams
 from simcc.routing.protocol import RoutingPolicy
@@ -29,16 +30,19 @@ class Replication:
         self.records = Records()
         self.policy = policy or make_policy(scenario.routing.policy, scenario.routing.params)
         self.groups = _make_groups(scenario)
+        channels = {name: ChannelState(name, ch.queue_capacity)
+                    for name, ch in scenario.channels.items()}
         self.center = Center(
-            self.env, _make_routes(scenario, self.groups),
-            {name: ChannelState(name, ch.queue_capacity) for name, ch in scenario.channels.items()},
+            self.env, _make_routes(scenario, self.groups, channels), channels,
             self.groups, self.policy, self.streams("tiebreak"), self.records)
         for group in self.groups.values():
             group.queues = _group_queues(group, self.center.routes)
         self.records.agents = [(a.index, a.name, a.group)
                                for g in self.groups.values() for a in g.agents]
+        self.records.categories = categories(scenario)
         self.feed = ArrivalFeed(self.env, scenario, arrival_batches(scenario, self.streams),
-                                self.center.on_arrival, self.records.arrivals.append)
+                                self.center.on_arrival, self.center.routes,
+                                self.records.arrivals.append)
 
     def run(self) -> Records:
         """Simulate the horizon and the drain; return the records."""
@@ -59,8 +63,10 @@ class Replication:
             if event.time_s == 0.0 and event.on:
                 self._apply_shift(event)
             else:
-                self.env.timeout(event.time_s).callbacks.append(
-                    lambda _ev, e=event: self._apply_shift(e))
+                Call(self.env, event.time_s, event, self._on_shift)
+
+    def _on_shift(self, event: Call) -> None:
+        self._apply_shift(event.value)
 
     def _apply_shift(self, event: ShiftEvent) -> None:
         action = self.center.log_on if event.on else self.center.log_off
@@ -84,7 +90,8 @@ def _make_groups(scenario: Scenario) -> dict[str, Group]:
     return groups
 
 
-def _make_routes(scenario: Scenario, groups: dict[str, Group]) -> dict[tuple[str, str], Route]:
+def _make_routes(scenario: Scenario, groups: dict[str, Group],
+                 channels: dict[str, ChannelState]) -> dict[tuple[str, str], Route]:
     priorities = sorted({s.priority for s in scenario.segments.values()}, reverse=True)
     routes = {}
     for channel in scenario.channels:
@@ -95,7 +102,7 @@ def _make_routes(scenario: Scenario, groups: dict[str, Group]) -> dict[tuple[str
             handles = [i.handle_time.sampler().mean for i in scenario.intents.values()
                        if i.skill == skill]
             queues = {p: WaitQueue(channel, skill, p) for p in priorities}
-            routes[channel, skill] = Route(channel, skill, eligible, queues,
+            routes[channel, skill] = Route(channels[channel], skill, eligible, queues,
                                            sum(handles) / len(handles))
     return routes
 

@@ -20,10 +20,10 @@ from typing import Any
 
 import numpy as np
 import simpy
-from simpy.events import Timeout
+from simpy.events import Event
 
 from simcc.errors import ModelError
-from simcc.metrics.records import ABANDONED, BLOCKED, HANDLED, UNSERVED, Records
+from simcc.metrics.records import ABANDONED, BLOCKED, UNSERVED, Records
 from simcc.model.entities import (
     BUSY,
     DONE,
@@ -36,22 +36,8 @@ from simcc.model.entities import (
     Group,
     WaitQueue,
 )
+from simcc.model.events import Call
 from simcc.routing.protocol import QUEUE, RoutingPolicy
-
-
-class Route:
-    """Where contacts of one (channel, skill) wait and who may answer them."""
-
-    __slots__ = ("channel", "skill", "pools", "queues", "mean_handle_s")
-
-    def __init__(self, channel: str, skill: str, groups: Sequence[Group],
-                 queues: dict[int, WaitQueue], mean_handle_s: float):
-        self.channel, self.skill = channel, skill
-        # Eligible idle pools, most proficient group first (stable in scenario order).
-        ordered = sorted(groups, key=lambda g: -g.proficiency(skill))
-        self.pools = [g.pool for g in ordered]
-        self.queues = queues
-        self.mean_handle_s = mean_handle_s
 
 
 class ChannelState:
@@ -62,6 +48,22 @@ class ChannelState:
     def __init__(self, name: str, capacity: int | None):
         self.name, self.capacity = name, capacity
         self.waiting = 0
+
+
+class Route:
+    """Where contacts of one (channel, skill) wait and who may answer them."""
+
+    __slots__ = ("channel", "skill", "channel_state", "pools", "queues", "mean_handle_s")
+
+    def __init__(self, channel_state: ChannelState, skill: str, groups: Sequence[Group],
+                 queues: dict[int, WaitQueue], mean_handle_s: float):
+        self.channel, self.skill = channel_state.name, skill
+        self.channel_state = channel_state
+        # Eligible idle pools, most proficient group first (stable in scenario order).
+        ordered = sorted(groups, key=lambda g: -g.proficiency(skill))
+        self.pools = [g.pool for g in ordered]
+        self.queues = queues
+        self.mean_handle_s = mean_handle_s
 
 
 class Center:
@@ -79,20 +81,17 @@ class Center:
         self.view = CenterView(self, tiebreak)
         self._deadlines: list[tuple[float, int, Contact]] = []
         self._timer_at: float | None = None
-        (self._out_id, self._out_code, self._out_wait,
-         self._out_resolved) = records.outcomes.appenders()
+        self._out_id, self._out_code, self._out_wait = records.outcomes.appenders()
         (self._leg_id, self._leg_agent, self._leg_queued, self._leg_answered,
-         self._leg_handle, self._leg_wrap) = records.legs.appenders()
+         self._leg_handle, self._leg_wrap, self._leg_resolved) = records.legs.appenders()
         # Skip the entry hook when the policy keeps the default (every contact queues).
         self._entry_hook = type(policy).on_entry is not RoutingPolicy.on_entry
 
     # -- contacts ---------------------------------------------------------------------
-    def on_arrival(self, event: Timeout) -> None:
-        """Arrival event callback; the event's value is the contact."""
-        self.arrive(event._value)
-
-    def arrive(self, contact: Contact) -> None:
-        """A contact arrives: entry decision, then an agent at once or the queue."""
+    def on_arrival(self, event: Event) -> None:
+        """Arrival event callback (the event's value is the contact): entry decision,
+        then an idle agent at once or the queue."""
+        contact = event._value
         now = self.env.now
         heap = self._deadlines
         if heap and heap[0][0] <= now:
@@ -102,12 +101,13 @@ class Center:
             decision = policy.on_entry(contact, self.view)
             if decision is not None and decision != QUEUE:
                 raise ModelError(f"policy {policy.name}: unknown entry decision {decision!r}")
-        route = self.routes[contact.channel, contact.skill]
-        for pool in route.pools:
+        route = contact.route
+        pools = route.pools
+        for pool in pools:
             if pool.count:
-                agent = policy.select_agent(contact, route.pools, self.view)
+                agent = policy.select_agent(contact, pools, self.view)
                 if agent is not None:
-                    if agent.state is not IDLE or agent.group_ref.pool not in route.pools:
+                    if agent.state is not IDLE or agent.group_ref.pool not in pools:
                         self._reject_agent(agent, contact)
                     agent.state = BUSY
                     agent.group_ref.pool.discard(agent)
@@ -117,7 +117,7 @@ class Center:
         self._enqueue(contact, route, now)
 
     def _enqueue(self, contact: Contact, route: Route, now: float) -> None:
-        channel = self.channels[contact.channel]
+        channel = route.channel_state
         if channel.capacity is not None and channel.waiting >= channel.capacity:
             contact.state = DONE
             self._record_outcome(contact, BLOCKED, 0.0)
@@ -134,38 +134,35 @@ class Center:
                 self._arm_timer(deadline)
 
     def _answer(self, agent: Agent, contact: Contact, now: float) -> None:
-        """Busy agent ``agent`` starts on ``contact`` at ``now``: one leg, one completion."""
+        """Busy agent ``agent`` starts on ``contact`` at ``now``: one leg, one completion.
+
+        The leg row also carries the resolution; unanswered contacts get an outcome row.
+        """
         group = agent.group_ref
         contact.state = IN_SERVICE
         proficiency = group.skills[contact.skill]
         handle = contact.base_handle_s / proficiency
         wrap = 0.0 if group.wrap_up is None else group.wrap_up.quantile(contact.wrap_u)
-        queued = contact.queued_s
-        cid = contact.id
-        self._leg_id(cid)
+        self._leg_id(contact.id)
         self._leg_agent(agent.index)
-        self._leg_queued(queued)
+        self._leg_queued(contact.queued_s)
         self._leg_answered(now)
         self._leg_handle(handle)
         self._leg_wrap(wrap)
-        self._out_id(cid)
-        self._out_code(HANDLED)
-        self._out_wait(now - queued)
-        self._out_resolved(contact.resolution_u < contact.resolution_p * proficiency)
+        self._leg_resolved(contact.resolution_u < contact.resolution_p * proficiency)
         agent.contact = contact
-        Timeout(self.env, handle + wrap, agent).callbacks.append(self._on_done)
+        Call(self.env, handle + wrap, agent, self._on_done)
 
     def _record_outcome(self, contact: Contact, outcome: int, wait: float) -> None:
-        """Record an unanswered contact's outcome (answered ones are recorded inline)."""
+        """Record the outcome of a contact that no agent answered."""
         self._out_id(contact.id)
         self._out_code(outcome)
         self._out_wait(wait)
-        self._out_resolved(False)
 
     # -- patience ---------------------------------------------------------------------
     def _arm_timer(self, at: float) -> None:
         self._timer_at = at
-        self.env.timeout(max(at - self.env.now, 0.0)).callbacks.append(self._on_timer)
+        Call(self.env, max(at - self.env.now, 0.0), None, self._on_timer)
 
     def _on_timer(self, _event: Any) -> None:
         if self._timer_at is not None and self._timer_at <= self.env.now:
@@ -189,11 +186,11 @@ class Center:
     def _abandon(self, contact: Contact) -> None:
         contact.state = DONE
         contact.queue.discard(contact)
-        self.channels[contact.channel].waiting -= 1
+        contact.route.channel_state.waiting -= 1
         self._record_outcome(contact, ABANDONED, contact.deadline_s - contact.queued_s)
 
     # -- agents -----------------------------------------------------------------------
-    def _on_done(self, event: Timeout) -> None:
+    def _on_done(self, event: Event) -> None:
         """Completion: the agent (the event's value) finished handling and wrap-up."""
         agent = event._value
         agent.contact = None
@@ -218,7 +215,7 @@ class Center:
                     if contact.state is not WAITING or contact.queue not in group.queues:
                         self._reject_contact(agent, contact)
                     contact.queue.discard(contact)
-                    self.channels[contact.channel].waiting -= 1
+                    contact.route.channel_state.waiting -= 1
                     agent.state = BUSY
                     self._answer(agent, contact, now)
                     return

@@ -51,19 +51,29 @@ def rate_pieces(scenario: Scenario, demand: Demand) -> list[tuple[float, float, 
 
 @dataclass
 class ArrivalBatch:
-    """Contacts arriving in one window, sorted by time; plain lists for fast access."""
+    """Contacts arriving in one window, sorted by time.
 
-    time_s: list[float]
-    channel: list[str]
-    intent: list[str]
-    segment: list[str]
-    patience_s: list[float]
-    base_handle_s: list[float]
-    resolution_u: list[float]
-    wrap_u: list[float]
+    ``channel``, ``intent`` and ``segment`` are integer codes into :func:`categories`;
+    the other columns are float arrays (seconds, or uniforms in [0, 1)).
+    """
+
+    time_s: np.ndarray
+    channel: np.ndarray
+    intent: np.ndarray
+    segment: np.ndarray
+    patience_s: np.ndarray
+    base_handle_s: np.ndarray
+    resolution_u: np.ndarray
+    wrap_u: np.ndarray
 
     def __len__(self) -> int:
         return len(self.time_s)
+
+
+def categories(scenario: Scenario) -> dict[str, list[str]]:
+    """Names behind the codes of channels, intents and segments (scenario order)."""
+    return {"channel": list(scenario.channels), "intent": list(scenario.intents),
+            "segment": list(scenario.segments)}
 
 
 class DemandStream:
@@ -71,12 +81,16 @@ class DemandStream:
 
     def __init__(self, scenario: Scenario, index: int, streams: Streams):
         demand = scenario.demand[index]
-        self.channel = demand.channel
+        codes = {kind: {name: k for k, name in enumerate(names)}
+                 for kind, names in categories(scenario).items()}
+        self.channel_code = codes["channel"][demand.channel]
         self.pieces = np.array(rate_pieces(scenario, demand), dtype=float).reshape(-1, 3)
         self.intents = list(demand.mix)
+        self.intent_codes = np.array([codes["intent"][i] for i in self.intents])
         self.intent_cdf = _cdf(list(demand.mix.values()))
         mix = scenario.segment_mix(demand)
         self.segments = list(mix)
+        self.segment_codes = np.array([codes["segment"][s] for s in self.segments])
         self.segment_cdf = _cdf(list(mix.values()))
         self.patience = scenario.channels[demand.channel].patience
         self.patience_sampler = self.patience.sampler() if self.patience else None
@@ -87,16 +101,17 @@ class DemandStream:
         self.rng = {name: streams(f"{name}/{index}") for name in names}
 
     def window(self, start: float, end: float) -> dict[str, np.ndarray]:
-        """Arrivals in ``[start, end)`` with their exogenous draws (unsorted columns)."""
+        """Arrivals in ``[start, end)`` with their exogenous draws (unsorted columns,
+        names as codes)."""
         times = self._times(start, end)
         n = len(times)
         intent = np.searchsorted(self.intent_cdf, self.rng["intent"].random(n), side="right")
         segment = np.searchsorted(self.segment_cdf, self.rng["segment"].random(n), side="right")
         return {
             "time_s": times,
-            "channel": np.full(n, self.channel, dtype=object),
-            "intent": np.asarray(self.intents, dtype=object)[intent],
-            "segment": np.asarray(self.segments, dtype=object)[segment],
+            "channel": np.full(n, self.channel_code),
+            "intent": self.intent_codes[intent],
+            "segment": self.segment_codes[segment],
             "patience_s": self._patience(self.rng["patience"].random(n), segment),
             "base_handle_s": self._handle(self.rng["handle"].random(n), intent),
             "resolution_u": self.rng["resolution"].random(n),
@@ -142,5 +157,5 @@ def arrival_batches(scenario: Scenario, streams: Streams) -> Iterator[ArrivalBat
         parts = [source.window(start, end) for source in sources]
         columns = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
         order = np.argsort(columns["time_s"], kind="stable")
-        yield ArrivalBatch(**{key: col[order].tolist() for key, col in columns.items()})
+        yield ArrivalBatch(**{key: col[order] for key, col in columns.items()})
         start = end

@@ -24,12 +24,12 @@ class Contact:
     __slots__ = (
         "id", "issue_id", "channel", "intent", "skill", "segment", "priority", "arrival_s",
         "queued_s", "patience_s", "base_handle_s", "resolution_p", "resolution_u", "wrap_u",
-        "state", "queue", "deadline_s",
+        "state", "queue", "deadline_s", "route",
     )
 
     def __init__(self, cid: int, channel: str, intent: str, skill: str, segment: str,
                  priority: int, arrival_s: float, patience_s: float, base_handle_s: float,
-                 resolution_p: float, resolution_u: float, wrap_u: float):
+                 resolution_p: float, resolution_u: float, wrap_u: float, route: Any = None):
         self.id = self.issue_id = cid
         self.channel, self.intent, self.skill = channel, intent, skill
         self.segment, self.priority = segment, priority
@@ -39,6 +39,7 @@ class Contact:
         self.state = NEW
         self.queue: WaitQueue | None = None
         self.deadline_s = float("inf")
+        self.route = route  # the engine's Route of (channel, skill)
 
     def __repr__(self) -> str:
         return f"Contact({self.id}, {self.channel}/{self.intent}/{self.segment}, {self.state})"
