@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from simcc.metrics.intervals import interval_table
-from simcc.metrics.kpis import Period, replication_kpis
+from simcc.metrics.kpis import Period, contact_flags, replication_kpis
 from simcc.metrics.records import to_frames
 from simcc.model import build, replication_seedseq
 from simcc.scenario.schema import Scenario
@@ -40,9 +40,10 @@ def run_replication(scenario: Scenario, seed: int, index: int,
     records = build(scenario, replication_seedseq(seed, index)).run()
     frames = to_frames(records)
     period = Period.of(scenario)
-    kpis = replication_kpis(frames, period)
+    flags = contact_flags(frames["contacts"], frames["legs"], period)
+    kpis = replication_kpis(frames, period, flags)
     intervals = interval_table(frames, period, scenario.horizon.interval, scenario.horizon.start,
-                               {name: g.channels for name, g in scenario.agents.items()})
+                               {name: g.channels for name, g in scenario.agents.items()}, flags)
     return ReplicationOutput(index, kpis, intervals, frames if keep_records else None)
 
 

@@ -24,15 +24,20 @@ INTERVAL_COLUMNS = (
 
 
 def interval_table(frames: dict[str, pd.DataFrame], period: Period, interval_s: float,
-                   start_clock_s: float, group_channels: dict[str, list[str]]) -> pd.DataFrame:
-    """One row per (interval, channel); see the module docstring for the columns."""
+                   start_clock_s: float, group_channels: dict[str, list[str]],
+                   flags: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per (interval, channel); see the module docstring for the columns.
+
+    ``flags`` (from :func:`contact_flags`) is computed when not given.
+    """
     first = int(period.warmup_s // interval_s)
     last = int(np.ceil(period.end_s / interval_s))
     starts = np.arange(first, last) * interval_s
     edges = np.append(starts, last * interval_s)
     clipped = np.clip(edges, period.warmup_s, period.end_s)
-    flags = contact_flags(frames["contacts"], frames["legs"], period)
-    flags["interval"] = (frames["contacts"].loc[flags.index, "arrival_s"] // interval_s)
+    if flags is None:
+        flags = contact_flags(frames["contacts"], frames["legs"], period)
+    flags = flags.assign(interval=flags["arrival_s"] // interval_s)
     rows = []
     for channel in sorted(period.thresholds):
         rows.append(_channel_rows(flags[flags["channel"] == channel], channel, first, starts,

@@ -66,24 +66,65 @@ class Period:
 
 
 def contact_flags(contacts: pd.DataFrame, legs: pd.DataFrame, period: Period) -> pd.DataFrame:
-    """Counted contacts with the per-contact booleans every contact KPI is built from."""
+    """Counted contacts with the per-contact values every contact KPI is built from.
+
+    Besides outcome booleans: ``legs`` and ``work_s`` (number of legs and their handle +
+    wrap-up seconds), and issue-level FCR stored on the issue's first counted contact
+    (``issue_head``, ``issue_answered``, ``issue_fcr``).
+    """
     counted = contacts[(contacts["arrival_s"] >= period.warmup_s)
                        & (contacts["arrival_s"] < period.end_s)]
-    frame = counted[["contact_id", "issue_id", "channel", "segment", "intent", "wait_s",
-                     "resolved"]].copy()
-    outcome = counted["outcome"]
-    frame["blocked"] = outcome.eq("blocked")
+    frame = counted[["contact_id", "issue_id", "channel", "segment", "intent", "arrival_s",
+                     "wait_s", "resolved"]].reset_index(drop=True)
+    outcome = counted["outcome"].to_numpy()
+    frame["blocked"] = outcome == "blocked"
     frame["offered"] = ~frame["blocked"]
-    frame["handled"] = outcome.eq("handled")
-    frame["abandoned"] = outcome.eq("abandoned")
+    frame["handled"] = outcome == "handled"
+    frame["abandoned"] = outcome == "abandoned"
     frame["waited"] = frame["offered"] & ~(frame["handled"] & frame["wait_s"].le(0.0))
-    threshold = counted["channel"].map(period.thresholds).astype(float)
-    frame["in_sl"] = frame["handled"] & frame["wait_s"].le(threshold)
-    legs_per_contact = legs.groupby("contact_id").size()
-    n_legs = frame["contact_id"].map(legs_per_contact).fillna(0)
-    frame["transferred"] = frame["handled"] & n_legs.gt(1)
+    threshold = counted["channel"].map(period.thresholds).astype(float).to_numpy()
+    frame["in_sl"] = frame["handled"] & (frame["wait_s"].to_numpy() <= threshold)
+    _add_leg_totals(frame, legs)
+    frame["transferred"] = frame["handled"] & (frame["legs"] > 1)
     frame["repeat"] = frame["offered"] & frame["contact_id"].ne(frame["issue_id"])
+    _add_issue_fcr(frame)
     return frame
+
+
+def _add_leg_totals(frame: pd.DataFrame, legs: pd.DataFrame) -> None:
+    ids = frame["contact_id"].to_numpy()
+    order = np.argsort(ids, kind="stable")
+    leg_ids = legs["contact_id"].to_numpy()
+    where = np.minimum(np.searchsorted(ids, leg_ids, sorter=order), max(len(ids) - 1, 0))
+    found = (ids[order[where]] == leg_ids) if len(ids) else np.zeros(len(leg_ids), bool)
+    rows = order[where[found]]
+    work = (legs["handle_s"].to_numpy() + legs["wrap_s"].to_numpy())[found]
+    frame["legs"] = np.bincount(rows, minlength=len(ids))
+    frame["work_s"] = np.bincount(rows, weights=work, minlength=len(ids))
+
+
+def _add_issue_fcr(frame: pd.DataFrame) -> None:
+    """FCR of each issue: its first answered contact resolved it, with no transfer, and
+    the issue had no other contact."""
+    n = len(frame)
+    head = np.zeros(n, dtype=bool)
+    answered = np.zeros(n, dtype=bool)
+    fcr = np.zeros(n, dtype=bool)
+    if n:
+        order = np.lexsort((frame["contact_id"].to_numpy(), frame["issue_id"].to_numpy()))
+        issue = frame["issue_id"].to_numpy()[order]
+        starts = np.flatnonzero(np.r_[True, issue[1:] != issue[:-1]])
+        contacts_per_issue = np.diff(np.r_[starts, n])
+        position = np.where(frame["handled"].to_numpy()[order], np.arange(n), n)
+        first_answered = np.minimum.reduceat(position, starts)
+        is_answered = first_answered < n
+        pick = order[np.minimum(first_answered, n - 1)]
+        ok = (is_answered & frame["resolved"].to_numpy()[pick]
+              & ~frame["transferred"].to_numpy()[pick] & (contacts_per_issue == 1))
+        head[order[starts]] = True
+        answered[order[starts]] = is_answered
+        fcr[order[starts]] = ok
+    frame["issue_head"], frame["issue_answered"], frame["issue_fcr"] = head, answered, fcr
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -93,7 +134,7 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
 
 
-def contact_kpis(flags: pd.DataFrame, legs: pd.DataFrame, by: str | None) -> pd.DataFrame:
+def contact_kpis(flags: pd.DataFrame, by: str | None) -> pd.DataFrame:
     """Contact KPIs of counted contacts, per value of column ``by`` (None: overall)."""
     if by is None:
         codes, labels = np.zeros(len(flags), dtype=np.int64), pd.Index([OVERALL_KEY])
@@ -107,7 +148,7 @@ def contact_kpis(flags: pd.DataFrame, legs: pd.DataFrame, by: str | None) -> pd.
 
     col = {name: flags[name].to_numpy() for name in (
         "offered", "handled", "abandoned", "blocked", "waited", "in_sl", "transferred",
-        "repeat", "wait_s")}
+        "repeat", "wait_s", "legs", "work_s", "issue_answered", "issue_fcr")}
     arrivals = np.bincount(codes, minlength=m).astype(float)
     offered, handled = total(col["offered"]), total(col["handled"])
     wait = col["wait_s"]
@@ -123,9 +164,10 @@ def contact_kpis(flags: pd.DataFrame, legs: pd.DataFrame, by: str | None) -> pd.
     out["mean_wait_s"] = _ratio(total(np.where(col["offered"], wait, 0.0)), offered)
     out["service_level"] = _ratio(total(col["in_sl"]), offered)
     out["wait_p90_s"] = [_quantile(wait[(codes == k) & col["handled"]], 0.9) for k in range(m)]
-    out["aht_s"] = _aht(flags, legs, codes, m)
+    out["aht_s"] = _ratio(total(col["work_s"]), total(col["legs"]))
     out["transfer_rate"] = _ratio(total(col["transferred"]), handled)
-    out["fcr"] = _fcr(flags, codes, m)
+    out["fcr"] = _ratio(total(col["issue_answered"] & col["issue_fcr"]),
+                        total(col["issue_answered"]))
     out["repeat_rate"] = _ratio(total(col["repeat"]), offered)
     return out
 
@@ -134,50 +176,18 @@ def _quantile(values: np.ndarray, q: float) -> float:
     return float(np.quantile(values, q)) if len(values) else np.nan
 
 
-def _aht(flags: pd.DataFrame, legs: pd.DataFrame, codes: np.ndarray, m: int) -> np.ndarray:
-    """Mean handle + wrap time of the legs of counted contacts, per scope code."""
-    ids = flags["contact_id"].to_numpy()
-    order = np.argsort(ids, kind="stable")
-    leg_ids = legs["contact_id"].to_numpy()
-    where = np.searchsorted(ids, leg_ids, sorter=order)
-    where = np.minimum(where, len(ids) - 1) if len(ids) else where
-    found = (ids[order[where]] == leg_ids) if len(ids) else np.zeros(len(leg_ids), bool)
-    leg_codes = codes[order[where[found]]]
-    work = (legs["handle_s"].to_numpy() + legs["wrap_s"].to_numpy())[found]
-    return _ratio(np.bincount(leg_codes, weights=work, minlength=m),
-                  np.bincount(leg_codes, minlength=m))
-
-
-def _fcr(flags: pd.DataFrame, codes: np.ndarray, m: int) -> np.ndarray:
-    """Issue-level FCR, attributed to the scope of the issue's first contact."""
-    order = np.lexsort((flags["contact_id"].to_numpy(), flags["issue_id"].to_numpy()))
-    issue = flags["issue_id"].to_numpy()[order]
-    n = len(issue)
-    if n == 0:
-        return np.full(m, np.nan)
-    starts = np.flatnonzero(np.r_[True, issue[1:] != issue[:-1]])
-    contacts_per_issue = np.diff(np.r_[starts, n])
-    position = np.where(flags["handled"].to_numpy()[order], np.arange(n), n)
-    first_answered = np.minimum.reduceat(position, starts)
-    answered = first_answered < n
-    pick = order[first_answered[answered]]
-    ok = (flags["resolved"].to_numpy()[pick] & ~flags["transferred"].to_numpy()[pick]
-          & (contacts_per_issue[answered] == 1))
-    issue_codes = codes[order[starts[answered]]]
-    return _ratio(np.bincount(issue_codes, weights=ok.astype(float), minlength=m),
-                  np.bincount(issue_codes, minlength=m))
-
-
 def group_kpis(flags: pd.DataFrame, legs: pd.DataFrame, sessions: pd.DataFrame,
                period: Period) -> pd.DataFrame:
-    """Per agent group: what its agents answered, their occupancy, staffing and cost."""
-    answered_by = (legs.sort_values("answered_s", kind="stable")
-                   .drop_duplicates("contact_id")
-                   .set_index("contact_id")["group"])
-    group_flags = flags.assign(group=flags["contact_id"].map(answered_by))
+    """Per agent group: the contacts its agents answered first (handled, ASA, FCR,
+    transfers), the legs they handled (AHT), their occupancy, staffing and cost."""
+    first_legs = legs.sort_values("answered_s", kind="stable").drop_duplicates("contact_id")
+    answered_by = first_legs.set_index("contact_id")["group"]
+    group_flags = flags.assign(group=flags["contact_id"].map(answered_by).astype(object))
     handled = group_flags[group_flags["handled"] & group_flags["group"].notna()]
-    out = contact_kpis(handled, legs, "group")[["handled", "asa_s", "aht_s", "transfer_rate",
-                                                "fcr"]]
+    out = contact_kpis(handled, "group")[["handled", "asa_s", "transfer_rate", "fcr"]]
+    counted_legs = legs[legs["contact_id"].isin(flags["contact_id"])]
+    out["aht_s"] = (counted_legs["handle_s"] + counted_legs["wrap_s"]).groupby(
+        counted_legs["group"]).mean()
     agents = agent_kpis(legs, sessions, period, by="group")
     out = agents.join(out, how="left")
     out["handled"] = out["handled"].fillna(0.0)
@@ -210,17 +220,22 @@ def _by_rate(sessions: pd.DataFrame, rate: pd.Series) -> list[pd.DataFrame]:
     return [sessions[rate == r] for r in sorted(set(rate))]
 
 
-def replication_kpis(frames: dict[str, pd.DataFrame], period: Period) -> pd.DataFrame:
-    """Every KPI of one replication in long form: columns scope, key, kpi, value."""
+def replication_kpis(frames: dict[str, pd.DataFrame], period: Period,
+                     flags: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every KPI of one replication in long form: columns scope, key, kpi, value.
+
+    ``flags`` (from :func:`contact_flags`) is computed when not given.
+    """
     contacts, legs, sessions = frames["contacts"], frames["legs"], frames["sessions"]
-    flags = contact_flags(contacts, legs, period)
-    overall = contact_kpis(flags, legs, None).join(agent_kpis(legs, sessions, period, None))
+    if flags is None:
+        flags = contact_flags(contacts, legs, period)
+    overall = contact_kpis(flags, None).join(agent_kpis(legs, sessions, period, None))
     overall["cost_per_handled"] = _ratio(overall["agent_cost"], overall["handled"])
     tables = {
         "overall": overall,
-        "channel": contact_kpis(flags, legs, "channel"),
-        "segment": contact_kpis(flags, legs, "segment"),
-        "intent": contact_kpis(flags, legs, "intent"),
+        "channel": contact_kpis(flags, "channel"),
+        "segment": contact_kpis(flags, "segment"),
+        "intent": contact_kpis(flags, "intent"),
         "group": group_kpis(flags, legs, sessions, period),
     }
     parts = []

@@ -11,6 +11,8 @@ from simcc.routing.protocol import (
     IdlePoolLike,
     RoutingPolicy,
     WaitQueueLike,
+    longest_idle,
+    longest_waiting,
 )
 from simcc.routing.registry import register_policy
 
@@ -24,6 +26,16 @@ class Fifo(RoutingPolicy):
     """
 
     name = "fifo"
+
+    def select_agent(
+        self, contact: ContactLike, pools: Sequence[IdlePoolLike], view: CenterViewLike
+    ) -> AgentLike | None:
+        return longest_idle(pools)
+
+    def select_contact(
+        self, agent: AgentLike, queues: Sequence[WaitQueueLike], view: CenterViewLike
+    ) -> ContactLike | None:
+        return longest_waiting(queues)
 
 
 @register_policy("skill_based")
