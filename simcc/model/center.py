@@ -92,7 +92,7 @@ class Center:
         """Arrival event callback (the event's value is the contact): entry decision,
         then an idle agent at once or the queue."""
         contact = event._value
-        now = self.env.now
+        now = self.env._now  # the clock behind SimPy's `now` property, read directly: hot path
         heap = self._deadlines
         if heap and heap[0][0] <= now:
             self._expire_patience()
@@ -177,7 +177,7 @@ class Center:
     def _expire_patience(self) -> None:
         """Every waiting contact whose patience ended at or before now abandons."""
         heap = self._deadlines
-        now = self.env.now
+        now = self.env._now  # the clock behind SimPy's `now` property, read directly: hot path
         while heap and heap[0][0] <= now:
             deadline, _, contact = heapq.heappop(heap)
             if contact.state is WAITING and contact.deadline_s == deadline:
@@ -203,7 +203,7 @@ class Center:
 
     def agent_free(self, agent: Agent) -> None:
         """The agent has capacity: take a waiting contact or become idle."""
-        now = self.env.now
+        now = self.env._now  # the clock behind SimPy's `now` property, read directly: hot path
         heap = self._deadlines
         if heap and heap[0][0] <= now:
             self._expire_patience()
