@@ -11,8 +11,6 @@ from simcc.routing.protocol import (
     IdlePoolLike,
     RoutingPolicy,
     WaitQueueLike,
-    longest_idle,
-    longest_waiting,
 )
 from simcc.routing.registry import register_policy
 
@@ -25,17 +23,7 @@ class Fifo(RoutingPolicy):
     longest-waiting contact among the queues it can serve. Segment priority is ignored.
     """
 
-    name = "fifo"
-
-    def select_agent(
-        self, contact: ContactLike, pools: Sequence[IdlePoolLike], view: CenterViewLike
-    ) -> AgentLike | None:
-        return longest_idle(pools)
-
-    def select_contact(
-        self, agent: AgentLike, queues: Sequence[WaitQueueLike], view: CenterViewLike
-    ) -> ContactLike | None:
-        return longest_waiting(queues)
+    name = "fifo"  # the base class hooks are first come, first served
 
 
 @register_policy("skill_based")
