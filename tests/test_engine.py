@@ -143,3 +143,35 @@ def test_a_policy_choosing_an_ineligible_agent_is_an_error():
     doc = small(demand=[{"channel": "voice", "rate": {"per_hour": 200}, "mix": {"general": 1}}])
     with pytest.raises(ModelError, match="not an idle agent"):
         run(doc, policy=GreedyBroken())
+
+
+def test_staffing_table_sets_agents_per_interval():
+    doc = small(horizon={"duration": "4h", "start": "08:00", "interval": "1h"})
+    doc["agents"]["team"] = {"staffing": {"start": "08:00", "interval": "1h",
+                                          "counts": [2, 5, 0, 3]},
+                             "skills": {"general": 1.0}, "channels": ["voice"]}
+    doc["channels"]["voice"].pop("patience")
+    frames = run(doc)
+    sessions, legs = frames["sessions"], frames["legs"]
+    assert sorted(sessions["agent"].unique()) == [f"team.{k}" for k in range(5)]
+    for hour, expected in enumerate([2, 5, 0, 3]):
+        t = hour * 3600 + 1800
+        on = ((sessions["start_s"] <= t) & (sessions["end_s"] > t)).sum()
+        busy_late = ((legs["answered_s"] < hour * 3600) & (legs["end_s"] > t)).sum()
+        assert expected <= on <= expected + busy_late  # leavers finish their contact
+    hour_three = legs[(legs["answered_s"] >= 7200) & (legs["answered_s"] < 10800)]
+    assert hour_three.empty  # nobody on duty from 10:00 to 11:00 takes a new contact
+
+
+def test_busyness_makes_daily_volumes_overdispersed():
+    doc = small(horizon={"days": 60}, replications=1)
+    doc["demand"][0]["rate"] = {"per_hour": 20}
+    plain = run(doc)["contacts"]
+    doc["demand"][0]["busyness"] = {"cv": 0.3}
+    busy = run(doc)["contacts"]
+    per_day = {name: (c["arrival_s"] // 86400).value_counts() for name, c in
+               (("plain", plain), ("busy", busy))}
+    assert per_day["plain"].std() / per_day["plain"].mean() < 0.07  # Poisson: 1/sqrt(480)
+    cv = per_day["busy"].std() / per_day["busy"].mean()
+    assert 0.2 < cv < 0.4  # sqrt(0.3^2 + 1/480)
+    assert per_day["busy"].mean() == pytest.approx(480, rel=0.12)

@@ -5,7 +5,8 @@ length ``L`` and rate ``r`` the number of arrivals is Poisson(``r L``) and, give
 number, the times are independent uniforms in the piece: this is exact for a
 non-homogeneous Poisson process with that rate function (no thinning, no
 approximation). Arrivals are generated one day-long window at a time so memory does
-not grow with the horizon.
+not grow with the horizon. With ``busyness`` each window's rates are multiplied by a
+gamma factor of mean 1 (a doubly stochastic, overdispersed day-to-day volume).
 
 Every exogenous draw of a contact (arrival time, intent, segment, patience, base
 handle-time quantile, resolution and wrap-up uniforms) comes from a stream named after
@@ -97,8 +98,10 @@ class DemandStream:
         self.patience_factor = np.array(
             [scenario.segments[s].patience_factor for s in self.segments])
         self.handle_samplers = [scenario.intents[i].handle_time.sampler() for i in self.intents]
-        names = ("arrivals", "intent", "segment", "patience", "handle", "resolution", "wrap")
+        names = ("arrivals", "intent", "segment", "patience", "handle", "resolution", "wrap",
+                 "busyness")
         self.rng = {name: streams(f"{name}/{index}") for name in names}
+        self.busyness_cv = demand.busyness.cv if demand.busyness is not None else None
 
     def window(self, start: float, end: float) -> dict[str, np.ndarray]:
         """Arrivals in ``[start, end)`` with their exogenous draws (unsorted columns,
@@ -122,10 +125,17 @@ class DemandStream:
         lo = np.maximum(self.pieces[:, 0], start)
         hi = np.minimum(self.pieces[:, 1], end)
         keep = hi > lo
-        lo, hi, rate = lo[keep], hi[keep], self.pieces[keep, 2]
+        lo, hi, rate = lo[keep], hi[keep], self.pieces[keep, 2] * self._day_factor()
         counts = self.rng["arrivals"].poisson(rate * (hi - lo))
         offsets = self.rng["arrivals"].random(int(counts.sum()))
         return np.repeat(lo, counts) + offsets * np.repeat(hi - lo, counts)
+
+    def _day_factor(self) -> float:
+        """The busyness factor of the current window (gamma, mean 1), or 1."""
+        if self.busyness_cv is None:
+            return 1.0
+        shape = 1.0 / self.busyness_cv ** 2
+        return float(self.rng["busyness"].gamma(shape, 1.0 / shape))
 
     def _patience(self, u: np.ndarray, segment: np.ndarray) -> np.ndarray:
         if self.patience_sampler is None:

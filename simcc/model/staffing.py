@@ -31,6 +31,8 @@ def make_agents(name: str, spec: AgentGroup, group: Group, first_index: int) -> 
     """Create the agents of a group; names are ``group.k`` or ``group.s<shift>.k``."""
     if spec.count is not None:
         names = [f"{name}.{k}" for k in range(spec.count)]
+    elif spec.staffing is not None:
+        names = [f"{name}.{k}" for k in range(max(spec.staffing.counts))]
     else:
         names = [f"{name}.s{j}.{k}" for j, shift in enumerate(spec.shifts)
                  for k in range(shift.count)]
@@ -45,6 +47,9 @@ def shift_events(scenario: Scenario, name: str, agents: list[Agent]) -> Iterator
     if spec.count is not None:
         yield ShiftEvent(0.0, True, tuple(agents))
         return
+    if spec.staffing is not None:
+        yield from _table_events(scenario, spec, agents)
+        return
     offset = 0
     for shift in spec.shifts:
         crew = tuple(agents[offset:offset + shift.count])
@@ -57,3 +62,33 @@ def shift_events(scenario: Scenario, name: str, agents: list[Agent]) -> Iterator
             yield ShiftEvent(max(on, 0.0), True, crew)
             if off < length:
                 yield ShiftEvent(off, False, crew)
+
+
+def _table_events(scenario: Scenario, spec: AgentGroup, agents: list[Agent]
+                  ) -> Iterator[ShiftEvent]:
+    """Log-ons and log-offs that follow a per-interval staffing table."""
+    horizon = scenario.horizon
+    table = spec.staffing
+    interval = table.interval if table.interval is not None else horizon.interval
+    first = table.start if table.start is not None else horizon.start
+    targets: list[tuple[float, int]] = []
+    for day in range(-1, math.ceil(horizon.length_s / DAY) + 1):
+        day_zero = day * DAY + first - horizon.start
+        targets += [(day_zero + k * interval, count) for k, count in enumerate(table.counts)]
+        targets.append((day_zero + len(table.counts) * interval, 0))
+    targets.sort(key=lambda item: item[0])
+    # The count in force at time 0 is the last one set at or before it.
+    on_duty = 0
+    for time_s, count in targets:
+        if time_s <= 0:
+            on_duty = count
+    if on_duty:
+        yield ShiftEvent(0.0, True, tuple(agents[:on_duty]))
+    for time_s, count in targets:
+        if time_s <= 0 or time_s >= horizon.length_s:
+            continue
+        if count > on_duty:
+            yield ShiftEvent(time_s, True, tuple(agents[on_duty:count]))
+        elif count < on_duty:
+            yield ShiftEvent(time_s, False, tuple(agents[count:on_duty]))
+        on_duty = count

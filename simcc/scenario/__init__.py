@@ -4,6 +4,7 @@ from simcc.scenario.load import load_scenario, read_document, validate_document
 from simcc.scenario.overrides import apply_overrides, parse_assignment
 from simcc.scenario.schema import (
     AgentGroup,
+    Busyness,
     Channel,
     Demand,
     Distribution,
@@ -16,10 +17,11 @@ from simcc.scenario.schema import (
     Segment,
     ServiceLevel,
     Shift,
+    Staffing,
 )
 
 __all__ = [
-    "AgentGroup", "Channel", "Demand", "Distribution", "Horizon", "Intent", "Profile", "Rate",
-    "Routing", "Scenario", "Segment", "ServiceLevel", "Shift", "apply_overrides",
-    "load_scenario", "parse_assignment", "read_document", "validate_document",
+    "AgentGroup", "Busyness", "Channel", "Demand", "Distribution", "Horizon", "Intent",
+    "Profile", "Rate", "Routing", "Scenario", "Segment", "ServiceLevel", "Shift", "Staffing",
+    "apply_overrides", "load_scenario", "parse_assignment", "read_document", "validate_document",
 ]

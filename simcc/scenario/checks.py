@@ -91,10 +91,13 @@ def _coverage(s: Scenario) -> Iterator[Problem]:
 
 
 def _profiles(s: Scenario) -> Iterator[Problem]:
-    for name, profile in s.profiles.items():
-        interval = profile.interval if profile.interval is not None else s.horizon.interval
+    tables = [(f"profiles.{name}", p.interval, len(p.weights), "weights")
+              for name, p in s.profiles.items()]
+    tables += [(f"agents.{name}.staffing", g.staffing.interval, len(g.staffing.counts), "counts")
+               for name, g in s.agents.items() if g.staffing is not None]
+    for path, own_interval, length, field in tables:
+        interval = own_interval if own_interval is not None else s.horizon.interval
         if interval <= 0:
-            yield f"profiles.{name}.interval", "must be > 0"
-        elif len(profile.weights) * interval > DAY + 1e-9:
-            yield (f"profiles.{name}.weights",
-                   f"{len(profile.weights)} intervals of {interval:g}s cover more than a day")
+            yield f"{path}.interval", "must be > 0"
+        elif length * interval > DAY + 1e-9:
+            yield f"{path}.{field}", f"{length} intervals of {interval:g}s cover more than a day"

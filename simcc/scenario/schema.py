@@ -196,6 +196,13 @@ class Rate(Spec):
         raise AssertionError("unreachable: validated")
 
 
+class Busyness(Spec):
+    """Day-to-day overdispersion: each simulated day's rates are multiplied by a gamma
+    factor with mean 1 and coefficient of variation ``cv``."""
+
+    cv: float = Field(gt=0)
+
+
 class Demand(Spec):
     """One arrival stream: a channel, a rate, an intent mix and a segment mix."""
 
@@ -204,6 +211,7 @@ class Demand(Spec):
     mix: dict[str, Share] = Field(min_length=1, description="intent -> share")
     segments: dict[str, Share] | None = Field(
         default=None, description="segment -> share; default: the segments' own shares")
+    busyness: Busyness | None = None
 
 
 class Profile(Spec):
@@ -241,11 +249,22 @@ class Shift(Spec):
         return (self.end - self.start) % DAY
 
 
+class Staffing(Spec):
+    """Agents logged in per interval of the day (a staffing table), repeated every day;
+    zero outside the span the counts cover."""
+
+    counts: list[Annotated[int, Field(ge=0)]] = Field(min_length=1)
+    start: ClockTime | None = Field(default=None, description="default: horizon.start")
+    interval: Duration | None = Field(default=None, description="default: horizon.interval")
+
+
 class AgentGroup(Spec):
-    """Agents with the same skills, channels and shifts."""
+    """Agents with the same skills and channels, logged in by ``count``, ``shifts`` or a
+    per-interval ``staffing`` table."""
 
     count: int | None = Field(default=None, ge=0, description="agents logged in all the time")
     shifts: list[Shift] | None = Field(default=None, min_length=1)
+    staffing: Staffing | None = None
     skills: dict[str, Annotated[float, Field(gt=0.0, le=1.0)]] = Field(
         min_length=1, description="skill -> proficiency in (0, 1]")
     channels: list[str] = Field(min_length=1)
@@ -254,9 +273,10 @@ class AgentGroup(Spec):
     cost_per_hour: float = Field(default=0.0, ge=0)
 
     @model_validator(mode="after")
-    def _count_or_shifts(self) -> AgentGroup:
-        if (self.count is None) == (self.shifts is None):
-            raise ValueError("give exactly one of 'count' or 'shifts'")
+    def _one_way_to_staff(self) -> AgentGroup:
+        given = [k for k in ("count", "shifts", "staffing") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of 'count', 'shifts' or 'staffing'")
         return self
 
     def wrap_up_sampler(self) -> Sampler | None:
