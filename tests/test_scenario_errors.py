@@ -35,7 +35,7 @@ BAD = [
      "missing cv"),
     ({"segments": {"a": {"share": 0.5}, "b": {"share": 0.3}}}, "segments", "sum to 1"),
     ({"agents.team.shifts": [{"start": "08:00", "end": "16:00", "count": 2}]}, "agents.team",
-     "exactly one of 'count' or 'shifts'"),
+     "exactly one of 'count', 'shifts' or 'staffing'"),
     ({"agents.team.channels": ["voice"], "intents.billing": {
         "skill": "billing", "handle_time": {"dist": "exponential", "mean": 60}},
       "demand[0].mix": {"general": 0.5, "billing": 0.5}}, "demand[0].mix.billing",
