@@ -164,6 +164,101 @@ def schema() -> None:
     sys.stdout.write(json.dumps(document, indent=2) + "\n")
 
 
+LogsArg = Annotated[list[Path], typer.Argument(help="contact log files", show_default=False)]
+FormatOpt = Annotated[str, typer.Option(
+    "--format", help="log format: generic or anonymous-bank")]
+DaysOpt = Annotated[str, typer.Option(help="days to use: all or weekdays")]
+FromOpt = Annotated[str | None, typer.Option("--from", help="first day, YYYY-MM-DD")]
+ToOpt = Annotated[str | None, typer.Option("--to", help="last day, YYYY-MM-DD")]
+
+
+def _read_log(logs: list[Path], log_format: str, days: str, first: str | None,
+              last: str | None):
+    from simcc.calibrate.logs import filter_days, load_log
+
+    log = filter_days(load_log(logs, format=log_format), days=days, start=first, end=last)
+    stderr.print(log.summary(), highlight=False)
+    return log
+
+
+@app.command()
+@_reports_errors
+def calibrate(
+    logs: LogsArg,
+    output: Annotated[Path, typer.Option("-o", "--output", help="scenario file to write")],
+    log_format: FormatOpt = "generic",
+    days: DaysOpt = "all",
+    first: FromOpt = None,
+    last: ToOpt = None,
+    interval: Annotated[str, typer.Option(help="profile and staffing interval")] = "30m",
+    sl_threshold: Annotated[str, typer.Option(help="service-level threshold")] = "20s",
+    handle_time: Annotated[str, typer.Option(
+        help="handle-time family: auto, lognormal, gamma or empirical")] = "auto",
+    name: Annotated[str | None, typer.Option(help="scenario name")] = None,
+) -> None:
+    """Estimate a scenario from a contact log and write it as commented YAML."""
+    from simcc.calibrate.estimate import estimate
+    from simcc.calibrate.observed import offered_contacts
+    from simcc.calibrate.writer import summary, to_yaml
+    from simcc.experiment import prepare
+    from simcc.units import parse_duration
+
+    try:
+        interval_s, threshold_s = parse_duration(interval), parse_duration(sl_threshold)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    log = _read_log(logs, log_format, days, first, last)
+    result = estimate(offered_contacts(log.records), name or output.stem, interval_s,
+                      threshold_s, handle_time)
+    text = to_yaml(result, ", ".join(str(p) for p in logs))
+    import yaml
+
+    prepare(yaml.safe_load(text))  # never write a scenario that does not validate
+    from simcc.report.files import write_text_atomic
+
+    write_text_atomic(output, text)
+    stdout.print(summary(result), highlight=False)
+    stdout.print(f"scenario written to {output}", highlight=False)
+
+
+@app.command()
+@_reports_errors
+def backtest(
+    logs: LogsArg,
+    scenario: Annotated[Path, typer.Option("--scenario", "-s", help="scenario to simulate")],
+    log_format: FormatOpt = "generic",
+    days: DaysOpt = "all",
+    first: FromOpt = None,
+    last: ToOpt = None,
+    replications: Annotated[int | None, typer.Option("-n", min=1)] = None,
+    workers: Annotated[int | None, typer.Option(min=1)] = None,
+    plot: Annotated[Path | None, typer.Option(help="write the figure (PNG) here")] = None,
+    out: Annotated[Path | None, typer.Option(help="write the table (CSV) here")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the table as JSON")] = False,
+) -> None:
+    """Simulate a scenario and compare it with what a contact log observed."""
+    from simcc.calibrate.backtest import backtest as run_backtest
+    from simcc.experiment import prepare
+
+    model = prepare(scenario)
+    log = _read_log(logs, log_format, days, first, last)
+    result = run_backtest(log.records, model, replications=replications, workers=workers)
+    if out is not None:
+        from simcc.report.files import write_text_atomic
+
+        write_text_atomic(out, result.table.to_csv())
+    if plot is not None:
+        from simcc.report.figures import backtest_figure
+
+        backtest_figure(result.table, f"backtest of {model.name}").savefig(plot, dpi=110)
+    if as_json:
+        sys.stdout.write(result.table.reset_index().to_json(orient="records") + "\n")
+        return
+    from simcc.report.tables import backtest_table
+
+    stdout.print(backtest_table(result.table))
+
+
 def main() -> None:
     """Console entry point (usage errors exit 2, as typer does)."""
     app()

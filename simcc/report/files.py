@@ -33,6 +33,12 @@ def write_result(result: Result, folder: Path) -> list[Path]:
     return written
 
 
+def write_text_atomic(target: Path, text: str) -> Path:
+    """Write ``text`` to ``target`` through a temporary file and a rename."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return _atomic(target, lambda p: Path(p).write_text(text))
+
+
 def _atomic(target: Path, write: Callable[[str], object]) -> Path:
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     os.close(handle)

@@ -71,3 +71,28 @@ def scope_table(result: Result, scope: str) -> Table | None:
     for key, row in wide.iterrows():
         table.add_row(str(key), *(fmt(kpi, row[kpi]) for kpi in columns))
     return table
+
+
+BACKTEST_COLUMNS = (("offered_per_day", "offered/day"), ("abandon_rate", "abandon"),
+                    ("asa_s", "ASA (s)"), ("service_level", "SL"))
+
+
+def backtest_table(table) -> Table:
+    """Observed vs simulated by hour, with relative errors of the overall row."""
+    out = Table(title="backtest: observed / simulated (relative error)", title_justify="left")
+    out.add_column("hour", no_wrap=True)
+    for _, label in BACKTEST_COLUMNS:
+        out.add_column(label, justify="right")
+    kinds = {"offered_per_day": "offered", "abandon_rate": "abandon_rate", "asa_s": "asa_s",
+             "service_level": "service_level"}
+    for hour, row in table.iterrows():
+        cells = []
+        for metric, _ in BACKTEST_COLUMNS:
+            obs, sim, err = (row[f"{metric}_obs"], row[f"{metric}_sim"],
+                             row[f"{metric}_relerr"])
+            text = f"{fmt(kinds[metric], obs)} / {fmt(kinds[metric], sim)}"
+            if math.isfinite(err):
+                text += f" ({100 * err:+.0f}%)"
+            cells.append(text)
+        out.add_row(str(hour), *cells)
+    return out

@@ -1,0 +1,1 @@
+"""From contact logs to scenarios and back: loading logs, estimation, backtests."""

@@ -1,0 +1,106 @@
+"""What a contact log says happened: contacts offered to agents, their waits, handle
+times and the agents seen working, in the units simcc uses (seconds).
+
+Only contacts that reached the agent queue or an agent count (``handled`` and
+``abandoned``); ``self_service`` contacts (IVR only) are left out. A handled contact
+with no queue entry was answered at once (wait 0). Times are seconds since midnight of
+the contact's date, so that several days overlay on one clock.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from simcc.metrics.timeweighted import overlap_per_bin
+
+DAY_S = 86400.0
+
+
+def offered_contacts(records: pd.DataFrame) -> pd.DataFrame:
+    """One row per offered contact: date, intent, segment, queued_s (clock seconds),
+    wait_s, abandoned, handled, handle_s (NaN when not handled)."""
+    offered = records[records["outcome"].isin(["handled", "abandoned"])]
+    queued = offered["queue_entry"].fillna(offered["answer"]).fillna(offered["arrival"])
+    date = queued.dt.normalize()
+    handled = offered["outcome"].eq("handled").to_numpy()
+    left = offered["answer"].where(handled, offered["queue_exit"]).fillna(offered["queue_exit"])
+    wait = (left - queued).dt.total_seconds().clip(lower=0.0).fillna(0.0)
+    handle = (offered["end"] - offered["answer"]).dt.total_seconds().where(handled)
+    return pd.DataFrame({
+        "date": date.to_numpy(),
+        "intent": offered["intent"].astype(str).to_numpy(),
+        "segment": offered["segment"].astype(str).to_numpy(),
+        "queued_s": (queued - date).dt.total_seconds().to_numpy(),
+        "wait_s": wait.to_numpy(),
+        "handled": handled,
+        "abandoned": ~handled,
+        "handle_s": handle.to_numpy(),
+        "agent": offered["agent"].astype(object).where(handled).to_numpy(),
+        "answer_s": ((offered["answer"] - date).dt.total_seconds()).to_numpy(),
+    })
+
+
+SESSION_GAP_S = 300.0
+"""Idle gaps up to this long between two services of an agent count as logged in."""
+
+
+def agent_sessions(contacts: pd.DataFrame, gap_s: float = SESSION_GAP_S) -> pd.DataFrame:
+    """Inferred log-in periods: each agent's services of a day merged into sessions when
+    the idle gap between them is at most ``gap_s`` seconds (columns date, agent,
+    start_s, end_s in clock seconds of the date)."""
+    served = contacts[contacts["handled"] & contacts["agent"].notna()
+                      & contacts["handle_s"].notna()]
+    frame = pd.DataFrame({"date": served["date"].to_numpy(),
+                          "agent": served["agent"].to_numpy(),
+                          "start_s": served["answer_s"].to_numpy(),
+                          "end_s": (served["answer_s"] + served["handle_s"]).to_numpy()})
+    frame = frame.sort_values(["date", "agent", "start_s"], ignore_index=True)
+    previous_end = frame.groupby(["date", "agent"])["end_s"].cummax().shift()
+    same_agent = frame[["date", "agent"]].eq(frame[["date", "agent"]].shift()).all(axis=1)
+    new_session = ~same_agent | (frame["start_s"] - previous_end > gap_s)
+    frame["session"] = new_session.cumsum()
+    return frame.groupby("session").agg(date=("date", "first"), agent=("agent", "first"),
+                                        start_s=("start_s", "min"), end_s=("end_s", "max"))
+
+
+def agents_per_interval(contacts: pd.DataFrame, interval_s: float,
+                        gap_s: float = SESSION_GAP_S) -> np.ndarray:
+    """Mean number of agents logged in per interval of the day, time-weighted, from the
+    sessions of :func:`agent_sessions`, averaged over the days of the log.
+
+    Agents logged in but not taking calls (breaks, other work) are invisible in a call
+    log beyond ``gap_s``: this is an estimate of the agents *available*, not on payroll.
+    """
+    bins = int(round(DAY_S / interval_s))
+    days = contacts["date"].nunique()
+    sessions = agent_sessions(contacts, gap_s)
+    if sessions.empty or days == 0:
+        return np.zeros(bins)
+    edges = np.arange(2 * bins + 1) * interval_s  # sessions may run past midnight
+    covered = overlap_per_bin(sessions["start_s"], sessions["end_s"], edges)
+    return (covered[:bins] + covered[bins:]) / interval_s / days
+
+
+def kpis_by_hour(contacts: pd.DataFrame, threshold_s: float) -> pd.DataFrame:
+    """Observed KPIs by hour of queue entry, plus an ``all`` row: offered per day,
+    abandon_rate, asa_s, service_level (answered within ``threshold_s`` / offered)."""
+    days = max(contacts["date"].nunique(), 1)
+    frame = contacts.assign(hour=(contacts["queued_s"] // 3600).astype(int) % 24,
+                            in_sl=contacts["handled"] & (contacts["wait_s"] <= threshold_s),
+                            answered_wait=contacts["wait_s"].where(contacts["handled"]))
+    rows = {hour: _kpis(part, days) for hour, part in frame.groupby("hour")}
+    rows["all"] = _kpis(frame, days)
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "hour"
+    return table
+
+
+def _kpis(part: pd.DataFrame, days: int) -> dict[str, float]:
+    offered = len(part)
+    return {
+        "offered_per_day": offered / days,
+        "abandon_rate": part["abandoned"].mean() if offered else np.nan,
+        "asa_s": part["answered_wait"].mean(),
+        "service_level": part["in_sl"].mean() if offered else np.nan,
+    }
