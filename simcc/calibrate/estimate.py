@@ -10,7 +10,8 @@ What is estimated, per intent (the log's type):
   lower AIC wins (``empirical`` keeps the observed values instead);
 - **patience** (for the whole channel, and a factor per segment): censored maximum
   likelihood — abandoned contacts give their wait as an observation, answered contacts
-  only a lower bound — best of exponential, Weibull and lognormal by AIC;
+  only a lower bound — exponential unless Weibull or lognormal lowers the AIC by at
+  least 10 (strong evidence);
 - **staffing**: agents logged in per interval, time-weighted, inferred from each
   agent's services merged into sessions across idle gaps up to ``session_gap_s``
   (agents on a break or doing other work are invisible in a call log), as a
@@ -30,7 +31,7 @@ import pandas as pd
 from scipy import stats
 
 from simcc.calibrate.observed import DAY_S, SESSION_GAP_S, agents_per_interval
-from simcc.calibrate.survival import best_censored_fit, naive_mean
+from simcc.calibrate.survival import best_censored_fit, fit_censored, naive_mean
 
 
 @dataclass
@@ -76,11 +77,24 @@ def fit_handle_time(values: np.ndarray, family: str = "auto") -> tuple[dict, dic
     return spec, diagnostics
 
 
+STRONG_EVIDENCE_AIC = 10.0
+"""A two-parameter patience family replaces the exponential only when it lowers the AIC
+by at least this much: waits are short, so the data say little about the tail of
+patience, and a weakly supported shape extrapolates to absurd means."""
+
+
 def fit_patience(contacts: pd.DataFrame) -> tuple[dict, dict]:
-    """Censored fit of patience over offered contacts; ``(spec, diagnostics)``."""
-    fit = best_censored_fit(contacts["wait_s"].to_numpy(), contacts["abandoned"].to_numpy())
+    """Censored fit of patience over offered contacts; ``(spec, diagnostics)``.
+
+    Exponential unless Weibull or lognormal lowers the AIC by ``STRONG_EVIDENCE_AIC``.
+    """
+    waits, abandoned = contacts["wait_s"].to_numpy(), contacts["abandoned"].to_numpy()
+    exponential = fit_censored(waits, abandoned, "exponential")
+    best = best_censored_fit(waits, abandoned)
+    fit = best if best.aic <= exponential.aic - STRONG_EVIDENCE_AIC else exponential
     return fit.to_spec(), {
         "family": fit.family, "mean_s": fit.mean, "n": fit.n, "abandoned": fit.n_events,
+        "aic_gain_over_exponential": exponential.aic - best.aic, "best_family": best.family,
         "naive_mean_s": naive_mean(contacts["wait_s"].to_numpy(),
                                    contacts["abandoned"].to_numpy()),
     }

@@ -60,8 +60,9 @@ def summary(estimate: Estimate) -> str:
            f"offered contacts: {d['offered']}"]
     p = d["patience"]
     out.append(f"patience: {p['family']}, mean {p['mean_s']:.0f} s from {p['n']} contacts "
-               f"({p['abandoned']} abandoned; naive mean of abandonment times "
-               f"{p['naive_mean_s']:.0f} s, biased low)")
+               f"({p['abandoned']} abandoned; best family {p['best_family']}, AIC gain over "
+               f"exponential {p['aic_gain_over_exponential']:.0f}; naive mean of abandonment "
+               f"times {p['naive_mean_s']:.0f} s, biased low)")
     for key, value in d.items():
         if key.startswith("handle_time."):
             fits = ", ".join(f"{name} AIC {fit['aic']:.0f} (KS {fit['ks']:.3f})"
