@@ -117,6 +117,12 @@ def profile_weights(queued_s: np.ndarray, interval_s: float, days: int) -> list[
     return [_sig(c / days, 3) for c in counts]
 
 
+def staffing_counts(agents: np.ndarray) -> list[int]:
+    """Whole agents per interval: rounded, but an interval where agents were logged in
+    at least a fifth of the time keeps one (so early and late calls can be served)."""
+    return [max(int(round(v)), 1) if v >= 0.2 else 0 for v in agents]
+
+
 def estimate(contacts: pd.DataFrame, name: str, interval_s: float = 1800.0,
              threshold_s: float = 20.0, handle_family: str = "auto",
              replications: int = 10, seed: int = 1,
@@ -166,7 +172,7 @@ def estimate(contacts: pd.DataFrame, name: str, interval_s: float = 1800.0,
         "demand": demand,
         "agents": {"agents": {
             "staffing": {"start": "00:00", "interval": interval_s,
-                         "counts": [int(round(v)) for v in staffing]},
+                         "counts": staffing_counts(staffing)},
             "skills": {intent: 1.0 for intent in intents}, "channels": ["voice"]}},
         "routing": {"policy": "skill_based"},
     }

@@ -1,14 +1,10 @@
-"""Figures (matplotlib). Each function returns a Figure and never shows it."""
+"""Figures (matplotlib). Each function returns a Figure and never shows it (figures are
+built without pyplot, so nothing is displayed or kept open behind the caller's back)."""
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")  # files and notebooks only; no window
-
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import pandas as pd
+from matplotlib.figure import Figure
 
 PANELS = (
     ("offered_per_day", "offered contacts per day", 1.0),
@@ -18,14 +14,23 @@ PANELS = (
 )
 
 
-def backtest_figure(table: pd.DataFrame, title: str = "backtest") -> Figure:
-    """Observed vs simulated KPIs by hour of the day (a backtest table)."""
+def backtest_figure(table: pd.DataFrame, title: str = "backtest",
+                    min_per_day: float = 1.0) -> Figure:
+    """Observed vs simulated KPIs by hour of the day (a backtest table).
+
+    Rates and waits are drawn only for hours with at least ``min_per_day`` observed
+    contacts per day (a handful of night calls would dominate the scales).
+    """
     hours = table.drop(index="all", errors="ignore")
-    x = hours.index.astype(int)
-    fig, axes = plt.subplots(2, 2, figsize=(10, 6.5), sharex=True, layout="constrained")
+    hours = hours.set_axis(hours.index.astype(int))
+    quiet = hours["offered_per_day_obs"].fillna(0) < min_per_day
+    x = hours.index
+    fig = Figure(figsize=(10, 6.5), layout="constrained")
+    axes = fig.subplots(2, 2, sharex=True)
     for ax, (metric, label, scale) in zip(axes.flat, PANELS, strict=True):
-        ax.plot(x, hours[f"{metric}_obs"] * scale, "o-", color="black", label="observed")
-        ax.plot(x, hours[f"{metric}_sim"] * scale, "s--", color="tab:blue", label="simulated")
+        shown = hours if metric == "offered_per_day" else hours.mask(quiet)
+        ax.plot(x, shown[f"{metric}_obs"] * scale, "o-", color="black", label="observed")
+        ax.plot(x, shown[f"{metric}_sim"] * scale, "s--", color="tab:blue", label="simulated")
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
     for ax in axes[1]:
