@@ -207,6 +207,9 @@ def calibrate(
         interval_s, threshold_s = parse_duration(interval), parse_duration(sl_threshold)
     except ValueError as exc:
         raise _fail(str(exc)) from None
+    if handle_time not in ("auto", "lognormal", "gamma", "empirical"):
+        raise _fail(f"--handle-time: expected auto, lognormal, gamma or empirical, "
+                    f"got {handle_time!r}")
     log = _read_log(logs, log_format, days, first, last)
     result = estimate(offered_contacts(log.records), name or output.stem, interval_s,
                       threshold_s, handle_time)

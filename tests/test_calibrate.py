@@ -114,3 +114,15 @@ def test_calibrate_bad_input_exits_2_and_writes_nothing(tmp_path):
     proc = _cli("calibrate", str(bad), "-o", str(out))
     assert proc.returncode == 2 and "missing columns" in proc.stderr
     assert not out.exists()
+
+
+@pytest.mark.parametrize(("option", "message"), [
+    (["--days", "funday"], "unknown day 'funday'"),
+    (["--handle-time", "foo"], "--handle-time"),
+    (["--interval", "half an hour"], "cannot read duration"),
+])
+def test_calibrate_bad_options_exit_2(tmp_path, option, message):
+    out = tmp_path / "x.yaml"
+    proc = _cli("calibrate", str(JUNE), "--format", "anonymous-bank", *option, "-o", str(out))
+    assert proc.returncode == 2 and message in proc.stderr
+    assert not out.exists()
