@@ -82,19 +82,3 @@ def format_clock_exact(seconds: float) -> str:
     """Format seconds after midnight as ``"HH:MM:SS"`` (``parse_clock`` reads it back)."""
     whole = int(round(seconds))
     return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
-
-
-def format_duration(seconds: float) -> str:
-    """Format seconds compactly, e.g. ``5400`` -> ``"1h30m"``, ``20`` -> ``"20s"``."""
-    if seconds == 0:
-        return "0s"
-    parts = []
-    rest = float(seconds)
-    for unit in ("d", "h", "m"):
-        whole = int(rest // _UNIT_SECONDS[unit])
-        if whole:
-            parts.append(f"{whole}{unit}")
-            rest -= whole * _UNIT_SECONDS[unit]
-    if rest > 1e-9 or not parts:
-        parts.append(f"{rest:g}s")
-    return "".join(parts)

@@ -1,6 +1,6 @@
 import pytest
 
-from simcc.units import format_clock_exact, format_duration, parse_clock, parse_duration
+from simcc.units import format_clock_exact, parse_clock, parse_duration
 
 
 @pytest.mark.parametrize(("text", "seconds"), [
@@ -26,8 +26,3 @@ def test_clock_times():
     for bad in ("8h", "25:00", "12:61", "noon"):
         with pytest.raises(ValueError):
             parse_clock(bad)
-
-
-def test_format_duration():
-    assert format_duration(5400) == "1h30m"
-    assert format_duration(20) == "20s"

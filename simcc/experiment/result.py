@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from simcc.metrics.kpis import ALL_KPIS, SCOPES
+from simcc.metrics.kpis import ALL_KPIS
 from simcc.scenario.schema import Scenario
 
 JSON_SCOPES = {"channel": "by_channel", "segment": "by_segment", "intent": "by_intent",
@@ -68,5 +68,3 @@ def _num(value: float) -> float | None:
     """JSON has no NaN: undefined values (no answered contact, n < 2) become null."""
     return None if value is None or not math.isfinite(value) else float(value)
 
-
-assert set(JSON_SCOPES) | {"overall"} == set(SCOPES)

@@ -45,7 +45,6 @@ CONTACT_KPIS = (
 AGENT_KPIS = ("occupancy", "staffed_agents", "agent_cost", "cost_per_handled")
 ALL_KPIS = CONTACT_KPIS + AGENT_KPIS
 GROUP_KPIS = ("handled", "asa_s", "aht_s", "transfer_rate", "fcr") + AGENT_KPIS
-SCOPES = ("overall", "channel", "segment", "intent", "group")
 OVERALL_KEY = "all"
 
 

@@ -1,9 +1,10 @@
 """The dispatcher: contacts meet agents through the routing policy.
 
-Event handling uses plain SimPy timeouts with callbacks (no generator processes) on
-the hot path. Patience is handled by one *abandonment timer*: deadlines sit in a heap
-and a single timeout is armed for the earliest live one, so a contact that is answered
-before its patience runs out costs no event at all.
+Event handling uses lean SimPy timeouts with callbacks
+(:class:`~simcc.model.events.Call`; no generator processes, no condition events) on the
+hot path. Patience is handled by one *abandonment timer*: deadlines sit in a heap and a
+single timeout is armed for the earliest live one, so a contact that is answered before
+its patience runs out costs no event at all.
 
 Simultaneous events: SimPy processes events at the same instant in the order they were
 scheduled. In addition, before any routing decision at time ``t`` every contact whose

@@ -63,10 +63,6 @@ class Group:
         """Proficiency in (0, 1] for ``skill``, 0 when the group lacks it."""
         return self.skills.get(skill, 0.0)
 
-    def wrap_s(self, u: float) -> float:
-        """Wrap-up duration (seconds) for the contact's wrap uniform ``u``."""
-        return 0.0 if self.wrap_up is None else self.wrap_up.quantile(u)
-
 
 class Agent:
     """One agent. ``idle_since_s`` is when the agent last became free."""
