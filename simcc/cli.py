@@ -75,6 +75,8 @@ def run(
     as_json: Annotated[bool, typer.Option("--json", help="print the JSON result only")] = False,
     out: Annotated[Path | None, typer.Option(help="write tables and JSON to this folder")
                    ] = None,
+    report: Annotated[Path | None, typer.Option(help="write a self-contained HTML report")
+                      ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:
     """Simulate a scenario and report its KPIs with 95% confidence intervals."""
@@ -84,19 +86,26 @@ def run(
         raise _fail(f"--out {out}: exists and is not a folder")
     model = prepare(scenario, _overrides(assignments))
     reps = replications or model.replications
-    with _progress(reps, enabled=not quiet and stderr.is_terminal) as progress:
+    show = not quiet and not as_json and stdout.is_terminal and stderr.is_terminal
+    with _progress(reps, enabled=show) as progress:
         result = simulate(model, replications=reps, seed=seed, workers=workers,
-                          progress=progress, keep_records=out is not None)
+                          progress=progress, keep_records=out is not None or report is not None)
     if out is not None:
         from simcc.report.files import write_result
 
         write_result(result, out)
+    if report is not None:
+        from simcc.report.files import write_text_atomic
+        from simcc.report.html import render_report
+
+        write_text_atomic(report, render_report(result))
     if as_json:
         sys.stdout.write(json.dumps(result.to_json()) + "\n")
         return
     _print_tables(result)
-    if out is not None:
-        stdout.print(f"results written to {out}/")
+    for written in (out, report):
+        if written is not None:
+            stdout.print(f"written: {written}", highlight=False)
 
 
 def _print_tables(result) -> None:
@@ -119,9 +128,18 @@ class _progress:
     def __enter__(self):
         if not self.enabled:
             return None
-        from rich.progress import Progress
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
-        self._bar = Progress(console=stderr, transient=True)
+        self._bar = Progress(TextColumn("{task.description}"), BarColumn(),
+                             MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("left"),
+                             TimeRemainingColumn(), console=stderr, transient=True)
         self._bar.start()
         task = self._bar.add_task("replications", total=self.total)
         return lambda done, total: self._bar.update(task, completed=done)

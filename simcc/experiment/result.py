@@ -50,6 +50,16 @@ class Result:
         wide = part.pivot(index="key", columns="kpi", values="mean")
         return wide[[k for k in ALL_KPIS if k in wide.columns]]
 
+    def summary(self, scope: str = "overall") -> pd.DataFrame:
+        """Readable KPI table of one scope: one row per (key, KPI) with the mean and
+        its 95% confidence interval, KPIs in the order of docs/kpis.md."""
+        part = self.kpis[self.kpis["scope"] == scope].copy()
+        order = {kpi: i for i, kpi in enumerate(ALL_KPIS)}
+        part["order"] = part["kpi"].map(order)
+        part = part.sort_values(["key", "order"]).drop(columns=["scope", "order"])
+        index = ["kpi"] if scope == "overall" else ["key", "kpi"]
+        return part.drop(columns=[] if scope != "overall" else ["key"]).set_index(index)
+
     def to_json(self) -> dict[str, Any]:
         """The DESIGN section 7 object: scenario, replications, seed, kpis by scope."""
         kpis: dict[str, Any] = {"overall": {}}

@@ -1,10 +1,27 @@
 """Figures (matplotlib). Each function returns a Figure and never shows it (figures are
-built without pyplot, so nothing is displayed or kept open behind the caller's back)."""
+built without pyplot, so nothing is displayed or kept open behind the caller's back).
+
+All figures share one style (:data:`COLORS`, :func:`new_figure`, :func:`style_axes`):
+10 inches wide, constrained layout, light grid behind the data, rates drawn in %.
+"""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 import pandas as pd
+from matplotlib import colormaps
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator, PercentFormatter
+
+from simcc.metrics.timeweighted import overlap_per_bin
+
+if TYPE_CHECKING:
+    from simcc.experiment.result import Result
 
 PANELS = (
     ("offered_per_day", "offered contacts per day", 1.0),
@@ -13,6 +30,79 @@ PANELS = (
     ("service_level", "service level (%)", 100.0),
 )
 
+# ----------------------------------------------------------------------------- style
+
+FIG_WIDTH = 10.0
+"""Width of every figure (inches): readable when a report shows it 9-10 inches wide."""
+
+GRID_ALPHA = 0.3
+
+COLORS = {
+    "observed": "black",
+    "simulated": "tab:blue",
+    "offered": "#9ecae1",
+    "staffed": "tab:orange",
+    "service_level": "tab:blue",
+    "target": "tab:red",
+    "theory": "tab:orange",
+}
+"""Colors of the recurring series; channels take :func:`series_color` in scenario order."""
+
+HEATMAP_CMAP = "viridis"
+
+KPI_LABELS: dict[str, tuple[str, float]] = {
+    "service_level": ("service level (%)", 100.0),
+    "abandon_rate": ("abandonment rate (%)", 100.0),
+    "blocked_rate": ("blocked rate (%)", 100.0),
+    "p_wait": ("probability of waiting (%)", 100.0),
+    "occupancy": ("occupancy (%)", 100.0),
+    "transfer_rate": ("transfer rate (%)", 100.0),
+    "fcr": ("first-contact resolution (%)", 100.0),
+    "repeat_rate": ("repeat rate (%)", 100.0),
+    "asa_s": ("ASA (s)", 1.0),
+    "mean_wait_s": ("mean wait (s)", 1.0),
+    "wait_p90_s": ("90th percentile wait (s)", 1.0),
+    "aht_s": ("AHT (s)", 1.0),
+    "staffed_agents": ("staffed agents (agents)", 1.0),
+    "offered": ("offered (contacts)", 1.0),
+    "handled": ("handled (contacts)", 1.0),
+}
+"""KPI name -> (axis label with unit, scale applied to the values; 100 for rates)."""
+
+
+def series_color(index: int) -> Any:
+    """The color of the ``index``-th series of a figure (channels, groups): tab10."""
+    return colormaps["tab10"](index % 10)
+
+
+def style_axes(ax: Axes, grid: str = "both") -> Axes:
+    """Apply the common axes style: a light grid (``grid``: "both", "x" or "y") drawn
+    behind the data."""
+    ax.grid(True, axis=grid, alpha=GRID_ALPHA)
+    ax.set_axisbelow(True)
+    return ax
+
+
+def new_figure(nrows: int = 1, ncols: int = 1, height: float = 5.0,
+               **subplots: Any) -> tuple[Figure, Any]:
+    """A ``FIG_WIDTH`` x ``height`` inch figure (constrained layout, no pyplot) and its
+    axes from ``fig.subplots(nrows, ncols, **subplots)``."""
+    fig = Figure(figsize=(FIG_WIDTH, height), layout="constrained")
+    return fig, fig.subplots(nrows, ncols, **subplots)
+
+
+def kpi_label(kpi: str) -> tuple[str, float]:
+    """Axis label (with unit) and value scale of a KPI; rates are shown in %."""
+    if kpi in KPI_LABELS:
+        return KPI_LABELS[kpi]
+    if kpi.endswith("_rate"):
+        return f"{kpi.replace('_', ' ')} (%)", 100.0
+    if kpi.endswith("_s"):
+        return f"{kpi[:-2].replace('_', ' ')} (s)", 1.0
+    return kpi.replace("_", " "), 1.0
+
+
+# ----------------------------------------------------------------------------- backtest
 
 def backtest_figure(table: pd.DataFrame, title: str = "backtest",
                     min_per_day: float = 1.0) -> Figure:
@@ -25,17 +115,372 @@ def backtest_figure(table: pd.DataFrame, title: str = "backtest",
     hours = hours.set_axis(hours.index.astype(int))
     quiet = hours["offered_per_day_obs"].fillna(0) < min_per_day
     x = hours.index
-    fig = Figure(figsize=(10, 6.5), layout="constrained")
-    axes = fig.subplots(2, 2, sharex=True)
+    fig, axes = new_figure(2, 2, height=6.5, sharex=True)
     for ax, (metric, label, scale) in zip(axes.flat, PANELS, strict=True):
         shown = hours if metric == "offered_per_day" else hours.mask(quiet)
-        ax.plot(x, shown[f"{metric}_obs"] * scale, "o-", color="black", label="observed")
-        ax.plot(x, shown[f"{metric}_sim"] * scale, "s--", color="tab:blue", label="simulated")
+        ax.plot(x, shown[f"{metric}_obs"] * scale, "o-", color=COLORS["observed"],
+                label="observed")
+        ax.plot(x, shown[f"{metric}_sim"] * scale, "s--", color=COLORS["simulated"],
+                label="simulated")
         ax.set_ylabel(label)
-        ax.grid(alpha=0.3)
+        style_axes(ax)
     for ax in axes[1]:
         ax.set_xlabel("hour of day")
         ax.set_xticks(range(0, 24, 2))
     axes[0, 0].legend(loc="upper left")
+    fig.suptitle(title)
+    return fig
+
+
+# ----------------------------------------------------------------------------- helpers
+
+def _interval_bins(result: Result) -> pd.DataFrame:
+    """The reported intervals (those of ``result.intervals``) in order: interval,
+    start_s, clock, and ``lo``/``hi``, their bounds clipped to the counted period (s)."""
+    horizon = result.scenario.horizon
+    bins = (result.intervals[["interval", "start_s", "clock"]]
+            .drop_duplicates("interval").sort_values("interval", ignore_index=True))
+    start = bins["start_s"].to_numpy(dtype=float)
+    bins["lo"] = np.clip(start, horizon.warmup, horizon.length_s)
+    bins["hi"] = np.clip(start + horizon.interval, horizon.warmup, horizon.length_s)
+    return bins
+
+
+def _edges(bins: pd.DataFrame) -> np.ndarray:
+    """Contiguous bin edges (s) of consecutive intervals, for ``overlap_per_bin``."""
+    return np.append(bins["lo"].to_numpy(), bins["hi"].to_numpy()[-1:])
+
+
+def _duration_label(seconds: float) -> str:
+    """``1800`` -> ``"30 min"``, ``3600`` -> ``"1 h"``, ``45`` -> ``"45 s"``."""
+    if seconds % 3600 == 0:
+        return f"{seconds / 3600:g} h"
+    if seconds % 60 == 0:
+        return f"{seconds / 60:g} min"
+    return f"{seconds:g} s"
+
+
+def _clock_axis(ax: Axes, clocks: Sequence[str], max_labels: int = 13) -> None:
+    """Label positions ``0..n-1`` with clock times, thinned to at most ``max_labels``."""
+    n = len(clocks)
+    step = max(1, math.ceil(n / max_labels))
+    ticks = list(range(0, n, step))
+    ax.set_xticks(ticks, [clocks[i] for i in ticks])
+    ax.set_xlim(-0.5, n - 0.5)
+
+
+def _nan_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """``num / den`` where ``den > 0``, NaN elsewhere."""
+    num = np.asarray(num, dtype=float)
+    den = np.asarray(den, dtype=float)
+    return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
+def _need_records(result: Result, *names: str) -> None:
+    for name in names:
+        if getattr(result, name).empty:
+            raise ValueError(f"the result has no {name} records: simulate with "
+                             "keep_records=True")
+
+
+# ----------------------------------------------------------------------------- intraday
+
+def intraday_figure(result: Result, channel: str | None = None) -> Figure:
+    """Offered contacts, staffing and service level per interval of the day.
+
+    Top panel: mean offered contacts per interval of arrival (bars, left axis) and mean
+    staffed agents (line, right axis); bottom panel: service level per interval (%) with
+    the channel's target as a dashed line. The x axis is the clock time at the start of
+    each reported interval (those overlapping the counted period).
+
+    Parameters
+    ----------
+    result : Result
+        A simulation result; uses ``result.intervals`` (and ``result.agents`` when
+        ``channel`` is None).
+    channel : str, optional
+        Channel to draw. None (default) pools all channels: offered contacts are summed,
+        the service level is the offered-weighted mean of the channels' service levels
+        (contacts answered within their own channel's threshold / offered), staffed
+        agents are all agents logged in (any group; from ``result.agents`` when records
+        were kept, else the best-staffed channel), and the dashed target is the **first
+        channel's** target (scenario order).
+
+    Returns
+    -------
+    Figure
+        Three axes: offered (contacts per interval), its twin staffed agents (agents),
+        service level (%).
+
+    Raises
+    ------
+    ValueError
+        If ``channel`` is not a channel of the scenario.
+    """
+    scenario = result.scenario
+    if channel is not None and channel not in scenario.channels:
+        raise ValueError(f"unknown channel {channel!r}; channels: {list(scenario.channels)}")
+    bins = _interval_bins(result)
+    table = result.intervals
+    if channel is not None:
+        rows = table[table["channel"] == channel].set_index("interval").reindex(bins["interval"])
+        offered = rows["offered"].to_numpy(dtype=float)
+        staffed = rows["staffed_agents"].to_numpy(dtype=float)
+        service_level = rows["service_level"].to_numpy(dtype=float)
+        target_channel = channel
+    else:
+        by = table.groupby("interval")
+        offered = by["offered"].sum().reindex(bins["interval"]).to_numpy(dtype=float)
+        in_sl = (table["service_level"].fillna(0.0) * table["offered"]).groupby(
+            table["interval"]).sum().reindex(bins["interval"]).to_numpy(dtype=float)
+        service_level = _nan_ratio(in_sl, offered)
+        if result.agents.empty:
+            staffed = by["staffed_agents"].max().reindex(bins["interval"]).to_numpy(float)
+        else:
+            logged = overlap_per_bin(result.agents["start_s"], result.agents["end_s"],
+                                     _edges(bins))
+            staffed = _nan_ratio(logged, (bins["hi"] - bins["lo"]).to_numpy()
+                                 * result.replications)
+        target_channel = next(iter(scenario.channels))
+    sl_spec = scenario.channels[target_channel].service_level
+    clocks = list(bins["clock"])
+    x = np.arange(len(clocks))
+
+    fig, (top, bottom) = new_figure(2, 1, height=6.5, sharex=True, height_ratios=(3, 2))
+    top.bar(x, offered, width=0.8, color=COLORS["offered"], edgecolor="white",
+            label="offered contacts")
+    top.set_ylabel(f"offered (contacts per {_duration_label(scenario.horizon.interval)})")
+    style_axes(top, grid="y")
+    twin = top.twinx()
+    serving = "all groups" if channel is None else f"groups serving {channel}"
+    twin.plot(x, staffed, "o-", color=COLORS["staffed"], label=f"staffed agents ({serving})")
+    twin.set_ylabel("staffed agents (agents)")
+    top.set_ylim(0, np.nanmax(offered, initial=0.0) * 1.15 or 1.0)
+    twin.set_ylim(0, np.nanmax(staffed, initial=0.0) * 1.15 or 1.0)
+    handles = top.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
+    top.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2,
+               frameon=False, borderaxespad=0.1)  # above the bars: never hides data
+
+    bottom.plot(x, service_level * 100.0, "o-", color=COLORS["service_level"],
+                label="service level")
+    who = "" if channel is not None or len(scenario.channels) == 1 else f" ({target_channel})"
+    bottom.axhline(sl_spec.target * 100.0, ls="--", color=COLORS["target"],
+                   label=f"target{who}: {sl_spec.target:.0%} within "
+                         f"{_duration_label(sl_spec.threshold)}")
+    bottom.set_ylim(0, 105)
+    bottom.set_ylabel("service level (%)")
+    bottom.set_xlabel("interval start (clock time, HH:MM)")
+    bottom.legend(loc="best", ncols=2)
+    style_axes(bottom)
+    _clock_axis(bottom, clocks)
+    shown = channel if channel is not None else "all channels"
+    fig.suptitle(f"{scenario.name}: intraday profile, {shown} "
+                 f"(mean of {result.replications} replications)")
+    return fig
+
+
+# ----------------------------------------------------------------------------- wait CDF
+
+def wait_cdf_figure(result: Result) -> Figure:
+    """Empirical CDF of the wait of answered contacts, one line per channel.
+
+    Counted contacts only (arrival in ``[warmup, horizon)``), all replications pooled.
+    Each channel's service-level threshold is a vertical dashed line in the channel's
+    color; the legend gives the share of answered contacts within it. The x axis stops
+    at the 99th percentile of all waits (or just past the largest threshold, if
+    further) so that a long tail does not squash the curves; the lines themselves are
+    not cut and end at 1.
+
+    Parameters
+    ----------
+    result : Result
+        A simulation result with records (``result.contacts``).
+
+    Returns
+    -------
+    Figure
+        One axes: wait (s) vs cumulative share of answered contacts (%; stored as a
+        fraction 0-1, ticks formatted in %).
+    """
+    _need_records(result, "contacts")
+    scenario = result.scenario
+    horizon = scenario.horizon
+    contacts = result.contacts
+    answered = contacts[(contacts["arrival_s"] >= horizon.warmup)
+                        & (contacts["arrival_s"] < horizon.length_s)
+                        & contacts["answered"].astype(bool)]
+    all_waits = answered["wait_s"].to_numpy(dtype=float)
+    p99 = float(np.quantile(all_waits, 0.99)) if len(all_waits) else 0.0
+    thresholds = [ch.service_level.threshold for ch in scenario.channels.values()]
+    right = max(p99, 1.05 * max(thresholds), 1.0)
+
+    fig, ax = new_figure(1, 1, height=5.0)
+    for i, (name, spec) in enumerate(scenario.channels.items()):
+        color = series_color(i)
+        threshold = spec.service_level.threshold
+        waits = np.sort(answered.loc[answered["channel"] == name, "wait_s"].to_numpy(float))
+        n = len(waits)
+        if n:
+            within = np.searchsorted(waits, threshold, side="right") / n
+            ax.plot(np.r_[0.0, waits], np.r_[0.0, np.arange(1, n + 1) / n],
+                    drawstyle="steps-post", color=color, lw=2,
+                    label=f"{name}: {within:.0%} of {n:,} answered within "
+                          f"{_duration_label(threshold)}")
+        else:
+            ax.plot([], [], color=color, lw=2, label=f"{name}: no answered contact")
+        ax.axvline(threshold, ls="--", lw=1.2, color=color,
+                   label=f"{name} SL threshold ({_duration_label(threshold)})")
+    ax.set_xlim(-0.01 * right, right)  # the jump at 0 (answered at once) stays visible
+    ax.set_ylim(0, 1.02)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0, symbol=""))
+    ax.set_xlabel(f"wait before answer (s); axis cut at the 99th percentile, {p99:.0f} s")
+    ax.set_ylabel("answered contacts with wait ≤ x (%)")
+    ax.legend(loc="lower right")
+    style_axes(ax)
+    fig.suptitle(f"{scenario.name}: wait of answered contacts "
+                 f"(counted period, {result.replications} replications pooled)")
+    return fig
+
+
+# ----------------------------------------------------------------------------- occupancy
+
+def _group_occupancy(result: Result, bins: pd.DataFrame,
+                     groups: Sequence[str]) -> np.ndarray:
+    """Occupancy (fraction) per group x interval, the mean over replications of busy /
+    logged-in time in the counted part of each interval; NaN when nobody was logged in
+    in any replication."""
+    edges = _edges(bins)
+    agents, legs = result.agents, result.legs
+    total = np.zeros((len(groups), len(bins)))
+    count = np.zeros((len(groups), len(bins)))
+    for rep in np.unique(agents["replication"]):
+        rep_agents = agents[agents["replication"] == rep]
+        rep_legs = legs[legs["replication"] == rep]
+        for row, group in enumerate(groups):
+            sessions = rep_agents[rep_agents["group"] == group]
+            work = rep_legs[rep_legs["group"] == group]
+            staffed = overlap_per_bin(sessions["start_s"], sessions["end_s"], edges)
+            busy = overlap_per_bin(work["answered_s"], work["end_s"], edges)
+            occupancy = _nan_ratio(busy, staffed)
+            seen = ~np.isnan(occupancy)
+            total[row] += np.where(seen, occupancy, 0.0)
+            count[row] += seen
+    return _nan_ratio(total, count)
+
+
+def occupancy_heatmap(result: Result) -> Figure:
+    """Occupancy by agent group (rows) and interval (columns), in %.
+
+    Occupancy is busy time (answer to end of wrap-up, from ``result.legs``) / logged-in
+    time (``result.agents`` sessions) within the counted part of each interval,
+    computed per replication and averaged over the replications where the group had
+    someone logged in. Cells where nobody was logged in are blank; cell values are
+    printed when there are at most 30 intervals.
+
+    Parameters
+    ----------
+    result : Result
+        A simulation result with records (``result.legs``, ``result.agents``).
+
+    Returns
+    -------
+    Figure
+        Two axes: the heatmap (image array: groups x intervals, in %, rows in scenario
+        order) and its colorbar (0-100 %).
+    """
+    _need_records(result, "agents")
+    scenario = result.scenario
+    bins = _interval_bins(result)
+    groups = list(scenario.agents)
+    values = _group_occupancy(result, bins, groups) * 100.0
+    n_groups, n_bins = values.shape
+
+    fig, ax = new_figure(1, 1, height=max(2.8, 1.6 + 0.55 * n_groups))
+    cmap = colormaps[HEATMAP_CMAP].with_extremes(bad="white")
+    image = ax.imshow(values, aspect="auto", cmap=cmap, vmin=0.0, vmax=100.0,
+                      interpolation="nearest")
+    fig.colorbar(image, ax=ax, label="occupancy (%)", pad=0.01)
+    if n_bins <= 30:
+        for (row, col), value in np.ndenumerate(values):
+            if np.isfinite(value):
+                ax.text(col, row, f"{value:.0f}", ha="center", va="center", fontsize=8,
+                        color="white" if value < 60 else "black")
+    ax.set_yticks(range(n_groups), groups)
+    _clock_axis(ax, list(bins["clock"]))
+    ax.set_xlabel("interval start (clock time, HH:MM)")
+    ax.set_ylabel("agent group")
+    fig.suptitle(f"{scenario.name}: occupancy by agent group "
+                 f"(mean of {result.replications} replications; blank: nobody logged in)")
+    return fig
+
+
+# ----------------------------------------------------------------------------- sweep
+
+def staffing_sweep_figure(sweep: pd.DataFrame, theory: pd.DataFrame | None = None,
+                          title: str = "staffing sweep") -> Figure:
+    """Simulated KPIs (mean and 95% CI) against the number of agents.
+
+    One panel per KPI present in ``sweep`` (order of first appearance, at most three
+    per row); rates are drawn in %, waits in seconds (see :data:`KPI_LABELS`).
+
+    Parameters
+    ----------
+    sweep : pandas.DataFrame
+        Columns ``agents`` (count), ``kpi`` (e.g. service_level, abandon_rate, asa_s),
+        ``mean``, ``ci_low``, ``ci_high`` (KPI units: fractions for rates, seconds for
+        waits). A missing CI (NaN, fewer than two replications) draws no error bar.
+    theory : pandas.DataFrame, optional
+        Columns ``agents``, ``kpi``, ``value`` (same units), e.g. Erlang A values from
+        :mod:`simcc.theory`; drawn as a dashed "Erlang A" line on the KPI's panel.
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    Figure
+        One axes per KPI, each with one errorbar container (simulated) and, when
+        ``theory`` has that KPI, one "Erlang A" line.
+
+    Raises
+    ------
+    ValueError
+        If ``sweep`` is empty or misses a column.
+    """
+    missing = {"agents", "kpi", "mean", "ci_low", "ci_high"} - set(sweep.columns)
+    if missing:
+        raise ValueError(f"sweep misses columns {sorted(missing)}")
+    if sweep.empty:
+        raise ValueError("sweep is empty")
+    kpis = list(dict.fromkeys(sweep["kpi"]))
+    ncols = min(len(kpis), 3)
+    nrows = math.ceil(len(kpis) / ncols)
+    fig, axes = new_figure(nrows, ncols, height=0.6 + 3.6 * nrows, squeeze=False)
+    for ax in axes.flat[len(kpis):]:
+        ax.remove()
+    for ax, kpi in zip(axes.flat, kpis, strict=False):
+        label, scale = kpi_label(kpi)
+        part = sweep[sweep["kpi"] == kpi].sort_values("agents")
+        mean = part["mean"].to_numpy(dtype=float)
+        below = (mean - part["ci_low"].to_numpy(dtype=float)) * scale
+        above = (part["ci_high"].to_numpy(dtype=float) - mean) * scale
+        yerr = np.clip(np.nan_to_num(np.vstack([below, above])), 0.0, None)
+        ax.errorbar(part["agents"], mean * scale, yerr=yerr, fmt="o-", capsize=3,
+                    color=COLORS["simulated"], label="simulated (mean, 95% CI)")
+        if theory is not None:
+            line = theory[theory["kpi"] == kpi].sort_values("agents")
+            if not line.empty:
+                ax.plot(line["agents"], line["value"].to_numpy(dtype=float) * scale, "--",
+                        color=COLORS["theory"], lw=2, zorder=3, label="Erlang A")
+        ax.set_xlabel("agents (count)")
+        ax.set_ylabel(label)
+        ax.set_title(label.rsplit(" (", 1)[0])
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        style_axes(ax)
+    handles: dict[str, Any] = {}
+    for ax in axes.flat[:len(kpis)]:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(label, handle)
+    fig.legend(handles.values(), handles.keys(), loc="outside lower center",
+               ncols=len(handles), frameon=False)  # one legend, clear of the data
     fig.suptitle(title)
     return fig

@@ -320,6 +320,13 @@ class Scenario(Spec):
         """The skills the intents need, in order of first appearance."""
         return list(dict.fromkeys(intent.skill for intent in self.intents.values()))
 
+    def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
+        """A new validated scenario with dotted-path overrides applied, e.g.
+        ``scenario.with_overrides({"agents.team.count": 42})``."""
+        from simcc.scenario.load import load_scenario  # load imports this module
+
+        return load_scenario(self, overrides)
+
     def segment_mix(self, demand: Demand) -> dict[str, float]:
         """The segment shares of one demand stream."""
         if demand.segments is not None:

@@ -1,0 +1,163 @@
+"""A single self-contained HTML page for a run: scenario summary, KPI tables with
+confidence intervals, figures (inline PNG) and the modelling assumptions. No network:
+CSS and images are inline."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+from importlib.metadata import version
+
+from matplotlib.figure import Figure
+
+from simcc.experiment.result import Result
+from simcc.report.figures import intraday_figure, occupancy_heatmap, wait_cdf_figure
+from simcc.report.tables import LABELS, SCOPE_COLUMNS, fmt
+from simcc.units import format_clock_exact
+
+CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;
+max-width:70rem;color:#1d2330;line-height:1.45;padding:0 1rem}
+h1{margin-bottom:.2rem}h2{margin-top:2.2rem;border-bottom:2px solid #e3e7ef;padding-bottom:.3rem}
+.meta{color:#5b6475}table{border-collapse:collapse;margin:.6rem 0 1rem;font-size:.92rem}
+th,td{padding:.3rem .7rem;border-bottom:1px solid #e3e7ef;text-align:right}
+th:first-child,td:first-child{text-align:left}th{background:#f4f6fa}
+td.ci{color:#5b6475;font-size:.85rem}figure{margin:1rem 0}img{max-width:100%}
+figcaption{color:#5b6475;font-size:.9rem}ul{padding-left:1.2rem}
+.cards{display:flex;gap:1rem;flex-wrap:wrap}.card{background:#f4f6fa;border-radius:8px;
+padding:.7rem 1rem;min-width:9rem}.card b{display:block;font-size:1.4rem}
+"""
+
+HEADLINE = ("service_level", "asa_s", "abandon_rate", "occupancy", "fcr", "handled")
+
+ASSUMPTIONS = (
+    "KPIs count contacts whose arrival falls after the warm-up; time-weighted KPIs "
+    "(occupancy, staffing, cost) are measured over the same counted period.",
+    "Service level = contacts answered within the channel threshold / offered "
+    "(abandoned contacts count against it).",
+    "Arrivals are non-homogeneous Poisson with piecewise-constant rates; each customer's "
+    "random draws are common to all variants of the same seed.",
+    "An agent of proficiency p handles a contact in base handle time / p and resolves it "
+    "with probability resolution × p.",
+    "Agents whose shift ends finish the contact in hand; after the horizon the center "
+    "drains: every counted contact has an outcome.",
+    "Confidence intervals: 95 % Student t over independent replications.",
+)
+
+
+def _png(fig: Figure) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _figure(fig: Figure, caption: str) -> str:
+    return (f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,'
+            f'{_png(fig)}"><figcaption>{html.escape(caption)}</figcaption></figure>')
+
+
+def _overall_table(result: Result) -> str:
+    rows = result.kpis[result.kpis["scope"] == "overall"].set_index("kpi")
+    body = []
+    for kpi, label in LABELS.items():
+        if kpi not in rows.index:
+            continue
+        row = rows.loc[kpi]
+        ci = ("–" if not math.isfinite(row["ci_low"])
+              else f"{fmt(kpi, row['ci_low'])} – {fmt(kpi, row['ci_high'])}")
+        body.append(f"<tr><td>{label}</td><td>{fmt(kpi, row['mean'])}</td>"
+                    f'<td class="ci">{ci}</td></tr>')
+    return ("<table><tr><th>KPI</th><th>mean</th><th>95% CI</th></tr>"
+            + "".join(body) + "</table>")
+
+
+def _scope_table(result: Result, scope: str) -> str:
+    part = result.kpis[result.kpis["scope"] == scope]
+    if part.empty:
+        return ""
+    means = part.pivot(index="key", columns="kpi", values="mean")
+    lows = part.pivot(index="key", columns="kpi", values="ci_low")
+    highs = part.pivot(index="key", columns="kpi", values="ci_high")
+    columns = [k for k in SCOPE_COLUMNS[scope] if k in means.columns]
+    head = "".join(f"<th>{LABELS[k]}</th>" for k in columns)
+    body = []
+    for key in means.index:
+        cells = []
+        for kpi in columns:
+            low, high = lows.loc[key, kpi], highs.loc[key, kpi]
+            ci = (f'<br><span class="ci">{fmt(kpi, low)} – {fmt(kpi, high)}</span>'
+                  if math.isfinite(low) else "")
+            cells.append(f"<td>{fmt(kpi, means.loc[key, kpi])}{ci}</td>")
+        body.append(f"<tr><td>{html.escape(str(key))}</td>{''.join(cells)}</tr>")
+    return (f"<h3>by {scope}</h3><table><tr><th>{scope}</th>{head}</tr>"
+            + "".join(body) + "</table>")
+
+
+def _scenario_summary(result: Result) -> str:
+    s = result.scenario
+    h = s.horizon
+    groups = []
+    for name, group in s.agents.items():
+        if group.count is not None:
+            staff = f"{group.count} agents"
+        elif group.shifts is not None:
+            staff = ", ".join(f"{sh.count} × {format_clock_exact(sh.start)[:5]}–"
+                              f"{format_clock_exact(sh.end)[:5]}" for sh in group.shifts)
+        else:
+            staff = f"staffing table (peak {max(group.staffing.counts)})"
+        skills = ", ".join(f"{k} {v:g}" for k, v in group.skills.items())
+        groups.append(f"<li><b>{html.escape(name)}</b>: {staff}; skills {skills}; "
+                      f"channels {', '.join(group.channels)}</li>")
+    demand = "".join(f"<li>{html.escape(d.channel)}: {_volume(d)}; intents "
+                     f"{', '.join(d.mix)}</li>" for d in s.demand)
+    return (f"<ul><li>horizon {h.length_s / 3600:g} h from {format_clock_exact(h.start)[:5]}, "
+            f"warm-up {h.warmup / 3600:g} h, reporting interval {h.interval / 60:g} min</li>"
+            f"<li>routing policy <b>{html.escape(s.routing.policy)}</b></li></ul>"
+            f"<h3>demand</h3><ul>{demand}</ul><h3>agents</h3><ul>{''.join(groups)}</ul>")
+
+
+def _volume(demand) -> str:
+    rate = demand.rate
+    if rate.per_day is not None:
+        shape = f" spread by profile {html.escape(rate.profile)}" if rate.profile else ""
+        return f"{rate.per_day:,.0f} per day{shape}"
+    return f"{rate.mean_per_second * 3600:,.0f} per hour"
+
+
+def _cards(result: Result) -> str:
+    overall = result.kpis[result.kpis["scope"] == "overall"].set_index("kpi")["mean"]
+    return '<div class="cards">' + "".join(
+        f'<div class="card">{LABELS[k]}<b>{fmt(k, overall[k])}</b></div>'
+        for k in HEADLINE if k in overall.index) + "</div>"
+
+
+def render_report(result: Result) -> str:
+    """The report of ``result`` as one HTML document (string)."""
+    s = result.scenario
+    figures = []
+    if not result.contacts.empty:
+        figures.append(_figure(wait_cdf_figure(result), "Waiting time of answered contacts "
+                               "by channel; dashed: service-level threshold."))
+        figures.append(_figure(occupancy_heatmap(result), "Occupancy by agent group and "
+                               "interval."))
+    figures.insert(0, _figure(intraday_figure(result), "Offered contacts, staffed agents "
+                              "and service level per interval."))
+    scopes = "".join(_scope_table(result, scope) for scope in ("channel", "segment", "intent",
+                                                                 "group"))
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>simcc report: {html.escape(s.name)}</title><style>{CSS}</style></head>
+<body>
+<h1>{html.escape(s.name)}</h1>
+<p class="meta">{html.escape(s.description)} — {result.replications} replications, seed
+{result.seed}, simcc {version("simcc")}</p>
+{_cards(result)}
+<h2>Scenario</h2>{_scenario_summary(result)}
+<h2>KPIs</h2>{_overall_table(result)}{scopes}
+<h2>Figures</h2>{''.join(figures)}
+<h2>Assumptions</h2><ul>{''.join(f'<li>{html.escape(a)}</li>' for a in ASSUMPTIONS)}</ul>
+</body></html>
+"""
+
