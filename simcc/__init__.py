@@ -10,11 +10,11 @@ Public API::
 """
 
 from simcc.errors import ScenarioError, SimccError
-from simcc.experiment import Result, simulate
+from simcc.experiment import Comparison, Result, assert_policy, check_policy, compare, simulate
 from simcc.experiment import prepare as load_scenario
 from simcc.scenario import Scenario
 
 __version__ = "0.1.0"
 
-__all__ = ["Result", "Scenario", "ScenarioError", "SimccError", "__version__", "load_scenario",
-           "simulate"]
+__all__ = ["Comparison", "Result", "Scenario", "ScenarioError", "SimccError", "__version__",
+           "assert_policy", "check_policy", "compare", "load_scenario", "simulate"]

@@ -46,8 +46,10 @@ def _reports_errors(command: Callable[P, None]) -> Callable[P, None]:
             command(*args, **kwargs)
         except SimccError as exc:
             raise _fail(str(exc)) from None
-        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        except (typer.Exit, typer.Abort):
             raise
+        except KeyboardInterrupt:
+            raise _fail("interrupted; no result files were written", 130) from None
         except Exception as exc:
             raise _fail(f"internal error: {exc.__class__.__name__}: {exc}",
                         EXIT_FAILURE) from None
@@ -147,6 +149,61 @@ class _progress:
     def __exit__(self, *exc) -> None:
         if self._bar is not None:
             self._bar.stop()
+
+
+@app.command("compare")
+@_reports_errors
+def compare_command(
+    scenario: ScenarioArg,
+    variant: Annotated[list[str] | None, typer.Option(
+        "--variant", help="variant to run (repeatable; default: all of the scenario's)")
+                       ] = None,
+    replications: Annotated[int | None, typer.Option(
+        "-n", "--replications", min=1, help="replications (default: the scenario's)")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="seed (default: the scenario's)")
+                    ] = None,
+    workers: Annotated[int | None, typer.Option(
+        min=1, help="parallel processes (default: one per core)")] = None,
+    assignments: SetOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the JSON result only")] = False,
+    out: Annotated[Path | None, typer.Option(help="write tables and JSON to this folder")
+                   ] = None,
+    report: Annotated[Path | None, typer.Option(help="write a self-contained HTML report")
+                      ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+) -> None:
+    """Run the baseline and its variants on common random numbers; paired differences."""
+    from simcc.experiment import compare, prepare
+
+    if out is not None and out.exists() and not out.is_dir():
+        raise _fail(f"--out {out}: exists and is not a folder")
+    model = prepare(scenario, _overrides(assignments))
+    names = variant or list(model.variants)
+    for name in names:
+        model.variant(name)  # unknown names fail before anything runs
+    reps = replications or model.replications
+    show = not quiet and not as_json and stdout.is_terminal and stderr.is_terminal
+    with _progress(reps * (1 + len(names)), enabled=show) as progress:
+        comparison = compare(model, names, replications=reps, seed=seed, workers=workers,
+                             progress=progress, keep_records=report is not None)
+    if out is not None:
+        from simcc.report.files import write_comparison
+
+        write_comparison(comparison, out)
+    if report is not None:
+        from simcc.report.files import write_text_atomic
+        from simcc.report.html import render_comparison_report
+
+        write_text_atomic(report, render_comparison_report(comparison))
+    if as_json:
+        sys.stdout.write(json.dumps(comparison.to_json()) + "\n")
+        return
+    from simcc.report.tables import comparison_table
+
+    stdout.print(comparison_table(comparison))
+    for written in (out, report):
+        if written is not None:
+            stdout.print(f"written: {written}", highlight=False)
 
 
 @app.command()

@@ -1,7 +1,10 @@
 """Experiments: replications, aggregation with confidence intervals, results."""
 
 from simcc.experiment.aggregate import aggregate_kpis, mean_ci
+from simcc.experiment.compare import Comparison, compare
+from simcc.experiment.conformance import ConformanceReport, assert_policy, check_policy
 from simcc.experiment.result import Result
 from simcc.experiment.simulate import prepare, simulate
 
-__all__ = ["Result", "aggregate_kpis", "mean_ci", "prepare", "simulate"]
+__all__ = ["Comparison", "ConformanceReport", "Result", "aggregate_kpis", "assert_policy",
+           "check_policy", "compare", "mean_ci", "prepare", "simulate"]

@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 from matplotlib import colormaps
 from matplotlib.axes import Axes
+from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from simcc.metrics.timeweighted import overlap_per_bin
@@ -483,4 +485,328 @@ def staffing_sweep_figure(sweep: pd.DataFrame, theory: pd.DataFrame | None = Non
     fig.legend(handles.values(), handles.keys(), loc="outside lower center",
                ncols=len(handles), frameon=False)  # one legend, clear of the data
     fig.suptitle(title)
+    return fig
+
+
+# ----------------------------------------------------------------------------- comparison
+
+COMPARISON_KPIS = ("service_level", "asa_s", "abandon_rate", "occupancy", "fcr",
+                   "transfer_rate")
+"""KPIs drawn by :func:`comparison_figure` by default (those present, in this order)."""
+
+KPI_DIRECTION: dict[str, int] = {
+    "service_level": 1, "fcr": 1,
+    "asa_s": -1, "abandon_rate": -1, "transfer_rate": -1, "mean_wait_s": -1,
+    "wait_p90_s": -1, "repeat_rate": -1, "blocked_rate": -1, "p_wait": -1,
+    "occupancy": 0,
+}
+"""KPI -> +1 (higher is better), -1 (lower is better) or 0 (neutral); unknown KPIs are
+neutral."""
+
+DIFF_STYLES: dict[str, tuple[Any, str, str]] = {
+    "better": ("tab:green", "o", "better (95% CI excludes 0)"),
+    "worse": ("tab:red", "o", "worse (95% CI excludes 0)"),
+    "not significant": ("tab:gray", "o", "not significant (95% CI includes 0)"),
+    "changed": ("dimgray", "D", "changed, no better/worse (e.g. occupancy)"),
+    "no CI": ("tab:gray", "s", "no CI (fewer than 2 replications)"),
+}
+"""Verdict on a difference -> (color, marker, legend label) in :func:`comparison_figure`;
+"not significant" and "no CI" markers are hollow."""
+
+_DIFF_COLUMNS = ("variant", "scope", "key", "kpi", "diff_mean", "diff_ci_low",
+                 "diff_ci_high")
+
+
+def _diff_verdict(kpi: str, low: float, high: float) -> str:
+    """Verdict on a difference (variant - baseline) with 95% CI ``[low, high]``: "better",
+    "worse", "changed" (significant, neutral KPI), "not significant" or "no CI"."""
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return "no CI"
+    if low <= 0.0 <= high:
+        return "not significant"
+    direction = KPI_DIRECTION.get(kpi, 0)
+    if direction == 0:
+        return "changed"
+    return "better" if (low > 0.0) == (direction > 0) else "worse"
+
+
+def _diff_label(kpi: str) -> tuple[str, str, float]:
+    """KPI name (no unit), unit of its differences ("pp" for rates) and value scale."""
+    label, scale = kpi_label(kpi)
+    name, _, unit = label.rpartition(" (")
+    if not name:
+        return label, "", scale
+    unit = unit.rstrip(")")
+    return name, "pp" if unit == "%" else unit, scale
+
+
+def comparison_figure(differences: pd.DataFrame, kpis: Sequence[str] | None = None,
+                      scope: str = "overall", key: str = "all",
+                      title: str = "variants vs baseline") -> Figure:
+    """Forest plot of the paired differences between variants and the baseline.
+
+    One panel per KPI (at most three per row, sharing the y axis), one row per variant
+    (top to bottom in order of first appearance): a point at the mean difference
+    (variant - baseline) with its 95% CI as a horizontal bar, and a vertical line at 0.
+    Rates are drawn in percentage points (pp), waits in seconds. The color tells the
+    verdict (:data:`DIFF_STYLES`): green "better" or red "worse" when the CI excludes 0,
+    in the KPI's direction (:data:`KPI_DIRECTION`: higher is better for service_level and
+    fcr, lower for waits, abandonment, transfers, repeats); gray when the CI includes 0
+    (hollow marker) or when the KPI has no better/worse direction (occupancy: a filled
+    dark-gray diamond when the change is significant). A missing CI (NaN, n < 2) draws
+    no bar and a hollow square. Panel titles give the baseline mean when all variants
+    share it.
+
+    Parameters
+    ----------
+    differences : pandas.DataFrame
+        Columns ``variant``, ``scope``, ``key``, ``kpi``, ``diff_mean``, ``diff_ci_low``,
+        ``diff_ci_high`` (KPI units: fractions for rates, seconds for waits); optional
+        ``baseline_mean``, ``variant_mean``, ``n``.
+    kpis : sequence of str, optional
+        KPIs to draw, in panel order. Default: those present among
+        :data:`COMPARISON_KPIS` (service_level, asa_s, abandon_rate, occupancy, fcr,
+        transfer_rate).
+    scope, key : str
+        Rows drawn: those with this scope and key (default: overall, all).
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    Figure
+        One axes per KPI; y ticks at ``0..n_variants-1`` labelled with the variant names
+        (y axis inverted: the first variant on top); per drawn difference one errorbar
+        container labelled with its verdict.
+
+    Raises
+    ------
+    ValueError
+        If a column is missing, no row has this scope and key, no default KPI is present,
+        or a requested KPI has no row.
+    """
+    missing = set(_DIFF_COLUMNS) - set(differences.columns)
+    if missing:
+        raise ValueError(f"differences misses columns {sorted(missing)}")
+    rows = differences[(differences["scope"].astype(str) == scope)
+                       & (differences["key"].astype(str) == key)]
+    if rows.empty:
+        pairs = sorted({(str(s), str(k)) for s, k in
+                        zip(differences["scope"], differences["key"], strict=True)})
+        raise ValueError(f"no differences with scope={scope!r} and key={key!r}; "
+                         f"available (scope, key): {pairs[:20]}")
+    present = list(dict.fromkeys(rows["kpi"].astype(str)))
+    if kpis is None:
+        kpis = [kpi for kpi in COMPARISON_KPIS if kpi in present]
+        if not kpis:
+            raise ValueError(f"none of the default KPIs {list(COMPARISON_KPIS)} in the "
+                             f"differences for {scope}/{key}; present: {present}")
+    else:
+        kpis = list(kpis)
+        absent = [kpi for kpi in kpis if kpi not in present]
+        if not kpis or absent:
+            raise ValueError(f"no differences for KPIs {absent or 'none requested'} "
+                             f"({scope}/{key}); present: {present}")
+    variants = list(dict.fromkeys(rows["variant"].astype(str)))
+    n_var = len(variants)
+    ncols = min(len(kpis), 3)
+    nrows = math.ceil(len(kpis) / ncols)
+    fig, axes = new_figure(nrows, ncols, squeeze=False, sharey=True,
+                           height=0.9 + nrows * max(2.2, 1.0 + 0.42 * n_var))
+    for ax in axes.flat[len(kpis):]:
+        ax.remove()
+    seen: set[str] = set()
+    for ax, kpi in zip(axes.flat, kpis, strict=False):
+        name, unit, scale = _diff_label(kpi)
+        part = rows[rows["kpi"].astype(str) == kpi]
+        extent = [0.0]
+        for variant, row in zip(part["variant"].astype(str), part.itertuples(), strict=True):
+            y = variants.index(variant)
+            mean = float(row.diff_mean)
+            low, high = float(row.diff_ci_low), float(row.diff_ci_high)
+            verdict = _diff_verdict(kpi, low, high)
+            seen.add(verdict)
+            color, marker, _ = DIFF_STYLES[verdict]
+            hollow = verdict in ("not significant", "no CI")
+            xerr = None
+            if verdict != "no CI":
+                xerr = [[max(mean - low, 0.0) * scale], [max(high - mean, 0.0) * scale]]
+                extent += [low * scale, high * scale]
+            extent.append(mean * scale)
+            ax.errorbar([mean * scale], [y], xerr=xerr, fmt=marker, color=color,
+                        ms=7, mfc="white" if hollow else color, mew=1.5, capsize=4,
+                        elinewidth=2, label=verdict, zorder=3)
+        ax.axvline(0.0, color="black", lw=1.0, zorder=2)
+        lo, hi = np.nanmin(extent), np.nanmax(extent)
+        pad = 0.12 * (hi - lo) if hi > lo else 1.0
+        ax.set_xlim(lo - pad, hi + pad)
+        ax.set_yticks(range(n_var), variants)
+        ax.set_ylim(n_var - 0.5, -0.5)
+        direction = {1: "higher is better", -1: "lower is better"}.get(
+            KPI_DIRECTION.get(kpi, 0), "neutral")
+        panel_title = f"{name}\n{direction}"
+        if "baseline_mean" in part.columns:
+            base = part["baseline_mean"].to_numpy(dtype=float) * scale
+            if len(base) and np.all(np.isfinite(base)) and np.allclose(base, base[0]):
+                shown = "%" if unit == "pp" else f" {unit}" if unit else ""
+                panel_title += f"; baseline {base[0]:.3g}{shown}"
+        ax.set_title(panel_title, fontsize=10)
+        ax.set_xlabel(f"variant − baseline ({unit})" if unit else "variant − baseline")
+        style_axes(ax, grid="x")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("variant")
+    handles = [Line2D([], [], ls="none", marker=DIFF_STYLES[v][1], color=DIFF_STYLES[v][0],
+                      mfc="white" if v in ("not significant", "no CI") else DIFF_STYLES[v][0],
+                      mew=1.5, ms=7, label=DIFF_STYLES[v][2])
+               for v in DIFF_STYLES if v in seen]
+    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 3),
+               frameon=False)
+    fig.suptitle(f"{title} ({scope}: {key}; paired differences, mean and 95% CI)")
+    return fig
+
+
+# ----------------------------------------------------------------------------- journeys
+
+_CONTACT_COLUMNS = ("replication", "issue_id", "contact_id", "channel", "arrival_s")
+_LEG_COLUMNS = ("replication", "contact_id", "leg", "group", "answered_s")
+
+
+def _levels(values: pd.Series) -> list[str]:
+    """Distinct values as strings: category order (those present) for a categorical
+    column, else sorted."""
+    present = set(values.astype(str))
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return [str(c) for c in values.cat.categories if str(c) in present]
+    return sorted(present)
+
+
+def _transitions(frame: pd.DataFrame, by: Sequence[str], order: Sequence[str],
+                 column: str, levels: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Counts of ``column`` values at the start of each ``by`` group (vector over
+    ``levels``) and of consecutive pairs within a group (matrix from x to), rows sorted
+    by ``by`` then ``order``."""
+    frame = frame.sort_values([*by, *order], kind="stable")
+    code = pd.Categorical(frame[column].astype(str), categories=levels).codes
+    keys = frame[list(by)].to_numpy()
+    same = np.zeros(len(frame), dtype=bool)
+    if len(frame) > 1:
+        same[1:] = np.all(keys[1:] == keys[:-1], axis=1)
+    n = len(levels)
+    first = np.bincount(code[~same], minlength=n)
+    after = np.flatnonzero(same)
+    pairs = np.bincount(code[after - 1] * n + code[after], minlength=n * n).reshape(n, n)
+    return first, pairs
+
+
+def _count_heatmap(ax: Axes, counts: np.ndarray, rows: Sequence[str],
+                   cols: Sequence[str]) -> None:
+    """``counts`` as a heatmap (log color scale, zero cells blank) with every count
+    printed in its cell."""
+    cmap = colormaps[HEATMAP_CMAP].with_extremes(bad="white")
+    vmax = max(float(counts.max(initial=0)), 2.0)
+    norm = LogNorm(vmin=1.0, vmax=vmax)
+    ax.imshow(np.ma.masked_less(counts.astype(float), 1.0), cmap=cmap, norm=norm,
+              aspect="auto", interpolation="nearest")
+    fontsize = 10 if counts.size <= 36 else 8
+    for (row, col), value in np.ndenumerate(counts):
+        dark = value >= 1 and norm(value) < 0.6
+        ax.text(col, row, f"{value:,}", ha="center", va="center", fontsize=fontsize,
+                color="white" if dark else ("black" if value else "0.6"))
+    ax.set_xticks(range(len(cols)), cols)
+    if max(map(len, cols), default=0) * len(cols) > 45:  # long names would overlap
+        ax.tick_params(axis="x", labelrotation=30)
+        for label in ax.get_xticklabels():
+            label.set_horizontalalignment("right")
+    ax.set_yticks(range(len(rows)), rows)
+    ax.tick_params(length=0)
+    ax.set_xticks(np.arange(len(cols) + 1) - 0.5, minor=True)
+    ax.set_yticks(np.arange(len(rows) + 1) - 0.5, minor=True)
+    ax.grid(True, which="minor", color="white", lw=1.5)
+    ax.tick_params(which="minor", length=0)
+
+
+def journey_figure(contacts: pd.DataFrame, legs: pd.DataFrame | None = None) -> Figure:
+    """How issues move across channels, and contacts across agent groups.
+
+    Left panel, channel journeys: the contacts of an issue (same replication and
+    ``issue_id``; later ones are repeat contacts) in order of arrival. Rows = channel
+    of a contact ("from"), columns = channel of the issue's next contact ("to"); the
+    extra top row "first contact" counts the issues starting on each channel. Every
+    contact of ``contacts`` counts, answered or not (filter the rows to count only,
+    e.g., the counted period).
+
+    Right panel (when ``legs`` is given), transfers: rows = agent group of a leg,
+    columns = group of the next leg of the same contact. Without any transfer the
+    panel only shows the note "no transfers in these records".
+
+    Cells show counts summed over replications (log color scale; zero cells blank).
+    Channels and groups are in category order for categorical columns, else sorted.
+
+    Parameters
+    ----------
+    contacts : pandas.DataFrame
+        Columns ``replication``, ``contact_id``, ``issue_id``, ``channel``,
+        ``arrival_s`` (e.g. ``result.contacts``).
+    legs : pandas.DataFrame, optional
+        Columns ``replication``, ``contact_id``, ``leg``, ``group``, ``answered_s``
+        (e.g. ``result.legs``).
+
+    Returns
+    -------
+    Figure
+        One axes (channels) or two (channels, transfers). The channel image array has
+        shape ``(1 + n_channels, n_channels)``: row 0 "first contact", then one row per
+        "from" channel; the transfer image array is ``n_groups x n_groups``. Zero
+        cells are masked in the arrays; every cell's count is also a text annotation.
+
+    Raises
+    ------
+    ValueError
+        If ``contacts`` is empty or a column is missing from ``contacts`` or ``legs``.
+    """
+    missing = set(_CONTACT_COLUMNS) - set(contacts.columns)
+    if missing:
+        raise ValueError(f"contacts misses columns {sorted(missing)}")
+    if contacts.empty:
+        raise ValueError("contacts is empty: simulate with keep_records=True")
+    if legs is not None:
+        missing = set(_LEG_COLUMNS) - set(legs.columns)
+        if missing:
+            raise ValueError(f"legs misses columns {sorted(missing)}")
+    channels = _levels(contacts["channel"])
+    first, pairs = _transitions(contacts, ("replication", "issue_id"),
+                                ("arrival_s", "contact_id"), "channel", channels)
+    matrix = np.vstack([first, pairs])
+    n_ch = len(channels)
+    n_groups = 0 if legs is None else len(_levels(legs["group"]))
+    size = max(n_ch, n_groups)
+    fig, axes = new_figure(1, 1 if legs is None else 2, squeeze=False,
+                           height=max(3.8, 1.8 + 0.5 * (size + 1)))
+    ax = axes[0, 0]
+    _count_heatmap(ax, matrix, ["first contact", *channels], channels)
+    ax.axhline(0.5, color="black", lw=2)  # first contacts | transitions
+    ax.set_xlabel("to: channel of the issue's next (or first) contact")
+    ax.set_ylabel("from: channel of the previous contact")
+    repeats = int(pairs.sum())
+    ax.set_title(f"channel journeys: {int(first.sum()):,} issues, {repeats:,} repeat "
+                 "contacts", fontsize=10)
+    if legs is not None:
+        ax = axes[0, 1]
+        groups = _levels(legs["group"])
+        _, moves = _transitions(legs, ("replication", "contact_id"), ("leg", "answered_s"),
+                                "group", groups)
+        n_moves = int(moves.sum())
+        if n_moves:
+            _count_heatmap(ax, moves, groups, groups)
+            ax.set_xlabel("to: agent group of the next leg")
+            ax.set_ylabel("from: agent group of the leg")
+        else:
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.text(0.5, 0.5, "no transfers in these records", ha="center", va="center",
+                    transform=ax.transAxes, fontsize=11, color="0.35")
+        ax.set_title(f"transfers between agent groups: {n_moves:,}", fontsize=10)
+    n_rep = contacts["replication"].nunique()
+    fig.suptitle(f"customer journeys (counts summed over {n_rep} "
+                 f"replication{'s' if n_rep != 1 else ''})")
     return fig

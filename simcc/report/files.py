@@ -33,6 +33,19 @@ def write_result(result: Result, folder: Path) -> list[Path]:
     return written
 
 
+def write_comparison(comparison, folder: Path) -> list[Path]:
+    """Write a comparison: ``kpis.csv`` (every run), ``differences.csv`` and
+    ``comparison.json``; each file atomically."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(comparison.to_json(), indent=2)
+    return [
+        _atomic(folder / "kpis.csv", lambda p: comparison.kpis.to_csv(p, index=False)),
+        _atomic(folder / "differences.csv",
+                lambda p: comparison.differences.to_csv(p, index=False)),
+        _atomic(folder / "comparison.json", lambda p: Path(p).write_text(text)),
+    ]
+
+
 def write_text_atomic(target: Path, text: str) -> Path:
     """Write ``text`` to ``target`` through a temporary file and a rename."""
     target.parent.mkdir(parents=True, exist_ok=True)

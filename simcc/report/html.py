@@ -12,9 +12,16 @@ from importlib.metadata import version
 
 from matplotlib.figure import Figure
 
+from simcc.experiment.compare import BASELINE, Comparison
 from simcc.experiment.result import Result
-from simcc.report.figures import intraday_figure, occupancy_heatmap, wait_cdf_figure
-from simcc.report.tables import LABELS, SCOPE_COLUMNS, fmt
+from simcc.report.figures import (
+    comparison_figure,
+    intraday_figure,
+    journey_figure,
+    occupancy_heatmap,
+    wait_cdf_figure,
+)
+from simcc.report.tables import COMPARED, LABELS, PERCENT, SCOPE_COLUMNS, fmt
 from simcc.units import format_clock_exact
 
 CSS = """
@@ -133,6 +140,58 @@ def _cards(result: Result) -> str:
         for k in HEADLINE if k in overall.index) + "</div>"
 
 
+def _page(title: str, subtitle: str, body: str) -> str:
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>simcc report: {html.escape(title)}</title><style>{CSS}</style></head>
+<body>
+<h1>{html.escape(title)}</h1>
+<p class="meta">{html.escape(subtitle)} — simcc {version("simcc")}</p>
+{body}
+<h2>Assumptions</h2><ul>{''.join(f'<li>{html.escape(a)}</li>' for a in ASSUMPTIONS)}</ul>
+</body></html>
+"""
+
+
+def _differences_table(comparison: Comparison) -> str:
+    diffs = comparison.differences[comparison.differences["scope"] == "overall"]
+    head = "".join(f"<th>{html.escape(name)}</th>" for name in comparison.variants)
+    body = []
+    for kpi in COMPARED:
+        cells = [f"<td>{fmt(kpi, comparison.results[BASELINE].kpi(kpi))}</td>"]
+        for name in comparison.variants:
+            row = diffs[(diffs["variant"] == name) & (diffs["kpi"] == kpi)]
+            if row.empty:
+                cells.append("<td>–</td>")
+                continue
+            r = row.iloc[0]
+            scale, unit = (100, " pp") if kpi in PERCENT else (1, "")
+            ci = (f"[{r.diff_ci_low * scale:+.1f}, {r.diff_ci_high * scale:+.1f}]{unit}"
+                  if math.isfinite(r.diff_ci_low) else "")
+            cells.append(f"<td>{fmt(kpi, r.variant_mean)}<br><span class=\"ci\">"
+                         f"{r.diff_mean * scale:+.1f}{unit} {ci}</span></td>")
+        body.append(f"<tr><td>{LABELS[kpi]}</td>{''.join(cells)}</tr>")
+    return (f"<table><tr><th>KPI</th><th>{BASELINE}</th>{head}</tr>{''.join(body)}</table>"
+            "<p class=\"meta\">Variant mean, then the paired difference from the baseline "
+            "with its 95% confidence interval (same customers in every run).</p>")
+
+
+def render_comparison_report(comparison: Comparison) -> str:
+    """The report of a comparison (baseline and variants) as one HTML document."""
+    base = comparison.results[BASELINE]
+    variants = "".join(
+        f"<li><b>{html.escape(name)}</b>: "
+        f"{html.escape(', '.join(f'{k} = {v}' for k, v in comparison.overrides[name].items()))}"
+        "</li>" for name in comparison.variants)
+    body = (f"<h2>Variants</h2><ul>{variants}</ul><h2>Baseline scenario</h2>"
+            f"{_scenario_summary(base)}<h2>Differences</h2>{_differences_table(comparison)}"
+            + (_figure(comparison_figure(comparison.differences),
+                       "Paired differences from the baseline with 95% CIs.")
+               if comparison.variants else ""))
+    return _page(base.scenario.name, f"{base.replications} replications per run on common "
+                 f"random numbers, seed {base.seed}", body)
+
+
 def render_report(result: Result) -> str:
     """The report of ``result`` as one HTML document (string)."""
     s = result.scenario
@@ -142,22 +201,15 @@ def render_report(result: Result) -> str:
                                "by channel; dashed: service-level threshold."))
         figures.append(_figure(occupancy_heatmap(result), "Occupancy by agent group and "
                                "interval."))
+        figures.append(_figure(journey_figure(result.contacts, result.legs), "How issues move "
+                               "across channels (repeat contacts) and agent groups "
+                               "(transfers)."))
     figures.insert(0, _figure(intraday_figure(result), "Offered contacts, staffed agents "
                               "and service level per interval."))
     scopes = "".join(_scope_table(result, scope) for scope in ("channel", "segment", "intent",
                                                                  "group"))
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<title>simcc report: {html.escape(s.name)}</title><style>{CSS}</style></head>
-<body>
-<h1>{html.escape(s.name)}</h1>
-<p class="meta">{html.escape(s.description)} — {result.replications} replications, seed
-{result.seed}, simcc {version("simcc")}</p>
-{_cards(result)}
-<h2>Scenario</h2>{_scenario_summary(result)}
-<h2>KPIs</h2>{_overall_table(result)}{scopes}
-<h2>Figures</h2>{''.join(figures)}
-<h2>Assumptions</h2><ul>{''.join(f'<li>{html.escape(a)}</li>' for a in ASSUMPTIONS)}</ul>
-</body></html>
-"""
+    body = (f"{_cards(result)}<h2>Scenario</h2>{_scenario_summary(result)}"
+            f"<h2>KPIs</h2>{_overall_table(result)}{scopes}<h2>Figures</h2>{''.join(figures)}")
+    return _page(s.name, f"{s.description} — {result.replications} replications, seed "
+                 f"{result.seed}", body)
 

@@ -96,3 +96,42 @@ def backtest_table(table) -> Table:
             cells.append(text)
         out.add_row(str(hour), *cells)
     return out
+
+
+COMPARED = ("service_level", "asa_s", "abandon_rate", "occupancy", "fcr", "transfer_rate",
+            "agent_cost")
+
+
+def comparison_table(comparison) -> Table:
+    """Baseline and variants side by side; for variants the paired difference with its
+    95% CI (``*`` when the interval excludes 0)."""
+    base = comparison.results["baseline"]
+    table = Table(title=f"{base.scenario.name}: variants vs baseline, {base.replications} "
+                        f"replications on common random numbers", title_justify="left")
+    table.add_column("KPI", no_wrap=True)
+    table.add_column("baseline", justify="right")
+    for name in comparison.variants:
+        table.add_column(name, justify="right")
+    diffs = comparison.differences[comparison.differences["scope"] == "overall"]
+    for kpi in COMPARED:
+        cells = [fmt(kpi, base.kpi(kpi))]
+        for name in comparison.variants:
+            row = diffs[(diffs["variant"] == name) & (diffs["kpi"] == kpi)]
+            if row.empty:
+                cells.append("–")
+                continue
+            r = row.iloc[0]
+            significant = math.isfinite(r.diff_ci_low) and (r.diff_ci_low > 0 or
+                                                            r.diff_ci_high < 0)
+            cells.append(f"{fmt(kpi, r.variant_mean)} ({_signed(kpi, r.diff_mean)}"
+                         f"{'*' if significant else ''})")
+        table.add_row(LABELS[kpi], *cells)
+    return table
+
+
+def _signed(kpi: str, value: float) -> str:
+    if not math.isfinite(value):
+        return "–"
+    if kpi in PERCENT:
+        return f"{100 * value:+.1f} pp"
+    return f"{value:+,.1f}"

@@ -78,7 +78,8 @@ def _yaml_message(exc: yaml.YAMLError) -> str:
 
 
 def validate_document(document: dict[str, Any], label: str | None = None) -> Scenario:
-    """Validate a parsed document: schema first, then cross-references."""
+    """Validate a parsed document: schema first, then cross-references, then each
+    variant applied to the base."""
     try:
         scenario = Scenario.model_validate(document)
     except ValidationError as exc:
@@ -86,7 +87,39 @@ def validate_document(document: dict[str, Any], label: str | None = None) -> Sce
     problems = check_scenario(scenario)
     if problems:
         raise ScenarioError(problems, label)
+    for name in scenario.variants:
+        try:
+            variant_scenario(scenario, name)
+        except ScenarioError as exc:
+            raise ScenarioError([(f"variants.{name}" + (f" -> {path}" if path else ""), msg)
+                                 for path, msg in exc.problems], label) from None
     return scenario
+
+
+def flatten_overrides(overrides: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested mappings -> dotted paths: ``{"agents": {"t1": {"count": 5}}}`` ->
+    ``{"agents.t1.count": 5}`` (dotted keys may be mixed in)."""
+    flat: dict[str, Any] = {}
+    for key, value in overrides.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, Mapping) and value:
+            flat.update(flatten_overrides(value, path))
+        else:
+            flat[path] = value
+    return flat
+
+
+def variant_scenario(scenario: Scenario, name: str) -> Scenario:
+    """Variant ``name`` of ``scenario``: the base without ``variants`` plus the
+    variant's overrides, validated."""
+    if name not in scenario.variants:
+        known = ", ".join(scenario.variants) or "none"
+        raise ScenarioError([("variants", f"unknown variant '{name}' (known: {known})")])
+    base = scenario.model_dump(mode="python", exclude={"variants"})
+    overrides = flatten_overrides(scenario.variants[name])
+    if any(path.split(".")[0].split("[")[0] == "variants" for path in overrides):
+        raise ScenarioError([(f"variants.{name}", "a variant cannot define variants")])
+    return validate_document(apply_overrides(base, overrides))
 
 
 def format_path(loc: tuple[Any, ...]) -> str:

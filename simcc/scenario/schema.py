@@ -314,11 +314,21 @@ class Scenario(Spec):
     demand: list[Demand] = Field(min_length=1)
     agents: dict[str, AgentGroup] = Field(min_length=1)
     routing: Routing = Routing()
+    variants: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="named overrides of this scenario: dotted keys or nested mappings")
 
     @property
     def skills(self) -> list[str]:
         """The skills the intents need, in order of first appearance."""
         return list(dict.fromkeys(intent.skill for intent in self.intents.values()))
+
+    def variant(self, name: str) -> Scenario:
+        """The scenario of variant ``name``: the base with the variant's overrides (and
+        without the variants section)."""
+        from simcc.scenario.load import variant_scenario  # load imports this module
+
+        return variant_scenario(self, name)
 
     def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
         """A new validated scenario with dotted-path overrides applied, e.g.

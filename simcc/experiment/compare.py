@@ -1,0 +1,121 @@
+"""Comparing variants of a scenario on common random numbers.
+
+The baseline and every variant run with the same seed and replication indices, so
+replication ``r`` serves the same customers (arrival times, intents, segments,
+patience, handle-time quantiles) in all of them. Differences are therefore *paired*:
+for each KPI the per-replication difference ``variant - baseline`` gets a mean and a
+95% Student-t interval, much narrower than the difference of two independent
+intervals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simcc.experiment.aggregate import mean_ci
+from simcc.experiment.replications import Progress
+from simcc.experiment.result import Result, _num
+from simcc.experiment.simulate import prepare, simulate
+from simcc.scenario.schema import Scenario
+
+BASELINE = "baseline"
+
+
+@dataclass
+class Comparison:
+    """Results of the baseline and its variants, their paired differences and each
+    variant's overrides.
+
+    ``differences``: variant, scope, key, kpi, baseline_mean, variant_mean, diff_mean,
+    diff_ci_low, diff_ci_high, n (diff = variant - baseline, paired by replication).
+    """
+
+    results: dict[str, Result]
+    differences: pd.DataFrame
+    overrides: dict[str, dict[str, Any]]
+
+    @property
+    def variants(self) -> list[str]:
+        """Variant names (without the baseline), in scenario order."""
+        return [name for name in self.results if name != BASELINE]
+
+    @property
+    def kpis(self) -> pd.DataFrame:
+        """Every run's KPIs with a ``variant`` column (``baseline`` included)."""
+        return pd.concat([r.kpis.assign(variant=name) for name, r in self.results.items()],
+                         ignore_index=True)
+
+    def table(self, kpis: Sequence[str], scope: str = "overall", key: str = "all"
+              ) -> pd.DataFrame:
+        """Means of ``kpis``: one row per run (baseline first), one column per KPI."""
+        rows = {name: [r.kpi(k, scope, key) for k in kpis] for name, r in self.results.items()}
+        return pd.DataFrame.from_dict(rows, orient="index", columns=list(kpis))
+
+    def to_json(self) -> dict[str, Any]:
+        """Baseline KPIs and, per variant, KPIs and paired differences (overall)."""
+        base = self.results[BASELINE]
+        out: dict[str, Any] = {"scenario": base.scenario.name, "seed": base.seed,
+                               "replications": base.replications, "baseline": BASELINE,
+                               "runs": {}}
+        for name, result in self.results.items():
+            entry = {"kpis": result.to_json()["kpis"]["overall"]}
+            if name != BASELINE:
+                part = self.differences[(self.differences["variant"] == name)
+                                        & (self.differences["scope"] == "overall")]
+                entry["differences"] = {
+                    row.kpi: {"mean": _num(row.diff_mean),
+                              "ci95": [_num(row.diff_ci_low), _num(row.diff_ci_high)]}
+                    for row in part.itertuples()}
+            out["runs"][name] = entry
+        return out
+
+
+def paired_differences(baseline: Result, variant: Result, name: str) -> pd.DataFrame:
+    """Per (scope, key, kpi): mean and 95% CI of variant - baseline over replications."""
+    keys = ["replication", "scope", "key", "kpi"]
+    joined = baseline.replication_kpis.merge(variant.replication_kpis, on=keys,
+                                             suffixes=("_base", "_var"))
+    joined["diff"] = joined["value_var"] - joined["value_base"]
+    rows = []
+    for (scope, key, kpi), group in joined.groupby(["scope", "key", "kpi"], sort=False):
+        mean, low, high, n = mean_ci(group["diff"].to_numpy())
+        rows.append((name, scope, key, kpi, np.nanmean(group["value_base"]),
+                     np.nanmean(group["value_var"]), mean, low, high, n))
+    return pd.DataFrame(rows, columns=["variant", "scope", "key", "kpi", "baseline_mean",
+                                       "variant_mean", "diff_mean", "diff_ci_low",
+                                       "diff_ci_high", "n"])
+
+
+def compare(scenario: str | Path | Mapping[str, Any] | Scenario,
+            variants: Sequence[str] | None = None, replications: int | None = None,
+            seed: int | None = None, workers: int | None = None,
+            progress: Progress | None = None, keep_records: bool = False) -> Comparison:
+    """Run the baseline and ``variants`` (default: all of the scenario's) on common
+    random numbers and compute paired differences."""
+    base = prepare(scenario)
+    names = list(base.variants) if variants is None else list(variants)
+    runs = {BASELINE: base.model_copy(update={"variants": {}})}
+    runs.update({name: base.variant(name) for name in names})
+    replications = base.replications if replications is None else replications
+    seed = base.seed if seed is None else seed
+    total = replications * len(runs)
+    results = {}
+    for offset, (name, model) in enumerate(runs.items()):
+        step = None
+        if progress is not None:
+            def step(done: int, _total: int, done_before: int = offset * replications) -> None:
+                progress(done_before + done, total)
+        results[name] = simulate(model, replications=replications, seed=seed, workers=workers,
+                                 progress=step, keep_records=keep_records)
+    differences = [paired_differences(results[BASELINE], results[name], name) for name in names]
+    table = (pd.concat(differences, ignore_index=True) if differences else
+             pd.DataFrame(columns=["variant", "scope", "key", "kpi", "baseline_mean",
+                                   "variant_mean", "diff_mean", "diff_ci_low", "diff_ci_high",
+                                   "n"]))
+    return Comparison(results, table, {name: dict(base.variants[name]) for name in names})
