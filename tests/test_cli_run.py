@@ -68,3 +68,24 @@ def test_more_agents_less_wait():
                    f"agents.team.count={count}", "--set", "horizon.duration=4h")
         waits.append(json.loads(proc.stdout)["kpis"]["overall"]["asa_s"]["mean"])
     assert waits[1] < waits[0]
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_ctrl_c_stops_cleanly_and_writes_nothing(tmp_path, workers):
+    import os
+    import signal
+    import time
+
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "simcc", "run",
+                             "benchmarks/erlang_a_500k.yaml", "-n", "2", "--workers", workers,
+                             "--out", str(out)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                            start_new_session=True)
+    time.sleep(4)  # well inside the run (imports done, simulating)
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C sends to the terminal's process group
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    assert "interrupted; no result files were written" in err
+    assert "Traceback" not in err
+    assert not out.exists()
