@@ -208,6 +208,85 @@ def compare_command(
 
 @app.command()
 @_reports_errors
+def check(
+    scenarios: Annotated[list[Path], typer.Argument(help="scenario YAML files")],
+    baseline: Annotated[Path | None, typer.Option(
+        help="baseline JSON file (one scenario)")] = None,
+    baselines: Annotated[Path | None, typer.Option(
+        help="folder of baselines, one <scenario file stem>.json per scenario")] = None,
+    update: Annotated[bool, typer.Option(
+        "--update", help="write or refresh the baseline(s) instead of checking")] = False,
+    assignments: SetOpt = None,
+    workers: Annotated[int | None, typer.Option(min=1)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the JSON result only")] = False,
+    junit: Annotated[Path | None, typer.Option(help="write a JUnit XML report here")] = None,
+) -> None:
+    """Check scenarios (and their variants) against stored baselines: exit 0 when
+    nothing regressed, 1 when a KPI regressed or a limit is violated, 2 for invalid
+    input."""
+    from simcc.experiment import prepare
+    from simcc.experiment.regression import run_check
+
+    if (baseline is None) == (baselines is None):
+        raise _fail("give exactly one of --baseline FILE or --baselines DIR")
+    if baseline is not None and len(scenarios) != 1:
+        raise _fail("--baseline takes one scenario; use --baselines DIR for several")
+    if update and assignments:
+        raise _fail("--set cannot be combined with --update: a baseline stores the "
+                    "scenario as written")
+    models = {path: prepare(path) for path in scenarios}  # every file valid before running
+    files = {path: baseline or baselines / f"{path.stem}.json" for path in scenarios}
+    if update:
+        _update_baselines(models, files, workers)
+        return
+    documents = {path: _read_baseline(files[path]) for path in scenarios}
+    overrides = _overrides(assignments)
+    results = [run_check(models[path], documents[path], overrides, workers)
+               for path in scenarios]
+    if junit is not None:
+        from simcc.report.files import write_text_atomic
+        from simcc.report.junit import junit_xml
+
+        write_text_atomic(junit, junit_xml(results))
+    if as_json:
+        sys.stdout.write(json.dumps([r.to_json() for r in results]) + "\n")
+    else:
+        from simcc.report.tables import check_table
+
+        for result in results:
+            stdout.print(check_table(result))
+            stdout.print("[green]passed[/]" if result.passed else
+                         "[bold red]failed[/]:\n" + result.describe_failures(), highlight=False)
+    if not all(r.passed for r in results):
+        raise typer.Exit(EXIT_FAILURE)
+
+
+def _read_baseline(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise _fail(f"baseline {path} not found: create it with --update") from None
+    except json.JSONDecodeError as exc:
+        raise _fail(f"baseline {path} is not valid JSON ({exc})") from None
+
+
+def _update_baselines(models: dict, files: dict, workers: int | None) -> None:
+    from importlib.metadata import version
+
+    from simcc.experiment import compare
+    from simcc.experiment.regression import baseline_document
+    from simcc.report.files import write_text_atomic
+
+    for path, model in models.items():
+        comparison = compare(model, list(model.variants), workers=workers)
+        document = baseline_document(comparison, model, version("simcc"))
+        write_text_atomic(files[path], json.dumps(document, indent=1) + "\n")
+        stdout.print(f"baseline written: {files[path]} ({len(comparison.results)} runs, "
+                     f"{model.replications} replications, seed {model.seed})", highlight=False)
+
+
+@app.command()
+@_reports_errors
 def validate(
     scenarios: Annotated[list[Path], typer.Argument(help="scenario YAML files")],
     assignments: SetOpt = None,

@@ -55,6 +55,9 @@ def write_text_atomic(target: Path, text: str) -> Path:
 def _atomic(target: Path, write: Callable[[str], object]) -> Path:
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     os.close(handle)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temporary, 0o666 & ~umask)  # mkstemp creates 0600; results are shared files
     try:
         write(temporary)
         os.replace(temporary, target)

@@ -135,3 +135,37 @@ def _signed(kpi: str, value: float) -> str:
     if kpi in PERCENT:
         return f"{100 * value:+.1f} pp"
     return f"{value:+,.1f}"
+
+
+VERDICT_STYLE = {"regressed": "bold red", "improved": "green", "ok": "", "info": "dim",
+                 "ignored": "dim"}
+
+
+def check_table(result) -> Table:
+    """KPI, baseline, now, delta and verdict for every judged KPI of every run (KPIs
+    without a direction are in the JSON output only)."""
+    table = Table(title=f"{result.scenario}: check against the baseline", title_justify="left")
+    for name, justify in (("run", "left"), ("KPI", "left"), ("baseline", "right"),
+                          ("now", "right"), ("delta", "right"), ("verdict", "left")):
+        table.add_column(name, justify=justify, no_wrap=name != "delta")
+    for row in result.rows.itertuples():
+        if row.verdict in ("info", "ignored"):
+            continue
+        delta = _plain(row.kpi, row.delta)
+        if row.verdict in ("regressed", "improved") and math.isfinite(row.ci_low):
+            delta += f" [{_plain(row.kpi, row.ci_low)}, {_plain(row.kpi, row.ci_high)}]"
+        style = VERDICT_STYLE[row.verdict]
+        table.add_row(row.run, LABELS.get(row.kpi, row.kpi), fmt(row.kpi, row.baseline),
+                      fmt(row.kpi, row.now), delta,
+                      f"[{style}]{row.verdict}[/]" if style else row.verdict)
+    for row in (result.limits.itertuples() if not result.limits.empty else []):
+        verdict = "[green]ok[/]" if row.passed else "[bold red]violated[/]"
+        table.add_row(row.run, f"limit {row.limit}", "", fmt(row.limit.split()[0], row.value),
+                      "", verdict)
+    return table
+
+
+def _plain(kpi: str, value: float) -> str:
+    if not math.isfinite(value):
+        return "–"
+    return f"{100 * value:+.2f} pp" if kpi in PERCENT else f"{value:+,.3g}"

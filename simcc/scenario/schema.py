@@ -295,6 +295,30 @@ class Routing(Spec):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
+class Tolerance(Spec):
+    """How much worse a KPI may get before a check calls it a regression: an absolute
+    amount (in the KPI's unit: 0.01 = one percentage point for a rate) or a relative
+    share of the baseline value."""
+
+    abs: float | None = Field(default=None, ge=0)
+    rel: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _one(self) -> Tolerance:
+        if (self.abs is None) == (self.rel is None):
+            raise ValueError("give exactly one of 'abs' or 'rel'")
+        return self
+
+
+class Checks(Spec):
+    """Rules of ``simcc check``: tolerances per KPI, KPIs to ignore, hard limits such as
+    ``"service_level >= 0.8"``."""
+
+    tolerance: dict[str, Tolerance] = Field(default_factory=dict)
+    ignore: list[str] = Field(default_factory=list)
+    limits: list[str] = Field(default_factory=list)
+
+
 DEFAULT_SEGMENT = "default"
 
 
@@ -317,6 +341,7 @@ class Scenario(Spec):
     variants: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description="named overrides of this scenario: dotted keys or nested mappings")
+    checks: Checks = Checks()
 
     @property
     def skills(self) -> list[str]:

@@ -1,0 +1,31 @@
+"""pytest helpers for teams that keep routing policies and scenarios in a repository.
+
+.. code-block:: python
+
+    from simcc.testing import assert_no_regression
+
+    def test_routing_does_not_regress():
+        assert_no_regression("scenarios/retail.yaml", "baselines/retail.json")
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from simcc.experiment import prepare
+from simcc.experiment.regression import CheckResult, run_check
+
+
+def assert_no_regression(scenario: str | Path, baseline: str | Path,
+                         overrides: Mapping[str, Any] | None = None,
+                         workers: int | None = None) -> CheckResult:
+    """Run ``simcc check`` in-process; raise ``AssertionError`` listing every regressed
+    KPI and violated limit. Returns the check result when it passes."""
+    document = json.loads(Path(baseline).read_text())
+    result = run_check(prepare(scenario), document, dict(overrides or {}), workers)
+    assert result.passed, (f"{result.scenario} regressed against {baseline}:\n"
+                           + result.describe_failures())
+    return result
