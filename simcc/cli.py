@@ -29,6 +29,15 @@ P = ParamSpec("P")
 ScenarioArg = Annotated[Path, typer.Argument(help="scenario YAML file", show_default=False)]
 SetOpt = Annotated[list[str] | None, typer.Option(
     "--set", help="override a scenario value: key.path=value (repeatable)")]
+ReplicationsOpt = Annotated[int | None, typer.Option(
+    "-n", "--replications", min=1, help="replications (default: the scenario's)")]
+SeedOpt = Annotated[int | None, typer.Option(min=0, help="seed (default: the scenario's)")]
+WorkersOpt = Annotated[int | None, typer.Option(
+    min=1, help="parallel processes (default: one per core)")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="print the JSON result only")]
+OutOpt = Annotated[Path | None, typer.Option(help="write tables and JSON to this folder")]
+ReportOpt = Annotated[Path | None, typer.Option(help="write a self-contained HTML report")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")]
 
 
 def _fail(message: str, code: int = EXIT_INVALID) -> typer.Exit:
@@ -57,6 +66,11 @@ def _reports_errors(command: Callable[P, None]) -> Callable[P, None]:
     return wrapper
 
 
+def _check_out_folder(out: Path | None) -> None:
+    if out is not None and out.exists() and not out.is_dir():
+        raise _fail(f"--out {out}: exists and is not a folder")
+
+
 def _overrides(assignments: list[str] | None) -> dict:
     from simcc.scenario import parse_assignment
 
@@ -67,25 +81,19 @@ def _overrides(assignments: list[str] | None) -> dict:
 @_reports_errors
 def run(
     scenario: ScenarioArg,
-    replications: Annotated[int | None, typer.Option(
-        "-n", "--replications", min=1, help="replications (default: the scenario's)")] = None,
-    seed: Annotated[int | None, typer.Option(min=0, help="seed (default: the scenario's)")
-                    ] = None,
-    workers: Annotated[int | None, typer.Option(
-        min=1, help="parallel processes (default: one per core)")] = None,
+    replications: ReplicationsOpt = None,
+    seed: SeedOpt = None,
+    workers: WorkersOpt = None,
     assignments: SetOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print the JSON result only")] = False,
-    out: Annotated[Path | None, typer.Option(help="write tables and JSON to this folder")
-                   ] = None,
-    report: Annotated[Path | None, typer.Option(help="write a self-contained HTML report")
-                      ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+    as_json: JsonOpt = False,
+    out: OutOpt = None,
+    report: ReportOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Simulate a scenario and report its KPIs with 95% confidence intervals."""
     from simcc.experiment import prepare, simulate
 
-    if out is not None and out.exists() and not out.is_dir():
-        raise _fail(f"--out {out}: exists and is not a folder")
+    _check_out_folder(out)
     model = prepare(scenario, _overrides(assignments))
     reps = replications or model.replications
     show = not quiet and not as_json and stdout.is_terminal and stderr.is_terminal
@@ -158,25 +166,19 @@ def compare_command(
     variant: Annotated[list[str] | None, typer.Option(
         "--variant", help="variant to run (repeatable; default: all of the scenario's)")
                        ] = None,
-    replications: Annotated[int | None, typer.Option(
-        "-n", "--replications", min=1, help="replications (default: the scenario's)")] = None,
-    seed: Annotated[int | None, typer.Option(min=0, help="seed (default: the scenario's)")
-                    ] = None,
-    workers: Annotated[int | None, typer.Option(
-        min=1, help="parallel processes (default: one per core)")] = None,
+    replications: ReplicationsOpt = None,
+    seed: SeedOpt = None,
+    workers: WorkersOpt = None,
     assignments: SetOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print the JSON result only")] = False,
-    out: Annotated[Path | None, typer.Option(help="write tables and JSON to this folder")
-                   ] = None,
-    report: Annotated[Path | None, typer.Option(help="write a self-contained HTML report")
-                      ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+    as_json: JsonOpt = False,
+    out: OutOpt = None,
+    report: ReportOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Run the baseline and its variants on common random numbers; paired differences."""
     from simcc.experiment import compare, prepare
 
-    if out is not None and out.exists() and not out.is_dir():
-        raise _fail(f"--out {out}: exists and is not a folder")
+    _check_out_folder(out)
     model = prepare(scenario, _overrides(assignments))
     names = variant or list(model.variants)
     for name in names:
@@ -217,8 +219,8 @@ def check(
     update: Annotated[bool, typer.Option(
         "--update", help="write or refresh the baseline(s) instead of checking")] = False,
     assignments: SetOpt = None,
-    workers: Annotated[int | None, typer.Option(min=1)] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print the JSON result only")] = False,
+    workers: WorkersOpt = None,
+    as_json: JsonOpt = False,
     junit: Annotated[Path | None, typer.Option(help="write a JUnit XML report here")] = None,
 ) -> None:
     """Check scenarios (and their variants) against stored baselines: exit 0 when
@@ -387,8 +389,8 @@ def backtest(
     days: DaysOpt = "all",
     first: FromOpt = None,
     last: ToOpt = None,
-    replications: Annotated[int | None, typer.Option("-n", min=1)] = None,
-    workers: Annotated[int | None, typer.Option(min=1)] = None,
+    replications: ReplicationsOpt = None,
+    workers: WorkersOpt = None,
     plot: Annotated[Path | None, typer.Option(help="write the figure (PNG) here")] = None,
     out: Annotated[Path | None, typer.Option(help="write the table (CSV) here")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the table as JSON")] = False,

@@ -21,7 +21,7 @@ from simcc.report.figures import (
     occupancy_heatmap,
     wait_cdf_figure,
 )
-from simcc.report.tables import COMPARED, LABELS, PERCENT, SCOPE_COLUMNS, fmt
+from simcc.report.tables import COMPARED, LABELS, PERCENT, SCOPE_COLUMNS, fmt, overall_rows
 from simcc.units import format_clock_exact
 
 CSS = """
@@ -66,16 +66,8 @@ def _figure(fig: Figure, caption: str) -> str:
 
 
 def _overall_table(result: Result) -> str:
-    rows = result.kpis[result.kpis["scope"] == "overall"].set_index("kpi")
-    body = []
-    for kpi, label in LABELS.items():
-        if kpi not in rows.index:
-            continue
-        row = rows.loc[kpi]
-        ci = ("–" if not math.isfinite(row["ci_low"])
-              else f"{fmt(kpi, row['ci_low'])} – {fmt(kpi, row['ci_high'])}")
-        body.append(f"<tr><td>{label}</td><td>{fmt(kpi, row['mean'])}</td>"
-                    f'<td class="ci">{ci}</td></tr>')
+    body = [f'<tr><td>{label}</td><td>{mean}</td><td class="ci">{ci}</td></tr>'
+            for label, mean, ci in overall_rows(result)]
     return ("<table><tr><th>KPI</th><th>mean</th><th>95% CI</th></tr>"
             + "".join(body) + "</table>")
 

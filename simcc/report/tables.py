@@ -39,6 +39,20 @@ def fmt(kpi: str, value: float) -> str:
     return f"{value:,.1f}" if abs(value) < 1e5 else f"{value:,.0f}"
 
 
+def overall_rows(result: Result) -> list[tuple[str, str, str]]:
+    """(label, mean, 95% CI) texts of the overall KPIs, in the order of LABELS."""
+    overall = result.kpis[result.kpis["scope"] == "overall"].set_index("kpi")
+    rows = []
+    for kpi, label in LABELS.items():
+        if kpi not in overall.index:
+            continue
+        row = overall.loc[kpi]
+        ci = ("–" if not math.isfinite(row["ci_low"])
+              else f"{fmt(kpi, row['ci_low'])} – {fmt(kpi, row['ci_high'])}")
+        rows.append((label, fmt(kpi, row["mean"]), ci))
+    return rows
+
+
 def overall_table(result: Result) -> Table:
     """Overall KPIs: mean and 95% confidence interval over replications."""
     table = Table(title=f"{result.scenario.name}: {result.replications} replications, "
@@ -46,14 +60,8 @@ def overall_table(result: Result) -> Table:
     table.add_column("KPI")
     table.add_column("mean", justify="right")
     table.add_column("95% CI", justify="right")
-    overall = result.kpis[result.kpis["scope"] == "overall"].set_index("kpi")
-    for kpi, label in LABELS.items():
-        if kpi not in overall.index:
-            continue
-        row = overall.loc[kpi]
-        ci = ("–" if not math.isfinite(row["ci_low"])
-              else f"{fmt(kpi, row['ci_low'])} – {fmt(kpi, row['ci_high'])}")
-        table.add_row(label, fmt(kpi, row["mean"]), ci)
+    for row in overall_rows(result):
+        table.add_row(*row)
     return table
 
 
