@@ -96,8 +96,7 @@ def run(
     _check_out_folder(out)
     model = prepare(scenario, _overrides(assignments))
     reps = replications or model.replications
-    show = not quiet and not as_json and stdout.is_terminal and stderr.is_terminal
-    with _progress(reps, enabled=show) as progress:
+    with _progress(reps, enabled=_show_progress(quiet, as_json)) as progress:
         result = simulate(model, replications=reps, seed=seed, workers=workers,
                           progress=progress, keep_records=out is not None or report is not None)
     if out is not None:
@@ -109,13 +108,24 @@ def run(
         from simcc.report.html import render_report
 
         write_text_atomic(report, render_report(result))
+    _finish(as_json, result.to_json, lambda: _print_tables(result), out, report)
+
+
+def _show_progress(quiet: bool, as_json: bool) -> bool:
+    """A progress bar only for a person at a terminal, never with --json."""
+    return not quiet and not as_json and stdout.is_terminal and stderr.is_terminal
+
+
+def _finish(as_json: bool, document: Callable[[], dict], print_tables: Callable[[], None],
+            *written: Path | None) -> None:
+    """Print the JSON object alone, or the tables and the files written."""
     if as_json:
-        sys.stdout.write(json.dumps(result.to_json()) + "\n")
+        sys.stdout.write(json.dumps(document()) + "\n")
         return
-    _print_tables(result)
-    for written in (out, report):
-        if written is not None:
-            stdout.print(f"written: {written}", highlight=False)
+    print_tables()
+    for path in written:
+        if path is not None:
+            stdout.print(f"written: {path}", highlight=False)
 
 
 def _print_tables(result) -> None:
@@ -184,8 +194,8 @@ def compare_command(
     for name in names:
         model.variant(name)  # unknown names fail before anything runs
     reps = replications or model.replications
-    show = not quiet and not as_json and stdout.is_terminal and stderr.is_terminal
-    with _progress(reps * (1 + len(names)), enabled=show) as progress:
+    with _progress(reps * (1 + len(names)),
+                   enabled=_show_progress(quiet, as_json)) as progress:
         comparison = compare(model, names, replications=reps, seed=seed, workers=workers,
                              progress=progress, keep_records=report is not None)
     if out is not None:
@@ -197,15 +207,10 @@ def compare_command(
         from simcc.report.html import render_comparison_report
 
         write_text_atomic(report, render_comparison_report(comparison))
-    if as_json:
-        sys.stdout.write(json.dumps(comparison.to_json()) + "\n")
-        return
     from simcc.report.tables import comparison_table
 
-    stdout.print(comparison_table(comparison))
-    for written in (out, report):
-        if written is not None:
-            stdout.print(f"written: {written}", highlight=False)
+    _finish(as_json, comparison.to_json, lambda: stdout.print(comparison_table(comparison)),
+            out, report)
 
 
 @app.command()

@@ -20,7 +20,7 @@ import pandas as pd
 
 from simcc.experiment.aggregate import mean_ci
 from simcc.experiment.replications import Progress
-from simcc.experiment.result import Result, _num
+from simcc.experiment.result import Result, json_number
 from simcc.experiment.simulate import prepare, simulate
 from simcc.scenario.schema import Scenario
 
@@ -69,8 +69,8 @@ class Comparison:
                 part = self.differences[(self.differences["variant"] == name)
                                         & (self.differences["scope"] == "overall")]
                 entry["differences"] = {
-                    row.kpi: {"mean": _num(row.diff_mean),
-                              "ci95": [_num(row.diff_ci_low), _num(row.diff_ci_high)]}
+                    row.kpi: {"mean": json_number(row.diff_mean),
+                              "ci95": [json_number(row.diff_ci_low), json_number(row.diff_ci_high)]}
                     for row in part.itertuples()}
             out["runs"][name] = entry
         return out

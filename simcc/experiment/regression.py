@@ -30,6 +30,7 @@ import pandas as pd
 from simcc.errors import ScenarioError, SimccError
 from simcc.experiment.aggregate import mean_ci
 from simcc.experiment.compare import BASELINE, Comparison, compare
+from simcc.experiment.result import json_number
 from simcc.metrics.kpis import ALL_KPIS
 from simcc.scenario.schema import Scenario, Tolerance
 
@@ -63,17 +64,12 @@ def baseline_document(comparison: Comparison, scenario: Scenario, version: str) 
         for kpi in ALL_KPIS:
             values = overall.loc[overall["kpi"] == kpi].sort_values("replication")["value"]
             mean, low, high, _ = mean_ci(values.to_numpy())
-            kpis[kpi] = {"mean": _num(mean), "ci95": [_num(low), _num(high)],
-                         "values": [_num(v) for v in values]}
+            kpis[kpi] = {"mean": json_number(mean), "ci95": [json_number(low), json_number(high)],
+                         "values": [json_number(v) for v in values]}
         runs[name] = kpis
     return {"simcc_version": version, "scenario": scenario.name,
             "scenario_hash": scenario_hash(scenario), "seed": scenario.seed,
             "replications": scenario.replications, "runs": runs}
-
-
-def _num(value: float) -> float | None:
-    """JSON-safe float at full precision (a rerun must compare exactly equal)."""
-    return None if value is None or not math.isfinite(value) else float(value)
 
 
 @dataclass

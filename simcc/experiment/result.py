@@ -65,7 +65,8 @@ class Result:
         kpis: dict[str, Any] = {"overall": {}}
         kpis.update({name: {} for name in JSON_SCOPES.values()})
         for row in self.kpis.itertuples(index=False):
-            entry = {"mean": _num(row.mean), "ci95": [_num(row.ci_low), _num(row.ci_high)]}
+            entry = {"mean": json_number(row.mean),
+                     "ci95": [json_number(row.ci_low), json_number(row.ci_high)]}
             if row.scope == "overall":
                 kpis["overall"][row.kpi] = entry
             else:
@@ -74,7 +75,8 @@ class Result:
                 "seed": self.seed, "kpis": kpis}
 
 
-def _num(value: float) -> float | None:
-    """JSON has no NaN: undefined values (no answered contact, n < 2) become null."""
+def json_number(value: float) -> float | None:
+    """Full-precision float for JSON, which has no NaN: undefined values (no answered
+    contact, n < 2) become null."""
     return None if value is None or not math.isfinite(value) else float(value)
 

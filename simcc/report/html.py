@@ -21,7 +21,7 @@ from simcc.report.figures import (
     occupancy_heatmap,
     wait_cdf_figure,
 )
-from simcc.report.tables import COMPARED, LABELS, PERCENT, SCOPE_COLUMNS, fmt, overall_rows
+from simcc.report.tables import COMPARED, LABELS, SCOPE_COLUMNS, fmt, overall_rows, signed
 from simcc.units import format_clock_exact
 
 CSS = """
@@ -157,11 +157,10 @@ def _differences_table(comparison: Comparison) -> str:
                 cells.append("<td>–</td>")
                 continue
             r = row.iloc[0]
-            scale, unit = (100, " pp") if kpi in PERCENT else (1, "")
-            ci = (f"[{r.diff_ci_low * scale:+.1f}, {r.diff_ci_high * scale:+.1f}]{unit}"
+            ci = (f"[{signed(kpi, r.diff_ci_low)}, {signed(kpi, r.diff_ci_high)}]"
                   if math.isfinite(r.diff_ci_low) else "")
             cells.append(f"<td>{fmt(kpi, r.variant_mean)}<br><span class=\"ci\">"
-                         f"{r.diff_mean * scale:+.1f}{unit} {ci}</span></td>")
+                         f"{signed(kpi, r.diff_mean)} {ci}</span></td>")
         body.append(f"<tr><td>{LABELS[kpi]}</td>{''.join(cells)}</tr>")
     return (f"<table><tr><th>KPI</th><th>{BASELINE}</th>{head}</tr>{''.join(body)}</table>"
             "<p class=\"meta\">Variant mean, then the paired difference from the baseline "

@@ -131,18 +131,10 @@ def comparison_table(comparison) -> Table:
             r = row.iloc[0]
             significant = math.isfinite(r.diff_ci_low) and (r.diff_ci_low > 0 or
                                                             r.diff_ci_high < 0)
-            cells.append(f"{fmt(kpi, r.variant_mean)} ({_signed(kpi, r.diff_mean)}"
+            cells.append(f"{fmt(kpi, r.variant_mean)} ({signed(kpi, r.diff_mean)}"
                          f"{'*' if significant else ''})")
         table.add_row(LABELS[kpi], *cells)
     return table
-
-
-def _signed(kpi: str, value: float) -> str:
-    if not math.isfinite(value):
-        return "–"
-    if kpi in PERCENT:
-        return f"{100 * value:+.1f} pp"
-    return f"{value:+,.1f}"
 
 
 VERDICT_STYLE = {"regressed": "bold red", "improved": "green", "ok": "", "info": "dim",
@@ -159,9 +151,9 @@ def check_table(result) -> Table:
     for row in result.rows.itertuples():
         if row.verdict in ("info", "ignored"):
             continue
-        delta = _plain(row.kpi, row.delta)
+        delta = signed(row.kpi, row.delta)
         if row.verdict in ("regressed", "improved") and math.isfinite(row.ci_low):
-            delta += f" [{_plain(row.kpi, row.ci_low)}, {_plain(row.kpi, row.ci_high)}]"
+            delta += f" [{signed(row.kpi, row.ci_low)}, {signed(row.kpi, row.ci_high)}]"
         style = VERDICT_STYLE[row.verdict]
         table.add_row(row.run, LABELS.get(row.kpi, row.kpi), fmt(row.kpi, row.baseline),
                       fmt(row.kpi, row.now), delta,
@@ -173,7 +165,8 @@ def check_table(result) -> Table:
     return table
 
 
-def _plain(kpi: str, value: float) -> str:
+def signed(kpi: str, value: float) -> str:
+    """A difference for people: percentage points for rates, signed value otherwise."""
     if not math.isfinite(value):
         return "–"
     return f"{100 * value:+.2f} pp" if kpi in PERCENT else f"{value:+,.3g}"
