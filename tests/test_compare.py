@@ -116,9 +116,9 @@ class UsesTieBreakStream(RoutingPolicy):
 
 def test_conformance_catches_broken_policies():
     busy = simcc.check_policy(PicksBusyAgents)
-    assert not busy.passed and "not an idle agent" in str(busy)
+    assert not busy.passed and "not an available agent" in str(busy)
     nondeterministic = simcc.check_policy(UsesGlobalRandom)
     assert any("not deterministic" in f for f in nondeterministic.failures)
     simcc.assert_policy(UsesTieBreakStream)
-    with pytest.raises(AssertionError, match="not an idle agent"):
+    with pytest.raises(AssertionError, match="not an available agent"):
         simcc.assert_policy(PicksBusyAgents)

@@ -141,7 +141,7 @@ class GreedyBroken(RoutingPolicy):
 
 def test_a_policy_choosing_an_ineligible_agent_is_an_error():
     doc = small(demand=[{"channel": "voice", "rate": {"per_hour": 200}, "mix": {"general": 1}}])
-    with pytest.raises(ModelError, match="not an idle agent"):
+    with pytest.raises(ModelError, match="not an available agent"):
         run(doc, policy=GreedyBroken())
 
 

@@ -40,7 +40,8 @@ def test_importing_simcc_runs_no_simulation_and_needs_no_matplotlib():
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
 def test_every_example_scenario_validates_and_runs(path):
-    scenario = simcc.load_scenario(path, {"horizon.duration": "2h", "horizon.warmup": "30m"})
+    scenario = simcc.load_scenario(path, {"horizon.duration": "2h", "horizon.warmup": "30m",
+                                            "horizon.start": "09:00"})
     result = simcc.simulate(scenario, replications=2, workers=1, keep_records=False)
     assert result.kpi("handled") > 0
     assert 0 <= result.kpi("service_level") <= 1

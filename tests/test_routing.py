@@ -39,6 +39,7 @@ class FakePool:
 class FakeQueue:
     priority: int
     contacts: list = field(default_factory=list)
+    asynchronous: bool = False
 
     def head(self):
         return self.contacts[0] if self.contacts else None

@@ -1,27 +1,39 @@
-"""KPIs as pure functions of the record tables (DESIGN section 6).
+"""KPIs as pure functions of the record tables (DESIGN section 6, docs/kpis.md).
 
-Counted contacts are those arriving in ``[warmup, horizon)``. Definitions:
+Counted contacts are those arriving in ``[warmup, horizon)``; counted issues those whose
+first contact is counted (all their contacts are followed, also after the horizon).
 
-- ``arrivals``: counted contacts reaching the routing (before any queue capacity check);
-- ``offered``: counted contacts that reached an agent queue, i.e. not ``blocked``;
-- ``blocked_rate`` = blocked / arrivals (refused because the queue was full);
+Contact KPIs:
+
+- ``arrivals``: counted contacts; ``offered``: those that reached an agent queue (not
+  blocked, not closed, not contained by self-service);
+- ``blocked_rate`` = blocked / (offered + blocked); ``closed_rate`` = arrived while
+  their live channel was closed / arrivals;
 - ``handled``, ``abandoned``, ``abandon_rate`` = abandoned / offered;
-- ``p_wait``: offered contacts not answered at once (abandoned ones count as waited);
-- ``asa_s``: mean wait of answered contacts; ``mean_wait_s``: mean time in queue of all
-  offered contacts (answered, abandoned or unserved); ``wait_p90_s``: 90th percentile of
-  the wait of answered contacts;
-- ``service_level``: contacts answered with a wait <= the channel threshold / offered
-  (abandoned contacts count against it, whenever they left);
-- ``aht_s``: mean handle + wrap-up time of the legs of counted contacts;
-- ``occupancy``: agent busy time / agent logged-in time, both within the counted period
-  (busy = from answer to the end of wrap-up, whoever the contact is);
-- ``transfer_rate``: answered contacts with more than one leg / answered contacts;
-- ``fcr``: issues whose first answered contact resolved them with no transfer and no
-  repeat contact / issues with at least one answered contact;
-- ``repeat_rate``: offered contacts that repeat an earlier contact of the same issue /
-  offered;
-- ``agent_cost``: logged-in hours in the counted period x the group's cost per hour;
-  ``cost_per_handled`` = agent_cost / handled.
+- wait KPIs cover *timed* contacts: offered contacts that did not accept a callback, on
+  live channels (on an asynchronous channel too in that channel's own row):
+  ``p_wait`` (not answered at once; abandoned ones count as waited), ``asa_s`` (mean wait
+  of the answered), ``mean_wait_s`` (of all), ``service_level`` (answered with a wait <=
+  the channel threshold / timed contacts), ``wait_p90_s`` (of the answered);
+- ``aht_s``: mean handle + wrap-up time of the conversation legs of counted contacts;
+- ``transfer_rate``: answered contacts with at least one transfer / answered;
+  ``transfers_per_contact``: transfers / answered;
+- ``repeat_rate``: offered contacts that are not their issue's first contact (retrials
+  and repeats) / offered;
+- ``contained``, ``containment_rate`` = resolved by self-service / went through it;
+- ``callbacks_offered``, ``callback_acceptance`` = accepted / offered,
+  ``callback_success`` = reached by an attempt / accepted, ``time_to_callback_s``: mean
+  time from acceptance to the attempt that reached the customer.
+
+Issue KPIs (by the scope of the issue's first contact): ``issues``, ``fcr`` (first
+answered contact resolved it, no transfer, no repeat within the FCR window / issues with
+an answered contact), ``resolution_rate`` (resolved in the end / issues),
+``contacts_per_issue``, ``channels_per_issue``, ``time_to_resolution_s`` (mean over
+resolved issues, from the first contact's arrival).
+
+Agent KPIs: ``occupancy`` (capacity in use / logged-in time within the counted period: a
+leg of a channel with concurrency c occupies 1/c of its agent), ``staffed_agents``,
+``agent_cost`` (logged-in hours x the group's cost per hour), ``cost_per_handled``.
 
 Every function returns a DataFrame indexed by the scope key with one column per KPI;
 KPIs that do not apply to a scope (abandonment by agent group) are left out.
@@ -29,11 +41,12 @@ KPIs that do not apply to a scope (abandonment by agent group) are left out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from simcc.metrics.issues import issues_frame
 from simcc.metrics.timeweighted import overlap_per_bin
 from simcc.scenario.schema import Scenario
 
@@ -42,55 +55,104 @@ CONTACT_KPIS = (
     "asa_s", "mean_wait_s", "service_level", "wait_p90_s", "aht_s", "transfer_rate", "fcr",
     "repeat_rate",
 )
+JOURNEY_KPIS = (
+    "closed_rate", "contained", "containment_rate", "transfers_per_contact",
+    "callbacks_offered", "callback_acceptance", "callback_success", "time_to_callback_s",
+)
+ISSUE_KPIS = ("issues", "resolution_rate", "contacts_per_issue", "channels_per_issue",
+              "time_to_resolution_s")
 AGENT_KPIS = ("occupancy", "staffed_agents", "agent_cost", "cost_per_handled")
-ALL_KPIS = CONTACT_KPIS + AGENT_KPIS
+ALL_KPIS = CONTACT_KPIS + AGENT_KPIS + JOURNEY_KPIS + ISSUE_KPIS
 GROUP_KPIS = ("handled", "asa_s", "aht_s", "transfer_rate", "fcr") + AGENT_KPIS
 OVERALL_KEY = "all"
 
 
 @dataclass(frozen=True)
 class Period:
-    """The counted period ``[warmup_s, end_s)`` and per-channel SL thresholds (s)."""
+    """The counted period ``[warmup_s, end_s)`` and the channel and group settings KPIs
+    need: SL thresholds (s), cost per hour, concurrency, asynchronous channels, and the
+    FCR window (s)."""
 
     warmup_s: float
     end_s: float
     thresholds: dict[str, float]
     cost_per_hour: dict[str, float]
+    concurrency: dict[str, int] = field(default_factory=dict)
+    asynchronous: frozenset[str] = frozenset()
+    fcr_window_s: float = np.inf
 
     @classmethod
     def of(cls, scenario: Scenario) -> Period:
+        channels = scenario.channels
         return cls(scenario.horizon.warmup, scenario.horizon.length_s,
-                   {name: ch.service_level.threshold for name, ch in scenario.channels.items()},
-                   {name: g.cost_per_hour for name, g in scenario.agents.items()})
+                   {name: ch.service_level.threshold for name, ch in channels.items()},
+                   {name: g.cost_per_hour for name, g in scenario.agents.items()},
+                   {name: ch.concurrency for name, ch in channels.items()},
+                   frozenset(name for name, ch in channels.items() if ch.asynchronous),
+                   scenario.repeats.window if scenario.repeats else np.inf)
 
 
 def contact_flags(contacts: pd.DataFrame, legs: pd.DataFrame, period: Period) -> pd.DataFrame:
     """Counted contacts with the per-contact values every contact KPI is built from.
 
-    Besides outcome booleans: ``legs`` and ``work_s`` (number of legs and their handle +
-    wrap-up seconds), and issue-level FCR stored on the issue's first counted contact
-    (``issue_head``, ``issue_answered``, ``issue_fcr``).
+    Besides outcome booleans: ``legs`` and ``work_s`` (number of conversation legs and
+    their handle + wrap-up seconds), and the issue's values on its first contact
+    (``issue_head`` and ``issue_*`` columns; see :func:`issues_frame`). Journey columns
+    missing from a hand-built ``contacts`` table mean no journey events, and transfers
+    are then counted from the legs.
     """
-    counted = contacts[(contacts["arrival_s"] >= period.warmup_s)
-                       & (contacts["arrival_s"] < period.end_s)]
+    contacts = _with_journey_defaults(contacts, legs)
+    in_period = (contacts["arrival_s"] >= period.warmup_s) & (contacts["arrival_s"]
+                                                             < period.end_s)
+    counted = contacts[in_period]
     frame = counted[["contact_id", "issue_id", "channel", "segment", "intent", "arrival_s",
-                     "wait_s", "resolved"]].reset_index(drop=True)
+                     "wait_s", "resolved", "transfers", "self_service", "callback_offered",
+                     "callback_accepted", "callback_accepted_s",
+                     "callback_connected_s"]].reset_index(drop=True)
     outcome = counted["outcome"].to_numpy()
     frame["blocked"] = outcome == "blocked"
-    frame["offered"] = ~frame["blocked"]
+    frame["closed"] = outcome == "closed"
+    frame["contained"] = outcome == "contained"
+    frame["offered"] = ~(frame["blocked"] | frame["closed"] | frame["contained"])
     frame["handled"] = outcome == "handled"
     frame["abandoned"] = outcome == "abandoned"
+    live = ~counted["channel"].astype(object).isin(period.asynchronous).to_numpy()
+    untimed = frame["callback_accepted"].to_numpy() | ~frame["offered"].to_numpy()
+    frame["timed"] = ~untimed & live
+    frame["timed_async"] = ~untimed & ~live
     frame["waited"] = frame["offered"] & ~(frame["handled"] & frame["wait_s"].le(0.0))
     threshold = counted["channel"].map(period.thresholds).astype(float).to_numpy()
     frame["in_sl"] = frame["handled"] & (frame["wait_s"].to_numpy() <= threshold)
     _add_leg_totals(frame, legs)
-    frame["transferred"] = frame["handled"] & (frame["legs"] > 1)
+    frame["transferred"] = frame["handled"] & (frame["transfers"] > 0)
     frame["repeat"] = frame["offered"] & frame["contact_id"].ne(frame["issue_id"])
-    _add_issue_fcr(frame)
+    _add_issue_columns(frame, contacts, period)
     return frame
 
 
+_JOURNEY_DEFAULTS = {"self_service": False, "callback_offered": False,
+                     "callback_accepted": False, "callback_accepted_s": np.nan,
+                     "callback_connected_s": np.nan, "resolved_s": np.nan}
+
+
+def _with_journey_defaults(contacts: pd.DataFrame, legs: pd.DataFrame) -> pd.DataFrame:
+    missing = {k: v for k, v in _JOURNEY_DEFAULTS.items() if k not in contacts}
+    if "transfers" not in contacts:
+        count = _conversations(legs).groupby("contact_id").size()
+        missing["transfers"] = (contacts["contact_id"].map(count).fillna(0) - 1).clip(lower=0)
+    return contacts.assign(**missing) if missing else contacts
+
+
+def _conversations(legs: pd.DataFrame) -> pd.DataFrame:
+    """The conversation legs (not failed callback attempts); all legs of a hand-built
+    table without a ``kind`` column."""
+    if "kind" not in legs:
+        return legs
+    return legs[legs["kind"].to_numpy() == "conversation"]
+
+
 def _add_leg_totals(frame: pd.DataFrame, legs: pd.DataFrame) -> None:
+    legs = _conversations(legs)
     ids = frame["contact_id"].to_numpy()
     order = np.argsort(ids, kind="stable")
     leg_ids = legs["contact_id"].to_numpy()
@@ -102,28 +164,26 @@ def _add_leg_totals(frame: pd.DataFrame, legs: pd.DataFrame) -> None:
     frame["work_s"] = np.bincount(rows, weights=work, minlength=len(ids))
 
 
-def _add_issue_fcr(frame: pd.DataFrame) -> None:
-    """FCR of each issue: its first answered contact resolved it, with no transfer, and
-    the issue had no other contact."""
+def _add_issue_columns(frame: pd.DataFrame, contacts: pd.DataFrame, period: Period) -> None:
+    """Issue values on the issue's first contact (zero or NaN on the other rows)."""
+    heads = frame["contact_id"].eq(frame["issue_id"]).to_numpy()
+    head_issues = frame["issue_id"].to_numpy()[heads]
+    issues = issues_frame(contacts[contacts["issue_id"].isin(head_issues)],
+                          period.fcr_window_s).set_index("issue_id").reindex(head_issues)
     n = len(frame)
-    head = np.zeros(n, dtype=bool)
-    answered = np.zeros(n, dtype=bool)
-    fcr = np.zeros(n, dtype=bool)
-    if n:
-        order = np.lexsort((frame["contact_id"].to_numpy(), frame["issue_id"].to_numpy()))
-        issue = frame["issue_id"].to_numpy()[order]
-        starts = np.flatnonzero(np.r_[True, issue[1:] != issue[:-1]])
-        contacts_per_issue = np.diff(np.r_[starts, n])
-        position = np.where(frame["handled"].to_numpy()[order], np.arange(n), n)
-        first_answered = np.minimum.reduceat(position, starts)
-        is_answered = first_answered < n
-        pick = order[np.minimum(first_answered, n - 1)]
-        ok = (is_answered & frame["resolved"].to_numpy()[pick]
-              & ~frame["transferred"].to_numpy()[pick] & (contacts_per_issue == 1))
-        head[order[starts]] = True
-        answered[order[starts]] = is_answered
-        fcr[order[starts]] = ok
-    frame["issue_head"], frame["issue_answered"], frame["issue_fcr"] = head, answered, fcr
+
+    def on_heads(values: np.ndarray, fill: float) -> np.ndarray:
+        out = np.full(n, fill, dtype=float)
+        out[heads] = values
+        return out
+
+    frame["issue_head"] = heads
+    frame["issue_answered"] = on_heads(issues["answered"].to_numpy(), 0) > 0
+    frame["issue_fcr"] = on_heads(issues["fcr"].to_numpy(), 0) > 0
+    frame["issue_resolved"] = on_heads(issues["resolved"].to_numpy(), 0) > 0
+    frame["issue_contacts"] = on_heads(issues["contacts"].to_numpy(), 0)
+    frame["issue_channels"] = on_heads(issues["channels"].to_numpy(), 0)
+    frame["issue_ttr_s"] = on_heads(issues["time_to_resolution_s"].to_numpy(), np.nan)
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -134,7 +194,8 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 
 
 def contact_kpis(flags: pd.DataFrame, by: str | None) -> pd.DataFrame:
-    """Contact KPIs of counted contacts, per value of column ``by`` (None: overall)."""
+    """Contact and issue KPIs of counted contacts, per value of column ``by`` (None:
+    overall). By channel, an asynchronous channel's wait KPIs cover its own contacts."""
     if by is None:
         codes, labels = np.zeros(len(flags), dtype=np.int64), pd.Index([OVERALL_KEY])
     else:
@@ -145,30 +206,57 @@ def contact_kpis(flags: pd.DataFrame, by: str | None) -> pd.DataFrame:
     def total(values: pd.Series | np.ndarray) -> np.ndarray:
         return np.bincount(codes, weights=np.asarray(values, dtype=float), minlength=m)
 
-    col = {name: flags[name].to_numpy() for name in (
-        "offered", "handled", "abandoned", "blocked", "waited", "in_sl", "transferred",
-        "repeat", "wait_s", "legs", "work_s", "issue_answered", "issue_fcr")}
-    arrivals = np.bincount(codes, minlength=m).astype(float)
-    offered, handled = total(col["offered"]), total(col["handled"])
+    col = {name: flags[name].to_numpy() for name in flags.columns
+           if name not in ("channel", "segment", "intent")}
+    timed = col["timed"] | col["timed_async"] if by == "channel" else col["timed"]
+    answered_timed = timed & col["handled"]
     wait = col["wait_s"]
     out = pd.DataFrame(index=labels)
-    out["arrivals"] = arrivals
-    out["offered"] = offered
-    out["handled"] = handled
+    out["arrivals"] = np.bincount(codes, minlength=m).astype(float)
+    out["offered"] = total(col["offered"])
+    out["handled"] = handled = total(col["handled"])
     out["abandoned"] = total(col["abandoned"])
-    out["abandon_rate"] = _ratio(out["abandoned"], offered)
-    out["blocked_rate"] = _ratio(total(col["blocked"]), arrivals)
-    out["p_wait"] = _ratio(total(col["waited"]), offered)
-    out["asa_s"] = _ratio(total(np.where(col["handled"], wait, 0.0)), handled)
-    out["mean_wait_s"] = _ratio(total(np.where(col["offered"], wait, 0.0)), offered)
-    out["service_level"] = _ratio(total(col["in_sl"]), offered)
-    out["wait_p90_s"] = [_quantile(wait[(codes == k) & col["handled"]], 0.9) for k in range(m)]
+    out["abandon_rate"] = _ratio(out["abandoned"], out["offered"])
+    out["blocked_rate"] = _ratio(total(col["blocked"]), out["offered"] + total(col["blocked"]))
+    out["p_wait"] = _ratio(total(col["waited"] & timed), total(timed))
+    out["asa_s"] = _ratio(total(np.where(answered_timed, wait, 0.0)), total(answered_timed))
+    out["mean_wait_s"] = _ratio(total(np.where(timed, wait, 0.0)), total(timed))
+    out["service_level"] = _ratio(total(col["in_sl"] & timed), total(timed))
+    out["wait_p90_s"] = [_quantile(wait[(codes == k) & answered_timed], 0.9) for k in range(m)]
     out["aht_s"] = _ratio(total(col["work_s"]), total(col["legs"]))
     out["transfer_rate"] = _ratio(total(col["transferred"]), handled)
-    out["fcr"] = _ratio(total(col["issue_answered"] & col["issue_fcr"]),
-                        total(col["issue_answered"]))
-    out["repeat_rate"] = _ratio(total(col["repeat"]), offered)
+    out["fcr"] = _ratio(total(col["issue_fcr"]), total(col["issue_answered"]))
+    out["repeat_rate"] = _ratio(total(col["repeat"]), out["offered"])
+    _journey_kpis(out, col, total)
+    _issue_kpis(out, col, total)
     return out
+
+
+def _journey_kpis(out: pd.DataFrame, col: dict[str, np.ndarray], total) -> None:
+    out["closed_rate"] = _ratio(total(col["closed"]), out["arrivals"])
+    out["contained"] = total(col["contained"])
+    out["containment_rate"] = _ratio(out["contained"], total(col["self_service"]))
+    out["transfers_per_contact"] = _ratio(total(np.where(col["handled"], col["transfers"], 0)),
+                                          out["handled"])
+    offered, accepted = total(col["callback_offered"]), total(col["callback_accepted"])
+    connected = ~np.isnan(col["callback_connected_s"])
+    out["callbacks_offered"] = offered
+    out["callback_acceptance"] = _ratio(accepted, offered)
+    out["callback_success"] = _ratio(total(connected & col["callback_accepted"]), accepted)
+    to_callback = col["callback_connected_s"] - col["callback_accepted_s"]
+    out["time_to_callback_s"] = _ratio(total(np.where(connected, to_callback, 0.0)),
+                                       total(connected))
+
+
+def _issue_kpis(out: pd.DataFrame, col: dict[str, np.ndarray], total) -> None:
+    issues = total(col["issue_head"])
+    ttr = col["issue_ttr_s"]
+    resolved = col["issue_head"] & ~np.isnan(ttr)
+    out["issues"] = issues
+    out["resolution_rate"] = _ratio(total(col["issue_resolved"]), issues)
+    out["contacts_per_issue"] = _ratio(total(col["issue_contacts"]), issues)
+    out["channels_per_issue"] = _ratio(total(col["issue_channels"]), issues)
+    out["time_to_resolution_s"] = _ratio(total(np.where(resolved, ttr, 0.0)), total(resolved))
 
 
 def _quantile(values: np.ndarray, q: float) -> float:
@@ -184,7 +272,8 @@ def group_kpis(flags: pd.DataFrame, legs: pd.DataFrame, sessions: pd.DataFrame,
     group_flags = flags.assign(group=flags["contact_id"].map(answered_by).astype(object))
     handled = group_flags[group_flags["handled"] & group_flags["group"].notna()]
     out = contact_kpis(handled, "group")[["handled", "asa_s", "transfer_rate", "fcr"]]
-    counted_legs = legs[legs["contact_id"].isin(flags["contact_id"])]
+    talk = _conversations(legs)
+    counted_legs = talk[talk["contact_id"].isin(flags["contact_id"])]
     out["aht_s"] = (counted_legs["handle_s"] + counted_legs["wrap_s"]).groupby(
         counted_legs["group"]).mean()
     agents = agent_kpis(legs, sessions, period, by="group")
@@ -205,7 +294,7 @@ def agent_kpis(legs: pd.DataFrame, sessions: pd.DataFrame, period: Period,
         sel_s = sessions if not by else sessions[sessions["group"] == key]
         sel_l = legs if not by else legs[legs["group"] == key]
         staffed = overlap_per_bin(sel_s["start_s"], sel_s["end_s"], edges)[0]
-        busy = overlap_per_bin(sel_l["answered_s"], sel_l["end_s"], edges)[0]
+        busy = _busy_capacity(sel_l, edges, period.concurrency)
         rate = sel_s["group"].map(period.cost_per_hour).astype(float)
         cost = float(sum(overlap_per_bin(s.start_s, s.end_s, edges)[0] / 3600 * r
                          for s, r in zip(_by_rate(sel_s, rate), sorted(set(rate)), strict=True)))
@@ -213,6 +302,19 @@ def agent_kpis(legs: pd.DataFrame, sessions: pd.DataFrame, period: Period,
                      "staffed_agents": staffed / 3600.0 / length_h if length_h > 0 else np.nan,
                      "agent_cost": cost}
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def _busy_capacity(legs: pd.DataFrame, edges: np.ndarray, concurrency: dict[str, int]) -> float:
+    """Agent-seconds of capacity in use within the edges: a leg on a channel with
+    concurrency c counts 1/c of its duration."""
+    if "channel" not in legs or not any(c > 1 for c in concurrency.values()):
+        return float(overlap_per_bin(legs["answered_s"], legs["end_s"], edges)[0])
+    busy = 0.0
+    channel = legs["channel"].astype(object)
+    for name, slots in concurrency.items():
+        part = legs[(channel == name).to_numpy()]
+        busy += overlap_per_bin(part["answered_s"], part["end_s"], edges)[0] / slots
+    return busy
 
 
 def _by_rate(sessions: pd.DataFrame, rate: pd.Series) -> list[pd.DataFrame]:

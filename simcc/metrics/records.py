@@ -4,10 +4,13 @@ The engine appends values to typed columns in the event loop (cheap) and the exo
 of arriving contacts in column chunks; :func:`to_frames` joins them into DataFrames at
 the run boundary. Times are simulation seconds from the horizon start.
 
-``arrivals``   column chunks: contact_id, channel, intent, segment (codes into
-               ``categories``), priority, arrival_s
-``outcomes``   one row per contact when its outcome is known
-``legs``       one row per stretch of a contact with one agent
+``arrivals``   column chunks of the issues' first contacts: contact_id, channel, intent,
+               segment (codes into ``categories``), priority, arrival_s
+``followups``  one row per later contact of an issue (retrials and repeats): the same
+               columns plus issue_id and kind
+``outcomes``   one row per contact that did not end with an agent, when it ends
+``legs``       one row per stretch of a contact with one agent (or callback attempt)
+``events``     journey events of contacts (self-service, callbacks, transfers)
 ``agents``     one row per agent: index, name, group
 ``sessions``   one row per agent log-in period (the agent state intervals)
 """
@@ -23,11 +26,30 @@ import pandas as pd
 from simcc.errors import ModelError
 from simcc.runtime import paused_gc
 
-OUTCOMES = ("handled", "abandoned", "blocked", "unserved")
+OUTCOMES = ("handled", "abandoned", "blocked", "unserved", "closed", "contained",
+            "callback_failed")
 """Contact outcomes, recorded as their index: answered by an agent; left the queue;
 refused because the queue was full; still waiting when no agent could ever take it (end
-of the drain)."""
-HANDLED, ABANDONED, BLOCKED, UNSERVED = range(len(OUTCOMES))
+of the drain); arrived while its live channel was closed; resolved by self-service;
+no callback attempt reached the customer."""
+HANDLED, ABANDONED, BLOCKED, UNSERVED, CLOSED, CONTAINED, CALLBACK_FAILED = range(len(OUTCOMES))
+
+KINDS = ("first", "retrial", "repeat")
+"""Contact kinds: an issue's first contact; a retrial after abandonment, blocking or a
+closed channel; a repeat contact of an issue an agent left unresolved."""
+
+LEG_KINDS = ("conversation", "attempt")
+CONVERSATION, ATTEMPT = range(len(LEG_KINDS))
+"""Leg kinds: a conversation with the customer; a callback attempt that failed to reach
+the customer."""
+
+EVENTS = ("self_service", "callback_offered", "callback_accepted", "callback_connected",
+          "misrouted", "escalated")
+"""Journey events, recorded as their index: entered self-service; was offered a callback;
+accepted it; a callback attempt reached the customer; a leg ended in a transfer because
+the agent lacked the skill; a leg ended in an escalation."""
+(SELF_SERVICE, CALLBACK_OFFERED, CALLBACK_ACCEPTED, CALLBACK_CONNECTED, MISROUTED,
+ ESCALATED) = range(len(EVENTS))
 
 
 class Table:
@@ -55,14 +77,26 @@ class Table:
 def outcome_table() -> Table:
     """One row per contact no agent answered (outcome: index in OUTCOMES); answered
     contacts are known from their legs."""
-    return Table(contact_id="q", outcome="b", wait_s="d")
+    return Table(contact_id="q", outcome="b", wait_s="d", end_s="d")
 
 
 def leg_table() -> Table:
     """One row per stretch of a contact with one agent; ``resolved``: the agent resolved
-    the issue."""
+    the issue; ``kind``: CONVERSATION or ATTEMPT; ``skill``: code of the skill it was
+    routed for."""
     return Table(contact_id="q", agent_index="q", queued_s="d", answered_s="d", handle_s="d",
-                 wrap_s="d", resolved="b")
+                 wrap_s="d", resolved="b", kind="b", skill="q")
+
+
+def followup_table() -> Table:
+    """One row per retrial or repeat contact (codes as in the arrival chunks)."""
+    return Table(contact_id="q", issue_id="q", channel="q", intent="q", segment="q",
+                 priority="q", arrival_s="d", kind="b")
+
+
+def event_table() -> Table:
+    """One row per journey event of a contact (event: index in EVENTS)."""
+    return Table(contact_id="q", event="b", time_s="d")
 
 
 def session_table() -> Table:
@@ -75,8 +109,10 @@ class Records:
     """Rows written by one replication, and the simulated time the drain ended."""
 
     arrivals: list[dict[str, np.ndarray]] = field(default_factory=list)
+    followups: Table = field(default_factory=followup_table)
     outcomes: Table = field(default_factory=outcome_table)
     legs: Table = field(default_factory=leg_table)
+    events: Table = field(default_factory=event_table)
     sessions: Table = field(default_factory=session_table)
     agents: list[tuple[int, str, str]] = field(default_factory=list)
     categories: dict[str, list[str]] = field(default_factory=dict)
@@ -84,42 +120,68 @@ class Records:
 
 
 def contacts_frame(records: Records) -> pd.DataFrame:
-    """One row per contact: its attributes, outcome, wait (seconds) and resolution.
+    """One row per contact, in order of arrival.
 
-    Columns: contact_id, issue_id, channel, intent, segment, priority, arrival_s,
-    outcome, wait_s (until the first answer, or until it left), answered, resolved (by
-    the last agent who handled it). Text columns are categorical.
+    Columns: contact_id, issue_id, kind (first, retrial, repeat), channel, intent, segment,
+    priority, arrival_s, outcome, wait_s (until the first answer, or until it left),
+    answered, resolved (by the last agent who talked to the customer, or by
+    self-service), resolved_s (when: end of that agent's handling, before wrap-up),
+    transfers (conversation legs - 1), self_service (went through it),
+    callback_offered, callback_accepted, callback_accepted_s and callback_connected_s
+    (when the customer accepted, and when an attempt reached the customer). Text columns
+    are categorical.
     """
-    chunks = records.arrivals
-    names = ("contact_id", "channel", "intent", "segment", "priority", "arrival_s")
-    attrs = {name: np.concatenate([c[name] for c in chunks]) if chunks
-             else np.empty(0, dtype=np.int64) for name in names}
-    n = len(attrs["contact_id"])
-    if not np.array_equal(attrs["contact_id"], np.arange(n)):
-        raise ModelError("records: contact ids must be 0..n-1 in order of arrival")
+    attrs = _contact_attributes(records)
+    ids = attrs["contact_id"]
+    n = len(ids)
+    if len(np.unique(ids)) != n:
+        raise ModelError("records: a contact id was recorded twice")
+    order = np.argsort(ids, kind="stable")
+
+    def rows_of(contact_ids: np.ndarray) -> np.ndarray:
+        if not len(contact_ids):
+            return np.empty(0, dtype=np.int64)
+        where = np.searchsorted(ids, contact_ids, sorter=order)
+        rows = order[np.minimum(where, max(n - 1, 0))]
+        if len(contact_ids) and not np.array_equal(ids[rows], contact_ids):
+            raise ModelError("records: a row refers to an unknown contact")
+        return rows
+
     outcome = np.full(n, -1, dtype=np.int8)
     wait = np.full(n, np.nan)
-    resolved = np.zeros(n, dtype=bool)
+    resolved_s = np.full(n, np.nan)
     out = records.outcomes.arrays()
-    outcome[out["contact_id"]] = out["outcome"]
-    wait[out["contact_id"]] = out["wait_s"]
+    rows = rows_of(out["contact_id"])
+    if len(np.unique(rows)) != len(rows):
+        raise ModelError("records: a contact has two outcomes")
+    outcome[rows] = out["outcome"]
+    wait[rows] = out["wait_s"]
+    contained = out["outcome"] == CONTAINED
+    resolved_s[rows[contained]] = out["end_s"][contained]
+    resolved = outcome == CONTAINED
     legs = records.legs.arrays()
-    order = np.lexsort((legs["answered_s"], legs["contact_id"]))
-    ids = legs["contact_id"][order]
-    first = np.r_[True, ids[1:] != ids[:-1]] if len(ids) else np.empty(0, dtype=bool)
-    last = np.r_[ids[1:] != ids[:-1], True] if len(ids) else np.empty(0, dtype=bool)
-    if np.any(outcome[ids[first]] != -1):
+    talk = legs["kind"] == CONVERSATION
+    leg_rows = rows_of(legs["contact_id"][talk])
+    leg_order = np.lexsort((legs["answered_s"][talk], leg_rows))
+    by_contact = leg_rows[leg_order]
+    first = np.r_[True, by_contact[1:] != by_contact[:-1]] if len(by_contact) else by_contact > 0
+    last = np.r_[by_contact[1:] != by_contact[:-1], True] if len(by_contact) else by_contact > 0
+    if np.any(outcome[by_contact[first]] != -1):
         raise ModelError("records: a contact was both answered and not answered")
-    outcome[ids[first]] = HANDLED
-    wait[ids[first]] = (legs["answered_s"] - legs["queued_s"])[order][first]
-    resolved[ids[last]] = legs["resolved"][order][last].astype(bool)
+    outcome[by_contact[first]] = HANDLED
+    answered_s = legs["answered_s"][talk][leg_order]
+    wait[by_contact[first]] = (answered_s - legs["queued_s"][talk][leg_order])[first]
+    ended_resolved = legs["resolved"][talk][leg_order][last].astype(bool)
+    resolved[by_contact[last]] = ended_resolved
+    done_s = (answered_s + legs["handle_s"][talk][leg_order])[last]
+    resolved_s[by_contact[last][ended_resolved]] = done_s[ended_resolved]
     if np.any(outcome < 0):
         raise ModelError("records: every contact must have an outcome")
-    categories = records.categories
-    return pd.DataFrame({
-        "contact_id": attrs["contact_id"],
-        "issue_id": attrs["contact_id"],
-        **{name: pd.Categorical.from_codes(attrs[name], categories[name])
+    frame = pd.DataFrame({
+        "contact_id": ids,
+        "issue_id": attrs["issue_id"],
+        "kind": pd.Categorical.from_codes(attrs["kind"], KINDS),
+        **{name: pd.Categorical.from_codes(attrs[name], records.categories[name])
            for name in ("channel", "intent", "segment")},
         "priority": attrs["priority"].astype(np.int64),
         "arrival_s": attrs["arrival_s"].astype(float),
@@ -127,18 +189,57 @@ def contacts_frame(records: Records) -> pd.DataFrame:
         "wait_s": wait,
         "answered": outcome == HANDLED,
         "resolved": resolved,
+        "resolved_s": resolved_s,
+        "transfers": np.maximum(np.bincount(leg_rows, minlength=n) - 1, 0),
+        **_journey_columns(records, rows_of, n),
     })
+    return frame.sort_values(["arrival_s", "contact_id"], kind="stable", ignore_index=True)
+
+
+def _contact_attributes(records: Records) -> dict[str, np.ndarray]:
+    """First contacts (arrival chunks) and later ones (follow-up rows) as columns."""
+    names = ("contact_id", "channel", "intent", "segment", "priority", "arrival_s")
+    chunks = records.arrivals
+    first = {name: np.concatenate([c[name] for c in chunks]).astype(
+        np.float64 if name == "arrival_s" else np.int64) if chunks
+        else np.empty(0, dtype=np.float64 if name == "arrival_s" else np.int64)
+        for name in names}
+    first["issue_id"] = first["contact_id"]
+    first["kind"] = np.zeros(len(first["contact_id"]), dtype=np.int8)
+    later = records.followups.arrays()
+    return {name: np.concatenate([first[name], later[name].astype(first[name].dtype)])
+            for name in first}
+
+
+def _journey_columns(records: Records, rows_of, n: int) -> dict[str, np.ndarray]:
+    events = records.events.arrays()
+    columns: dict[str, np.ndarray] = {}
+    for name, code in (("self_service", SELF_SERVICE), ("callback_offered", CALLBACK_OFFERED),
+                       ("callback_accepted", CALLBACK_ACCEPTED)):
+        flag = np.zeros(n, dtype=bool)
+        flag[rows_of(events["contact_id"][events["event"] == code])] = True
+        columns[name] = flag
+    for name, code in (("callback_accepted_s", CALLBACK_ACCEPTED),
+                       ("callback_connected_s", CALLBACK_CONNECTED)):
+        times = np.full(n, np.nan)
+        is_event = events["event"] == code
+        times[rows_of(events["contact_id"][is_event])] = events["time_s"][is_event]
+        columns[name] = times
+    return columns
 
 
 def legs_frame(records: Records) -> pd.DataFrame:
-    """One row per leg: contact_id, leg (0 = first), agent, group, queued_s, answered_s,
-    handle_s, wrap_s, end_s (when the agent is free again)."""
+    """One row per leg: contact_id, leg (0 = first), agent, group, kind (conversation, or
+    a callback attempt that failed), skill (routed for), queued_s (the contact's place in
+    the queue), answered_s, handle_s, wrap_s, resolved, end_s (when the agent is free)."""
     cols = records.legs.arrays()
     names, groups = _agent_lookup(records)
     index = cols["agent_index"].astype(np.int64)
     frame = pd.DataFrame({
         "contact_id": cols["contact_id"].astype(np.int64),
         "agent": names[index], "group": groups[index],
+        "kind": pd.Categorical.from_codes(cols["kind"].astype(np.int8), LEG_KINDS),
+        "skill": pd.Categorical.from_codes(cols["skill"], records.categories["skill"]),
         "queued_s": cols["queued_s"].astype(float),
         "answered_s": cols["answered_s"].astype(float),
         "handle_s": cols["handle_s"].astype(float),
@@ -171,7 +272,10 @@ def _agent_lookup(records: Records) -> tuple[np.ndarray, np.ndarray]:
 
 
 def to_frames(records: Records) -> dict[str, pd.DataFrame]:
-    """The records as DataFrames ``contacts``, ``legs`` and ``sessions``."""
+    """The records as DataFrames ``contacts``, ``legs`` and ``sessions``; legs also get
+    the ``channel`` of their contact."""
     with paused_gc():
-        return {"contacts": contacts_frame(records), "legs": legs_frame(records),
-                "sessions": sessions_frame(records)}
+        contacts, legs = contacts_frame(records), legs_frame(records)
+        channel = pd.Series(contacts["channel"].to_numpy(), index=contacts["contact_id"])
+        legs.insert(4, "channel", channel.reindex(legs["contact_id"]).to_numpy())
+        return {"contacts": contacts, "legs": legs, "sessions": sessions_frame(records)}

@@ -44,6 +44,8 @@ class ArrivalFeed:
         intents = scenario.intents.values()
         self._skill = np.asarray([i.skill for i in intents], dtype=object)
         self._resolution = np.asarray([i.resolution for i in intents])
+        self._resolution_factor = np.asarray(
+            [ch.resolution_factor for ch in scenario.channels.values()])
         self._priority = np.asarray([s.priority for s in scenario.segments.values()])
         self._routes = routes
         self._contacts: list[Contact] = []
@@ -86,7 +88,8 @@ class ArrivalFeed:
             Contact, range(first, first + n), channel, names["intent"][batch.intent].tolist(),
             skill.tolist(), names["segment"][batch.segment].tolist(), priority.tolist(),
             batch.time_s.tolist(), batch.patience_s.tolist(), batch.base_handle_s.tolist(),
-            self._resolution[batch.intent].tolist(), batch.resolution_u.tolist(),
+            (self._resolution[batch.intent] * self._resolution_factor[batch.channel]).tolist(),
+            batch.resolution_u.tolist(),
             batch.wrap_u.tolist(), route))
         self._times = batch.time_s
         self._index = 0

@@ -11,6 +11,7 @@ from simcc.model.center import Center, ChannelState, Route
 from simcc.model.demand import arrival_batches, categories
 from simcc.model.entities import Group, WaitQueue
 from simcc.model.events import Call
+from simcc.model.journeys import Journeys, needs_journeys
 from simcc.model.staffing import ShiftEvent, make_agents, shift_events
 from simcc.model.streams import Streams
 from simcc.routing.protocol import RoutingPolicy
@@ -30,13 +31,18 @@ class Replication:
         self.records = Records()
         self.policy = policy or make_policy(scenario.routing.policy, scenario.routing.params)
         self.groups = _make_groups(scenario)
-        channels = {name: ChannelState(name, ch.queue_capacity)
+        channels = {name: ChannelState(name, ch.queue_capacity, ch.concurrency, ch.asynchronous)
                     for name, ch in scenario.channels.items()}
         self.center = Center(
             self.env, _make_routes(scenario, self.groups, channels), channels,
             self.groups, self.policy, self.streams("tiebreak"), self.records)
+        if needs_journeys(scenario):
+            self.center.journeys = Journeys(scenario, self.center, self.streams("journeys"),
+                                            self.records)
         for group in self.groups.values():
             group.queues = _group_queues(group, self.center.routes)
+            group.channel_queues = {c: [q for q in group.queues if q.channel == c]
+                                    for c in group.channels}
         self.records.agents = [(a.index, a.name, a.group)
                                for g in self.groups.values() for a in g.agents]
         self.records.categories = categories(scenario)
@@ -82,8 +88,10 @@ def build(scenario: Scenario, seedseq: np.random.SeedSequence,
 def _make_groups(scenario: Scenario) -> dict[str, Group]:
     groups: dict[str, Group] = {}
     index = 0
+    capacity = {name: ch.concurrency for name, ch in scenario.channels.items()}
     for name, spec in scenario.agents.items():
-        group = Group(name, spec.skills, spec.channels, spec.wrap_up_sampler(), spec.cost_per_hour)
+        group = Group(name, spec.skills, spec.channels, spec.wrap_up_sampler(),
+                      spec.cost_per_hour, capacity)
         group.agents = make_agents(name, spec, group, index)
         index += len(group.agents)
         groups[name] = group
@@ -95,15 +103,16 @@ def _make_routes(scenario: Scenario, groups: dict[str, Group],
     priorities = sorted({s.priority for s in scenario.segments.values()}, reverse=True)
     routes = {}
     for channel in scenario.channels:
-        for skill in scenario.skills:
+        for code, skill in enumerate(scenario.skills):
             eligible = [g for g in groups.values() if skill in g.skills and channel in g.channels]
             if not eligible:
                 continue
             handles = [i.handle_time.sampler().mean for i in scenario.intents.values()
-                       if i.skill == skill]
-            queues = {p: WaitQueue(channel, skill, p) for p in priorities}
+                       if skill in (i.skill, i.escalation.to if i.escalation else None)]
+            asynchronous = channels[channel].asynchronous
+            queues = {p: WaitQueue(channel, skill, p, asynchronous) for p in priorities}
             routes[channel, skill] = Route(channels[channel], skill, eligible, queues,
-                                           sum(handles) / len(handles))
+                                           sum(handles) / len(handles), code)
     return routes
 
 
@@ -111,4 +120,4 @@ def _group_queues(group: Group, routes: dict[tuple[str, str], Route]) -> list[Wa
     queues = [q for (channel, skill), route in routes.items()
               if channel in group.channels and skill in group.skills
               for q in route.queues.values()]
-    return sorted(queues, key=lambda q: -q.priority)
+    return sorted(queues, key=lambda q: (q.asynchronous, -q.priority))

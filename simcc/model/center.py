@@ -24,7 +24,7 @@ import simpy
 from simpy.events import Event
 
 from simcc.errors import ModelError
-from simcc.metrics.records import ABANDONED, BLOCKED, UNSERVED, Records
+from simcc.metrics.records import ABANDONED, BLOCKED, CONVERSATION, UNSERVED, Records
 from simcc.model.entities import (
     BUSY,
     DONE,
@@ -42,33 +42,44 @@ from simcc.routing.protocol import QUEUE, RoutingPolicy
 
 
 class ChannelState:
-    """Live per-channel counters."""
+    """Per-channel settings the dispatcher needs, and the live count of waiting contacts."""
 
-    __slots__ = ("name", "capacity", "waiting")
+    __slots__ = ("name", "capacity", "concurrency", "asynchronous", "waiting")
 
-    def __init__(self, name: str, capacity: int | None):
+    def __init__(self, name: str, capacity: int | None, concurrency: int = 1,
+                 asynchronous: bool = False):
         self.name, self.capacity = name, capacity
+        self.concurrency, self.asynchronous = concurrency, asynchronous
         self.waiting = 0
 
 
 class Route:
     """Where contacts of one (channel, skill) wait and who may answer them."""
 
-    __slots__ = ("channel", "skill", "channel_state", "pools", "queues", "mean_handle_s")
+    __slots__ = ("channel", "skill", "skill_code", "channel_state", "groups", "pools",
+                 "queues", "mean_handle_s")
 
     def __init__(self, channel_state: ChannelState, skill: str, groups: Sequence[Group],
-                 queues: dict[int, WaitQueue], mean_handle_s: float):
-        self.channel, self.skill = channel_state.name, skill
+                 queues: dict[int, WaitQueue], mean_handle_s: float, skill_code: int = 0):
+        self.channel, self.skill, self.skill_code = channel_state.name, skill, skill_code
         self.channel_state = channel_state
-        # Eligible idle pools, most proficient group first (stable in scenario order).
-        ordered = sorted(groups, key=lambda g: -g.proficiency(skill))
-        self.pools = [g.pool for g in ordered]
+        # Eligible groups, most proficient first (stable in scenario order); per group its
+        # spare-capacity pool of this channel (with concurrency) and its idle pool.
+        self.groups = sorted(groups, key=lambda g: -g.proficiency(skill))
+        self.pools = [pool for g in self.groups
+                      for pool in ([g.spare[self.channel]] if self.channel in g.spare else [])
+                      + [g.pool]]
         self.queues = queues
         self.mean_handle_s = mean_handle_s
 
 
 class Center:
-    """The contact center of one replication: queues, idle agents and the policy."""
+    """The contact center of one replication: queues, available agents and the policy.
+
+    Journey behaviour (opening hours, self-service, callbacks, transfers, retrials,
+    repeats, concurrency) lives in :class:`~simcc.model.journeys.Journeys`; without it
+    (``journeys`` None) the dispatcher takes its lean path.
+    """
 
     def __init__(self, env: simpy.Environment, routes: dict[tuple[str, str], Route],
                  channels: dict[str, ChannelState], groups: dict[str, Group],
@@ -80,85 +91,135 @@ class Center:
         self.policy = policy
         self.records = records
         self.view = CenterView(self, tiebreak)
+        self.journeys: Any = None  # set by the builder when the scenario needs it
         self._deadlines: list[tuple[float, int, Contact]] = []
         self._timer_at: float | None = None
-        self._out_id, self._out_code, self._out_wait = records.outcomes.appenders()
+        self._out_id, self._out_code, self._out_wait, self._out_end = (
+            records.outcomes.appenders())
         (self._leg_id, self._leg_agent, self._leg_queued, self._leg_answered,
-         self._leg_handle, self._leg_wrap, self._leg_resolved) = records.legs.appenders()
+         self._leg_handle, self._leg_wrap, self._leg_resolved, self._leg_kind,
+         self._leg_skill) = (
+            records.legs.appenders())
         # Skip the entry hook when the policy keeps the default (every contact queues).
         self._entry_hook = type(policy).on_entry is not RoutingPolicy.on_entry
 
     # -- contacts ---------------------------------------------------------------------
     def on_arrival(self, event: Event) -> None:
-        """Arrival event callback (the event's value is the contact): entry decision,
-        then an idle agent at once or the queue."""
+        """Arrival event callback (the event's value is the contact)."""
         contact = event._value
         now = self.env._now  # the clock behind SimPy's `now` property, read directly: hot path
         heap = self._deadlines
         if heap and heap[0][0] <= now:
-            self._expire_patience()
+            self.expire_patience()
+        journeys = self.journeys
+        if journeys is not None and not journeys.admit(contact, now):
+            return  # closed, in self-service or held until opening: journeys go on later
+        self.route(contact, now)
+
+    def route(self, contact: Contact, now: float, place_s: float | None = None) -> None:
+        """A new contact reaches routing: entry decision, then an available agent at once,
+        a callback, or the queue with its place at ``place_s`` (default: now)."""
         policy = self.policy
         if self._entry_hook:
             decision = policy.on_entry(contact, self.view)
             if decision is not None and decision != QUEUE:
                 raise ModelError(f"policy {policy.name}: unknown entry decision {decision!r}")
-        route = contact.route
-        pools = route.pools
-        for pool in pools:
-            if pool.count:
-                agent = policy.select_agent(contact, pools, self.view)
-                if agent is not None:
-                    if agent.state is not IDLE or agent.group_ref.pool not in pools:
-                        self._reject_agent(agent, contact)
-                    agent.state = BUSY
-                    agent.group_ref.pool.discard(agent)
-                    self._answer(agent, contact, now)
-                    return
-                break
-        self._enqueue(contact, route, now)
-
-    def _enqueue(self, contact: Contact, route: Route, now: float) -> None:
-        channel = route.channel_state
+        contact.queued_s = now if place_s is None else place_s
+        if self._to_agent(contact, now):
+            return
+        if self.journeys is not None and self.journeys.offer_callback(contact, now):
+            return
+        channel = contact.route.channel_state
         if channel.capacity is not None and channel.waiting >= channel.capacity:
             contact.state = DONE
-            self._record_outcome(contact, BLOCKED, 0.0)
+            self.record_outcome(contact, BLOCKED, 0.0)
+            if self.journeys is not None:
+                self.journeys.after_failure(contact, now)
             return
+        self.enqueue(contact, now)
+
+    def requeue(self, contact: Contact, now: float, place_s: float | None = None) -> None:
+        """A transferred or called-back contact waits again, off the line (no patience, no
+        capacity limit, no entry decision); ``place_s``: keep that place in the queue."""
+        contact.queued_s = now if place_s is None else place_s
+        if not self._to_agent(contact, now):
+            self.enqueue(contact, now, in_place=place_s is not None)
+
+    def _to_agent(self, contact: Contact, now: float) -> bool:
+        """Give ``contact`` to an available agent the policy picks; False if none."""
+        pools = contact.route.pools
+        for pool in pools:
+            if pool.count:
+                agent = self.policy.select_agent(contact, pools, self.view)
+                if agent is None:
+                    return False
+                if agent.pool is None or agent.pool not in pools:
+                    self._reject_agent(agent, contact)
+                agent.pool.discard(agent)
+                self._answer(agent, contact, now)
+                self._park(agent, now)
+                return True
+        return False
+
+    def enqueue(self, contact: Contact, now: float, in_place: bool = False) -> None:
+        """``contact`` waits in the queue of its route and priority (its place set)."""
+        route = contact.route
         contact.state = WAITING
-        contact.queued_s = now
-        route.queues[contact.priority].push(contact)
-        channel.waiting += 1
+        queue = route.queues[contact.priority]
+        if in_place:
+            queue.insert_in_place(contact)
+        else:
+            queue.push(contact)
+        route.channel_state.waiting += 1
         if contact.patience_s != math.inf:
             deadline = now + contact.patience_s
             contact.deadline_s = deadline
             heapq.heappush(self._deadlines, (deadline, contact.id, contact))
             if self._timer_at is None or deadline < self._timer_at:
                 self._arm_timer(deadline)
+        else:
+            contact.deadline_s = math.inf  # void a deadline left from an earlier wait
 
     def _answer(self, agent: Agent, contact: Contact, now: float) -> None:
-        """Busy agent ``agent`` starts on ``contact`` at ``now``: one leg, one completion.
+        """``agent`` (taken out of its pool) starts a leg of ``contact`` at ``now``.
 
         The leg row also carries the resolution; unanswered contacts get an outcome row.
         """
         group = agent.group_ref
         contact.state = IN_SERVICE
-        proficiency = group.skills[contact.skill]
-        handle = contact.base_handle_s / proficiency
-        wrap = 0.0 if group.wrap_up is None else group.wrap_up.quantile(contact.wrap_u)
+        contact.agent = agent
+        agent.state = BUSY
+        agent.load += 1
+        agent.channel = contact.channel
+        if self.journeys is None:
+            proficiency = group.skills[contact.need]
+            handle = contact.base_handle_s / proficiency
+            resolved = contact.resolution_u < contact.resolution_p * proficiency
+            kind = CONVERSATION
+        else:
+            handle, resolved, kind = self.journeys.plan_leg(contact, agent, now)
+            contact.answered = contact.answered or kind == CONVERSATION
+        if kind == CONVERSATION and group.wrap_up is not None:
+            wrap = group.wrap_up.quantile(contact.wrap_u)
+        else:
+            wrap = 0.0
         self._leg_id(contact.id)
         self._leg_agent(agent.index)
         self._leg_queued(contact.queued_s)
         self._leg_answered(now)
         self._leg_handle(handle)
         self._leg_wrap(wrap)
-        self._leg_resolved(contact.resolution_u < contact.resolution_p * proficiency)
-        agent.contact = contact
-        Call(self.env, handle + wrap, agent, self._on_done)
+        self._leg_resolved(resolved)
+        self._leg_kind(kind)
+        self._leg_skill(contact.route.skill_code)
+        Call(self.env, handle + wrap, contact, self._on_done)
 
-    def _record_outcome(self, contact: Contact, outcome: int, wait: float) -> None:
-        """Record the outcome of a contact that no agent answered."""
+    def record_outcome(self, contact: Contact, outcome: int, wait: float) -> None:
+        """Record the outcome of a contact that did not end with an agent."""
         self._out_id(contact.id)
         self._out_code(outcome)
         self._out_wait(wait)
+        self._out_end(self.env._now)
 
     # -- patience ---------------------------------------------------------------------
     def _arm_timer(self, at: float) -> None:
@@ -168,81 +229,116 @@ class Center:
     def _on_timer(self, _event: Any) -> None:
         if self._timer_at is not None and self._timer_at <= self.env.now:
             self._timer_at = None
-        self._expire_patience()
+        self.expire_patience()
         heap = self._deadlines
         while heap and heap[0][2].state is not WAITING:
             heapq.heappop(heap)
         if heap and (self._timer_at is None or heap[0][0] < self._timer_at):
             self._arm_timer(heap[0][0])
 
-    def _expire_patience(self) -> None:
+    def expire_patience(self) -> None:
         """Every waiting contact whose patience ended at or before now abandons."""
         heap = self._deadlines
         now = self.env._now  # the clock behind SimPy's `now` property, read directly: hot path
         while heap and heap[0][0] <= now:
             deadline, _, contact = heapq.heappop(heap)
             if contact.state is WAITING and contact.deadline_s == deadline:
-                self._abandon(contact)
+                self._abandon(contact, now)
 
-    def _abandon(self, contact: Contact) -> None:
+    def _abandon(self, contact: Contact, now: float) -> None:
         contact.state = DONE
         contact.queue.discard(contact)
         contact.route.channel_state.waiting -= 1
-        self._record_outcome(contact, ABANDONED, contact.deadline_s - contact.queued_s)
+        self.record_outcome(contact, ABANDONED, contact.deadline_s - contact.queued_s)
+        if self.journeys is not None:
+            self.journeys.after_failure(contact, now)
 
     # -- agents -----------------------------------------------------------------------
     def _on_done(self, event: Event) -> None:
-        """Completion: the agent (the event's value) finished handling and wrap-up."""
-        agent = event._value
-        agent.contact = None
-        if agent.leaving:
-            agent.leaving = False
-            agent.state = OFF
-            self._close_session(agent)
+        """Completion of a leg (the event's value is the contact): the contact's journey
+        goes on, the agent takes more work or stops."""
+        contact = event._value
+        agent = contact.agent
+        contact.agent = None
+        agent.load -= 1
+        if self.journeys is None:
+            contact.state = DONE
         else:
+            self.journeys.after_leg(contact, self.env._now)
+        if agent.pool is not None:  # it had spare capacity
+            agent.pool.discard(agent)
+        if not agent.leaving:
             self.agent_free(agent)
+        elif agent.load == 0:
+            agent.leaving = False
+            self._log_out(agent)
 
     def agent_free(self, agent: Agent) -> None:
-        """The agent has capacity: take a waiting contact or become idle."""
+        """The agent (in no pool) has capacity: it takes waiting contacts while it can,
+        then waits in its idle or spare-capacity pool."""
         now = self.env._now  # the clock behind SimPy's `now` property, read directly: hot path
         heap = self._deadlines
         if heap and heap[0][0] <= now:
-            self._expire_patience()
+            self.expire_patience()
         group = agent.group_ref
-        for queue in group.queues:
-            if queue.count:
-                contact = self.policy.select_contact(agent, group.queues, self.view)
-                if contact is not None:
-                    if contact.state is not WAITING or contact.queue not in group.queues:
-                        self._reject_contact(agent, contact)
-                    contact.queue.discard(contact)
-                    contact.route.channel_state.waiting -= 1
-                    agent.state = BUSY
-                    self._answer(agent, contact, now)
-                    return
+        while agent.load == 0 or agent.load < group.capacity[agent.channel]:
+            queues = group.queues if agent.load == 0 else group.channel_queues[agent.channel]
+            contact = self._pick_contact(agent, queues)
+            if contact is None:
                 break
-        agent.state = IDLE
-        agent.idle_since_s = now
-        group.pool.push(agent)
+            contact.queue.discard(contact)
+            contact.route.channel_state.waiting -= 1
+            self._answer(agent, contact, now)
+        self._park(agent, now)
+
+    def _pick_contact(self, agent: Agent, queues: list[WaitQueue]) -> Contact | None:
+        for queue in queues:
+            if queue.count:
+                contact = self.policy.select_contact(agent, queues, self.view)
+                if contact is not None and (
+                        contact.state is not WAITING or contact.queue not in queues):
+                    self._reject_contact(agent, contact)
+                return contact
+        return None
+
+    def _park(self, agent: Agent, now: float) -> None:
+        """Put an agent that may take more work in its idle or spare-capacity pool."""
+        group = agent.group_ref
+        if agent.load == 0:
+            agent.state = IDLE
+            agent.idle_since_s = now
+            group.pool.push(agent)
+        elif agent.load < group.capacity[agent.channel]:
+            agent.idle_since_s = now
+            group.spare[agent.channel].push(agent)
 
     def log_on(self, agent: Agent) -> None:
         """The agent's shift starts."""
-        if agent.leaving:  # still finishing the previous shift's contact
+        if agent.leaving:  # still finishing the previous shift's work
             agent.leaving = False
+            self.agent_free(agent)
             return
         if agent.state is not OFF:
             raise ModelError(f"agent {agent.name} logs on twice")
         agent.logon_s = self.env.now
+        agent.group_ref.logged_in += 1
         self.agent_free(agent)
 
     def log_off(self, agent: Agent) -> None:
-        """The agent's shift ends; a busy agent first finishes the contact in hand."""
-        if agent.state is BUSY:
+        """The agent's shift ends; an agent holding conversations finishes them first."""
+        if agent.state is OFF:
+            return
+        if agent.pool is not None:
+            agent.pool.discard(agent)
+        if agent.load:
             agent.leaving = True
-        elif agent.state is IDLE:
-            agent.state = OFF
-            agent.group_ref.pool.discard(agent)
-            self._close_session(agent)
+        else:
+            self._log_out(agent)
+
+    def _log_out(self, agent: Agent) -> None:
+        agent.state = OFF
+        agent.group_ref.logged_in -= 1
+        self._close_session(agent)
 
     def _close_session(self, agent: Agent) -> None:
         index, start, end = self.records.sessions.appenders()
@@ -253,7 +349,7 @@ class Center:
     # -- broken policy decisions ------------------------------------------------------
     def _reject_agent(self, agent: Agent, contact: Contact) -> None:
         raise ModelError(f"policy {self.policy.name} chose {agent!r} for {contact!r}: "
-                         "not an idle agent eligible for its channel and skill")
+                         "not an available agent eligible for its channel and skill")
 
     def _reject_contact(self, agent: Agent, contact: Contact) -> None:
         raise ModelError(f"policy {self.policy.name} gave {contact!r} to {agent!r}: "
@@ -262,12 +358,13 @@ class Center:
     # -- end of run -------------------------------------------------------------------
     def finish(self) -> None:
         """After the drain: contacts nobody could take are unserved; sessions close."""
-        self._expire_patience()
+        self.expire_patience()
         for route in self.routes.values():
             for queue in route.queues.values():
                 for contact in list(queue):
                     contact.state = DONE
-                    self._record_outcome(contact, UNSERVED, self.env.now - contact.queued_s)
+                    if not contact.answered:  # else it ends handled, unresolved
+                        self.record_outcome(contact, UNSERVED, self.env.now - contact.queued_s)
         for group in self.groups.values():
             for agent in group.agents:
                 if agent.state is not OFF:
@@ -295,20 +392,20 @@ class CenterView:
 
     def staffed(self, group: str) -> int:
         """Agents of ``group`` logged in now (busy or idle)."""
-        return sum(a.state is not OFF for a in self._center.groups[group].agents)
+        return self._center.groups[group].logged_in
 
     def predicted_wait_s(self, contact: Contact) -> float:
         """Predicted wait of ``contact`` if it joined its queue now, seconds.
 
         ``(contacts waiting ahead at the same or higher priority + 1) x mean handle time
-        of the skill / agents logged in that can take it``; 0 when an eligible agent is
-        idle, infinite when nobody eligible is logged in.
+        of the skill / (agents logged in that can take it x channel concurrency)``; 0 when
+        an eligible agent is available, infinite when nobody eligible is logged in.
         """
         route = self._center.routes[contact.channel, contact.skill]
         if any(pool.count for pool in route.pools):
             return 0.0
-        staffed = sum(self.staffed(pool.group) for pool in route.pools)
-        if staffed == 0:
+        slots = sum(g.logged_in for g in route.groups) * route.channel_state.concurrency
+        if slots == 0:
             return math.inf
         ahead = sum(q.count for p, q in route.queues.items() if p >= contact.priority)
-        return (ahead + 1) * route.mean_handle_s / staffed
+        return (ahead + 1) * route.mean_handle_s / slots

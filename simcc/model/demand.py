@@ -72,9 +72,9 @@ class ArrivalBatch:
 
 
 def categories(scenario: Scenario) -> dict[str, list[str]]:
-    """Names behind the codes of channels, intents and segments (scenario order)."""
+    """Names behind the codes of channels, intents, segments and skills (scenario order)."""
     return {"channel": list(scenario.channels), "intent": list(scenario.intents),
-            "segment": list(scenario.segments)}
+            "segment": list(scenario.segments), "skill": scenario.skills}
 
 
 class DemandStream:

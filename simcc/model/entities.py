@@ -18,13 +18,24 @@ NEW, WAITING, IN_SERVICE, DONE = "new", "waiting", "in_service", "done"
 OFF, IDLE, BUSY = "off", "idle", "busy"
 
 
+# Contact kinds: the issue's first contact, a retrial, a repeat contact
+FIRST, RETRIAL, REPEAT = 0, 1, 2
+
+
 class Contact:
-    """One attempt of a customer to get an issue solved (times in simulation seconds)."""
+    """One attempt of a customer to get an issue solved (times in simulation seconds).
+
+    ``skill`` is the skill the contact is routed for; ``need`` the skill its issue really
+    needs (they differ for a misrouted contact, and ``need`` changes on escalation).
+    ``queued_s`` is its place in the queue (see :mod:`simcc.routing.protocol`).
+    """
 
     __slots__ = (
-        "id", "issue_id", "channel", "intent", "skill", "segment", "priority", "arrival_s",
-        "queued_s", "patience_s", "base_handle_s", "resolution_p", "resolution_u", "wrap_u",
-        "state", "queue", "deadline_s", "route",
+        "id", "issue_id", "channel", "intent", "skill", "need", "segment", "priority",
+        "arrival_s", "queued_s", "patience_s", "base_handle_s", "resolution_p", "resolution_u",
+        "wrap_u", "state", "queue", "deadline_s", "route", "agent", "attempt", "kind",
+        "issue_start_s", "draws", "callback", "callback_tries", "transfer_to", "escalated",
+        "context_lost", "resolved", "failed_attempt", "answered",
     )
 
     def __init__(self, cid: int, channel: str, intent: str, skill: str, segment: str,
@@ -32,32 +43,51 @@ class Contact:
                  resolution_p: float, resolution_u: float, wrap_u: float, route: Any = None):
         self.id = self.issue_id = cid
         self.channel, self.intent, self.skill = channel, intent, skill
+        self.need = skill
         self.segment, self.priority = segment, priority
-        self.arrival_s = self.queued_s = arrival_s
+        self.arrival_s = self.queued_s = self.issue_start_s = arrival_s
         self.patience_s, self.base_handle_s = patience_s, base_handle_s
         self.resolution_p, self.resolution_u, self.wrap_u = resolution_p, resolution_u, wrap_u
         self.state = NEW
         self.queue: WaitQueue | None = None
         self.deadline_s = float("inf")
         self.route = route  # the engine's Route of (channel, skill)
+        self.agent: Agent | None = None  # the agent handling it now
+        # Journey state (see simcc.model.journeys)
+        self.attempt = 0  # 0 for the issue's first contact, then 1, 2, ...
+        self.kind = FIRST
+        self.draws: tuple[float, ...] | None = None  # its uniforms, drawn when first needed
+        self.callback = False  # accepted a callback: waits off the line
+        self.callback_tries = 0
+        self.transfer_to: str | None = None  # the current leg ends with a transfer to it
+        self.escalated = self.context_lost = self.resolved = self.failed_attempt = False
+        self.answered = False  # an agent talked with the customer
 
     def __repr__(self) -> str:
         return f"Contact({self.id}, {self.channel}/{self.intent}/{self.segment}, {self.state})"
 
 
 class Group:
-    """An agent group: proficiencies, channels, wrap-up, and its idle pool."""
+    """An agent group: proficiencies, channels, wrap-up, its idle pool and, per channel
+    with concurrency, a pool of agents with spare capacity."""
 
     def __init__(self, name: str, skills: dict[str, float], channels: list[str],
-                 wrap_up: Any | None, cost_per_hour: float):
+                 wrap_up: Any | None, cost_per_hour: float, capacity: dict[str, int]):
         self.name = name
         self.skills = dict(skills)
         self.channels = list(channels)
         self.wrap_up = wrap_up  # a Sampler or None
         self.cost_per_hour = cost_per_hour
+        self.capacity = {channel: capacity[channel] for channel in self.channels}
         self.pool = IdlePool(self)
-        self.queues: list[WaitQueue] = []  # queues this group serves, highest priority first
+        self.spare = {channel: IdlePool(self, channel)
+                      for channel, slots in self.capacity.items() if slots > 1}
+        # Queues this group serves: live before asynchronous, then highest priority first;
+        # and the same per channel.
+        self.queues: list[WaitQueue] = []
+        self.channel_queues: dict[str, list[WaitQueue]] = {}
         self.agents: list[Agent] = []
+        self.logged_in = 0
 
     def proficiency(self, skill: str) -> float:
         """Proficiency in (0, 1] for ``skill``, 0 when the group lacks it."""
@@ -65,10 +95,13 @@ class Group:
 
 
 class Agent:
-    """One agent. ``idle_since_s`` is when the agent last became free."""
+    """One agent. ``idle_since_s`` is when the agent last became free (or, holding
+    conversations with room for more, when it last gained spare capacity); ``load`` is
+    the number of conversations held, all of channel ``channel``; ``pool`` is the idle
+    or spare-capacity pool the agent is available in, None when it cannot take work."""
 
     __slots__ = ("index", "name", "group_ref", "group", "state", "idle_since_s", "leaving",
-                 "logon_s", "contact")
+                 "logon_s", "load", "channel", "pool")
 
     def __init__(self, index: int, name: str, group: Group):
         self.index, self.name = index, name
@@ -77,7 +110,9 @@ class Agent:
         self.idle_since_s = 0.0
         self.leaving = False
         self.logon_s = 0.0
-        self.contact: Contact | None = None
+        self.load = 0
+        self.channel: str | None = None
+        self.pool: IdlePool | None = None
 
     def proficiency(self, skill: str) -> float:
         """Proficiency in (0, 1] for ``skill``, 0 when the agent lacks it."""
@@ -88,12 +123,15 @@ class Agent:
 
 
 class IdlePool:
-    """Idle agents of one group in order of becoming idle (longest idle first)."""
+    """Available agents of one group in order of becoming available (longest first):
+    idle agents, or (``channel`` given) agents holding conversations of that channel with
+    room for more."""
 
-    __slots__ = ("group", "group_ref", "_entries", "count")
+    __slots__ = ("group", "group_ref", "channel", "_entries", "count")
 
-    def __init__(self, group: Group):
+    def __init__(self, group: Group, channel: str | None = None):
         self.group_ref, self.group = group, group.name
+        self.channel = channel
         self._entries: deque[tuple[float, Agent]] = deque()
         self.count = 0
 
@@ -102,21 +140,24 @@ class IdlePool:
         return self.group_ref.skills.get(skill, 0.0)
 
     def push(self, agent: Agent) -> None:
+        """Make ``agent`` available here (its ``pool`` is set to this pool)."""
+        agent.pool = self
         self._entries.append((agent.idle_since_s, agent))
         self.count += 1
 
     def first(self) -> Agent | None:
-        """The longest-idle agent, or None."""
+        """The agent available the longest, or None."""
         entries = self._entries
         while entries:
             since, agent = entries[0]
-            if agent.state is IDLE and agent.idle_since_s == since:
+            if agent.pool is self and agent.idle_since_s == since:
                 return agent
             entries.popleft()
         return None
 
     def discard(self, agent: Agent) -> None:
-        """Forget ``agent`` (its state has already changed from IDLE)."""
+        """``agent`` (available here) is no longer available."""
+        agent.pool = None
         self.count -= 1
         entries = self._entries
         if entries and entries[0][1] is agent:
@@ -126,22 +167,38 @@ class IdlePool:
         return self.count
 
     def __iter__(self) -> Iterator[Agent]:
-        return (a for since, a in self._entries if a.state is IDLE and a.idle_since_s == since)
+        return (a for since, a in self._entries if a.pool is self and a.idle_since_s == since)
 
 
 class WaitQueue:
-    """Contacts of one (channel, skill, priority) in order of queue entry."""
+    """Contacts of one (channel, skill, priority) in order of their place ``queued_s``."""
 
-    __slots__ = ("channel", "skill", "priority", "_entries", "count")
+    __slots__ = ("channel", "skill", "priority", "asynchronous", "_entries", "count")
 
-    def __init__(self, channel: str, skill: str, priority: int):
+    def __init__(self, channel: str, skill: str, priority: int, asynchronous: bool = False):
         self.channel, self.skill, self.priority = channel, skill, priority
+        self.asynchronous = asynchronous
         self._entries: deque[Contact] = deque()
         self.count = 0
 
     def push(self, contact: Contact) -> None:
+        """Queue ``contact`` at the back (its place must be the latest)."""
         contact.queue = self
         self._entries.append(contact)
+        self.count += 1
+
+    def insert_in_place(self, contact: Contact) -> None:
+        """Queue ``contact`` behind the waiting contacts whose place is not later."""
+        entries = self._entries
+        position = len(entries)
+        while position > 0:
+            other = entries[position - 1]
+            waiting = other.state is WAITING and other.queue is self
+            if waiting and other.queued_s <= contact.queued_s:
+                break
+            position -= 1
+        contact.queue = self
+        entries.insert(position, contact)
         self.count += 1
 
     def head(self) -> Contact | None:

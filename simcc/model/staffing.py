@@ -3,8 +3,10 @@
 A group with ``count`` has that many agents logged in for the whole run. A group with
 ``shifts`` gets ``count`` agents per shift, logged in from ``start`` to ``end`` every day
 (clock times, the horizon's ``start`` is the clock at simulated time 0). An agent whose
-shift ends finishes the contact in hand first. A shift end at or after the end of the
-horizon is not applied: agents on duty then stay to drain the queues.
+shift ends finishes the work in hand first. Shifts follow their schedule until the end of
+the *schedule*: the horizon plus its drain (:attr:`Scenario.drain_s`, time for follow-up
+contacts and backlog); a shift end at or after it is not applied, so agents on duty then
+stay until every contact has an outcome.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ def shift_events(scenario: Scenario, name: str, agents: list[Agent]) -> Iterator
     """Log-on and log-off events of one group over the horizon (unsorted)."""
     spec = scenario.agents[name]
     horizon = scenario.horizon
-    length = horizon.length_s
+    length = horizon.length_s + scenario.drain_s
     if spec.count is not None:
         yield ShiftEvent(0.0, True, tuple(agents))
         return
@@ -72,7 +74,8 @@ def _table_events(scenario: Scenario, spec: AgentGroup, agents: list[Agent]
     interval = table.interval if table.interval is not None else horizon.interval
     first = table.start if table.start is not None else horizon.start
     targets: list[tuple[float, int]] = []
-    for day in range(-1, math.ceil(horizon.length_s / DAY) + 1):
+    length = horizon.length_s + scenario.drain_s
+    for day in range(-1, math.ceil(length / DAY) + 1):
         day_zero = day * DAY + first - horizon.start
         targets += [(day_zero + k * interval, count) for k, count in enumerate(table.counts)]
         targets.append((day_zero + len(table.counts) * interval, 0))
@@ -85,7 +88,7 @@ def _table_events(scenario: Scenario, spec: AgentGroup, agents: list[Agent]
     if on_duty:
         yield ShiftEvent(0.0, True, tuple(agents[:on_duty]))
     for time_s, count in targets:
-        if time_s <= 0 or time_s >= horizon.length_s:
+        if time_s <= 0 or time_s >= length:
             continue
         if count > on_duty:
             yield ShiftEvent(time_s, True, tuple(agents[on_duty:count]))

@@ -31,7 +31,8 @@ class SkillBased(RoutingPolicy):
     """Priority and proficiency aware skill-based routing.
 
     - A freed agent takes, among the queues it can serve, the contact of the highest
-      segment priority, then the one that has waited longest.
+      segment priority, then the one that has waited longest; asynchronous work only
+      when no live contact waits for it.
     - An arriving contact goes to the most proficient idle eligible agent, ties broken
       by the longest idle.
     """
@@ -61,6 +62,8 @@ class SkillBased(RoutingPolicy):
     ) -> ContactLike | None:
         best = None
         for queue in queues:
+            if best is not None and queue.asynchronous:
+                break
             contact = queue.head()
             if contact is None:
                 continue

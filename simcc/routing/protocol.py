@@ -9,7 +9,15 @@ returns decisions and never changes the center itself:
 2. ``select_agent(contact, pools, view)``: a contact is ready and agents are idle; pick
    an idle agent from the eligible ``pools`` or return None (the contact waits);
 3. ``select_contact(agent, queues, view)``: an agent has capacity; pick the head of one
-   of the ``queues`` it may serve, or return None (the agent stays idle).
+   of the ``queues`` it may serve, or return None (the agent stays idle). The queues
+   come live first, then asynchronous (email), each group by priority, highest first;
+   an agent already holding conversations (chat concurrency) is offered only the queues
+   of that channel.
+
+A contact's ``queued_s`` is its place in the queue: when it joined it; for a transfer
+that keeps its place, when it first queued; for an asynchronous contact, its arrival.
+An agent is *available* when it is idle or, on a channel with concurrency, holds fewer
+conversations than it may: ``pools`` hold both kinds.
 
 The objects a policy sees have the attributes below (the engine's own classes provide
 them; this module only documents them, so that routing never imports the engine).
@@ -36,7 +44,7 @@ class ContactLike(Protocol):
     segment: str
     priority: int          # larger is served first
     arrival_s: float       # when the contact arrived
-    queued_s: float        # when it entered its current queue
+    queued_s: float        # its place in the queue: when it joined (see below)
 
 
 class AgentLike(Protocol):
@@ -51,9 +59,11 @@ class AgentLike(Protocol):
 
 
 class IdlePoolLike(Protocol):
-    """Idle agents of one group, longest idle first."""
+    """Available agents of one group, longest available first: idle agents, or with
+    ``channel`` set, agents holding conversations of that channel with room for more."""
 
     group: str
+    channel: str | None
 
     def proficiency(self, skill: str) -> float:
         """The group's proficiency for ``skill`` (0 when it lacks the skill)."""
@@ -67,11 +77,12 @@ class IdlePoolLike(Protocol):
 
 
 class WaitQueueLike(Protocol):
-    """Contacts of one (channel, skill, priority) waiting in order of queue entry."""
+    """Contacts of one (channel, skill, priority) waiting in order of their place."""
 
     channel: str
     skill: str
     priority: int
+    asynchronous: bool     # an email-like backlog: no abandonment
 
     def head(self) -> ContactLike | None:
         """The longest-waiting contact, or None when the queue is empty."""
@@ -103,7 +114,8 @@ class RoutingPolicy:
     """Base class of routing policies; subclasses override the hooks they need.
 
     The default behaviour is ``fifo``: every contact queues; an arriving contact takes
-    the longest-idle eligible agent; a freed agent takes the longest-waiting contact.
+    the longest-available eligible agent; a freed agent takes the longest-waiting live
+    contact, and asynchronous work only when no live contact waits for it.
     """
 
     name = "base"
@@ -140,9 +152,12 @@ def longest_idle(pools: Sequence[IdlePoolLike]) -> AgentLike | None:
 
 
 def longest_waiting(queues: Sequence[WaitQueueLike]) -> ContactLike | None:
-    """The head contact that entered its queue first across ``queues``."""
+    """The head contact with the earliest place across the live ``queues``; across the
+    asynchronous ones when no live contact waits (queues come live first)."""
     best = None
     for queue in queues:
+        if best is not None and queue.asynchronous:
+            break
         contact = queue.head()
         if contact is not None and (best is None or contact.queued_s < best.queued_s):
             best = contact

@@ -18,7 +18,8 @@ SHARE_TOLERANCE = 1e-6
 
 def check_scenario(scenario: Scenario) -> list[Problem]:
     """Every cross-reference problem of ``scenario`` (empty when it is consistent)."""
-    checks = (_horizon, _shares, _demand_references, _agent_references, _coverage, _profiles)
+    checks = (_horizon, _shares, _demand_references, _agent_references, _coverage, _profiles,
+              _journey_references, _escalation_coverage, _repeat_switch)
     return [problem for check in checks for problem in check(scenario)]
 
 
@@ -82,9 +83,7 @@ def _coverage(s: Scenario) -> Iterator[Problem]:
             intent = s.intents.get(intent_name)
             if intent is None or demand.channel not in s.channels:
                 continue
-            serving = [g for g in s.agents.values()
-                       if intent.skill in g.skills and demand.channel in g.channels]
-            if not serving:
+            if not _served(s, intent.skill, demand.channel):
                 yield (f"demand[{i}].mix.{intent_name}",
                        f"no agent group has skill '{intent.skill}' on channel "
                        f"'{demand.channel}', so these contacts could never be answered")
@@ -101,3 +100,61 @@ def _profiles(s: Scenario) -> Iterator[Problem]:
             yield f"{path}.interval", "must be > 0"
         elif length * interval > DAY + 1e-9:
             yield f"{path}.{field}", f"{length} intervals of {interval:g}s cover more than a day"
+
+
+def _served(s: Scenario, skill: str, channel: str) -> bool:
+    """Whether some agent group has ``skill`` on ``channel``."""
+    return any(skill in g.skills and channel in g.channels for g in s.agents.values())
+
+
+def _journey_references(s: Scenario) -> Iterator[Problem]:
+    for name, channel in s.channels.items():
+        if channel.self_service is None:
+            continue
+        for intent in channel.self_service.containment:
+            if intent not in s.intents:
+                yield (f"channels.{name}.self_service.containment.{intent}",
+                       _unknown("intent", intent, s.intents))
+
+
+def _escalation_coverage(s: Scenario) -> Iterator[Problem]:
+    """Escalated contacts need a group with the target skill on their channel."""
+    for name, intent in s.intents.items():
+        if intent.escalation is None:
+            continue
+        target = intent.escalation.to
+        for channel in _channels_of(s, name):
+            if not _served(s, target, channel):
+                yield (f"intents.{name}.escalation.to",
+                       f"no agent group has skill '{target}' on channel '{channel}', so "
+                       "escalated contacts could never be answered")
+
+
+def _channels_of(s: Scenario, intent: str) -> list[str]:
+    """Channels on which contacts of ``intent`` can arrive (demand and repeat switches)."""
+    channels = [d.channel for d in s.demand if intent in d.mix and d.channel in s.channels]
+    if s.repeats is not None:
+        for source in list(channels):
+            channels += [c for c, share in s.repeats.switch.get(source, {}).items()
+                         if share > 0 and c in s.channels]
+    return list(dict.fromkeys(channels))
+
+
+def _repeat_switch(s: Scenario) -> Iterator[Problem]:
+    if s.repeats is None:
+        return
+    for source, shares in s.repeats.switch.items():
+        path = f"repeats.switch.{source}"
+        if source not in s.channels:
+            yield path, _unknown("channel", source, s.channels)
+        yield from _sum_problem(path, shares)
+        for target, share in shares.items():
+            if target not in s.channels:
+                yield f"{path}.{target}", _unknown("channel", target, s.channels)
+                continue
+            intents = {i for d in s.demand if d.channel == source for i in d.mix}
+            for intent in sorted(intents & set(s.intents)):
+                if share > 0 and not _served(s, s.intents[intent].skill, target):
+                    yield (f"{path}.{target}",
+                           f"no agent group has skill '{s.intents[intent].skill}' on channel "
+                           f"'{target}', so repeats of '{intent}' could never be answered")

@@ -9,97 +9,29 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    PlainSerializer,
-    WithJsonSchema,
-    model_validator,
+from pydantic import Field, model_validator
+
+from simcc.dists import Sampler
+from simcc.scenario.journeys import (
+    Callback,
+    Escalation,
+    Hours,
+    Repeats,
+    Retrial,
+    SelfService,
+    Transfers,
 )
-
-from simcc.dists import Sampler, make_sampler
-from simcc.units import DAY, HOUR, MINUTE, format_clock_exact, parse_clock, parse_duration
-
-_DURATION_JSON = {
-    "anyOf": [
-        {"type": "number", "minimum": 0},
-        {"type": "string",
-         "pattern": r"^\s*((\d+(\.\d*)?|\.\d+)\s*[dhms]\s*)+$|^\s*\d+(\.\d*)?\s*$"},
-    ],
-    "description": "seconds, or a string such as '20s', '4m30s', '1h30m', '2d'",
-}
-Duration = Annotated[float, BeforeValidator(parse_duration), WithJsonSchema(_DURATION_JSON)]
-"""A duration in seconds, written as a number or as a string with units."""
-
-ClockTime = Annotated[
-    float,
-    BeforeValidator(parse_clock),
-    PlainSerializer(format_clock_exact, return_type=str),
-    WithJsonSchema({"type": "string", "pattern": r"^\d{1,2}:\d{2}(:\d{2})?$",
-                    "description": "clock time of day, 'HH:MM'"}),
-]
-"""A clock time of day ("08:00"), stored as seconds after midnight."""
-
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-Share = Annotated[float, Field(ge=0.0, le=1.0)]
-
-
-class Spec(BaseModel):
-    """Base of every scenario model: frozen, unknown keys are errors."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-_DIST_PARAMS: dict[str, tuple[str, ...]] = {
-    "exponential": ("mean",),
-    "constant": ("mean",),
-    "uniform": ("low", "high"),
-    "lognormal": ("mean", "cv"),
-    "gamma": ("mean", "cv"),
-    "erlang": ("mean", "k"),
-    "weibull": ("mean", "shape"),
-    "empirical": ("values",),
-}
-
-
-class Distribution(Spec):
-    """A distribution of durations (see :mod:`simcc.dists` for the parameterisation)."""
-
-    dist: Literal[
-        "exponential", "constant", "uniform", "lognormal", "gamma", "erlang", "weibull", "empirical"
-    ]
-    mean: Duration | None = None
-    cv: float | None = Field(default=None, gt=0)
-    k: int | None = Field(default=None, ge=1)
-    shape: float | None = Field(default=None, gt=0)
-    low: Duration | None = None
-    high: Duration | None = None
-    values: list[Duration] | None = Field(default=None, min_length=1)
-
-    @model_validator(mode="after")
-    def _parameters_match_the_distribution(self) -> Distribution:
-        needed = _DIST_PARAMS[self.dist]
-        given = {name for name in ("mean", "cv", "k", "shape", "low", "high", "values")
-                 if getattr(self, name) is not None}
-        missing = [name for name in needed if name not in given]
-        extra = sorted(given - set(needed))
-        if missing:
-            raise ValueError(
-                f"{self.dist} needs {', '.join(needed)}; missing {', '.join(missing)}")
-        if extra:
-            raise ValueError(
-                f"{self.dist} takes only {', '.join(needed)}; remove {', '.join(extra)}")
-        if self.mean is not None and self.mean <= 0:
-            raise ValueError("mean must be > 0")
-        if self.dist == "uniform" and not self.low <= self.high:
-            raise ValueError("uniform needs low <= high")
-        return self
-
-    def sampler(self) -> Sampler:
-        """The sampler of this distribution (values in seconds)."""
-        return make_sampler(**self.model_dump(exclude_none=True))
+from simcc.scenario.types import (
+    ClockTime,
+    Distribution,
+    Duration,
+    DurationSpec,
+    Probability,
+    Share,
+    Spec,
+    duration_sampler,
+)
+from simcc.units import DAY, HOUR, MINUTE
 
 
 class Horizon(Spec):
@@ -111,6 +43,9 @@ class Horizon(Spec):
     warmup: Duration = 0.0
     start: ClockTime = Field(default=0.0, description="clock time at simulated time 0")
     interval: Duration = Field(default=30 * MINUTE, description="reporting interval")
+    drain: Duration | None = Field(
+        default=None, description="shifts keep running this long after the arrivals stop "
+        "(default: see Scenario.drain_s)")
 
     @model_validator(mode="after")
     def _one_length(self) -> Horizon:
@@ -136,13 +71,43 @@ class ServiceLevel(Spec):
 
 
 class Channel(Spec):
-    """A live channel: customers wait on the line and may abandon."""
+    """A channel. ``live`` (voice, chat, video): customers wait on the line and may
+    abandon. ``async`` (email, asynchronous messaging): contacts wait in a backlog across
+    closing hours and days and never abandon; the service level threshold is then
+    usually in hours. See docs/journeys.md for every option."""
 
+    mode: Literal["live", "async"] = "live"
     patience: Distribution | None = Field(
         default=None, description="time a customer is willing to wait; omit: nobody abandons")
     service_level: ServiceLevel = ServiceLevel()
     queue_capacity: int | None = Field(
         default=None, ge=0, description="waiting places; 0 = blocked when no agent is free")
+    concurrency: int = Field(default=1, ge=1,
+                             description="conversations of this channel an agent holds at once")
+    concurrency_stretch: float = Field(
+        default=0.25, ge=0,
+        description="handle time x (1 + stretch x (conversations held - 1)) at its start")
+    hours: Hours | None = Field(default=None, description="opening hours; omit: always open")
+    self_service: SelfService | None = None
+    retrial: Retrial | None = None
+    callback: Callback | None = None
+    resolution_factor: float = Field(
+        default=1.0, gt=0, le=1, description="multiplies the resolution probability")
+
+    @model_validator(mode="after")
+    def _async_has_no_live_options(self) -> Channel:
+        if self.mode == "async":
+            live_only = [k for k in ("patience", "queue_capacity", "retrial", "callback")
+                         if getattr(self, k) is not None]
+            if live_only:
+                raise ValueError(f"async channels never abandon nor block: remove "
+                                 f"{', '.join(live_only)}")
+        return self
+
+    @property
+    def asynchronous(self) -> bool:
+        """True for an asynchronous (backlog) channel."""
+        return self.mode == "async"
 
 
 class Segment(Spec):
@@ -152,6 +117,8 @@ class Segment(Spec):
     priority: int = 0
     patience_factor: float = Field(default=1.0, gt=0)
     value: float = Field(default=1.0, ge=0, description="relative value of a customer")
+    callback_acceptance: Probability | None = Field(
+        default=None, description="overrides the channels' callback acceptance")
 
 
 class Intent(Spec):
@@ -160,6 +127,9 @@ class Intent(Spec):
     skill: str = Field(min_length=1)
     handle_time: Distribution
     resolution: Probability = 1.0
+    misroute: Probability = Field(
+        default=0.0, description="share of contacts first queued for a wrong skill")
+    escalation: Escalation | None = None
 
 
 class Rate(Spec):
@@ -268,7 +238,7 @@ class AgentGroup(Spec):
     skills: dict[str, Annotated[float, Field(gt=0.0, le=1.0)]] = Field(
         min_length=1, description="skill -> proficiency in (0, 1]")
     channels: list[str] = Field(min_length=1)
-    wrap_up: Distribution | Duration | None = Field(
+    wrap_up: DurationSpec | None = Field(
         default=None, description="after-contact work: a duration or a distribution")
     cost_per_hour: float = Field(default=0.0, ge=0)
 
@@ -281,11 +251,7 @@ class AgentGroup(Spec):
 
     def wrap_up_sampler(self) -> Sampler | None:
         """The wrap-up distribution, or None when there is no after-contact work."""
-        if self.wrap_up is None or self.wrap_up == 0:
-            return None
-        if isinstance(self.wrap_up, Distribution):
-            return self.wrap_up.sampler()
-        return make_sampler("constant", mean=self.wrap_up)
+        return duration_sampler(self.wrap_up)
 
 
 class Routing(Spec):
@@ -342,11 +308,38 @@ class Scenario(Spec):
         default_factory=dict,
         description="named overrides of this scenario: dotted keys or nested mappings")
     checks: Checks = Checks()
+    transfers: Transfers = Transfers()
+    repeats: Repeats | None = Field(default=None, description="omit: no repeat contacts")
 
     @property
     def skills(self) -> list[str]:
-        """The skills the intents need, in order of first appearance."""
-        return list(dict.fromkeys(intent.skill for intent in self.intents.values()))
+        """The skills the intents need (escalation targets included), in order of first
+        appearance."""
+        needed = []
+        for intent in self.intents.values():
+            needed.append(intent.skill)
+            if intent.escalation is not None:
+                needed.append(intent.escalation.to)
+        return list(dict.fromkeys(needed))
+
+    @property
+    def has_followups(self) -> bool:
+        """Whether contacts can come back (retrials, callbacks or repeat contacts)."""
+        return self.repeats is not None or any(
+            ch.retrial is not None or ch.callback is not None for ch in self.channels.values())
+
+    @property
+    def drain_s(self) -> float:
+        """How long shifts keep running after the arrival period, seconds: the horizon's
+        ``drain`` when given; else the repeat window with repeats, one day with
+        asynchronous channels, retrials or callbacks, and 0 otherwise."""
+        if self.horizon.drain is not None:
+            return self.horizon.drain
+        if self.repeats is not None:
+            return self.repeats.window
+        if self.has_followups or any(ch.asynchronous for ch in self.channels.values()):
+            return DAY
+        return 0.0
 
     def variant(self, name: str) -> Scenario:
         """The scenario of variant ``name``: the base with the variant's overrides (and

@@ -1,0 +1,40 @@
+"""Counter-based uniforms for the draws of individual contacts.
+
+A contact's journey needs a handful of random decisions (containment, misroute,
+escalation, callback acceptance, whether and when it comes back...). To keep common
+random numbers across policies these must not depend on the order in which events
+happen, so they come from a keyed BLAKE2b hash of ``(issue, attempt, purpose)``: the
+same customer gets the same draws whatever the routing. The key comes from the
+replication's named stream ``"journeys"``. Each call yields 16 uniforms in (0, 1)
+with 32-bit resolution.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+
+import numpy as np
+
+UNIFORMS_PER_DRAW = 16
+_SCALE = 2.0 ** -32
+_LAYOUT = struct.Struct("<16I")
+
+# Positions of the contact draws (purpose 0)
+PATIENCE, HANDLE, RESOLUTION, WRAP = 0, 1, 2, 3
+CONTAIN, SELF_SERVICE, MISROUTE, ESCALATE = 4, 5, 6, 7
+CALLBACK_ACCEPT, FOLLOW, FOLLOW_DELAY, FOLLOW_CHANNEL = 8, 9, 10, 11
+EXPLAIN, MISROUTE_TIME = 12, 13
+
+
+class ContactDraws:
+    """Uniforms of attempt ``attempt`` (0 = first contact) of issue ``issue_id``."""
+
+    def __init__(self, generator: np.random.Generator):
+        self._key = generator.bytes(32)
+
+    def __call__(self, issue_id: int, attempt: int, purpose: int = 0) -> tuple[float, ...]:
+        """16 uniforms in (0, 1) for one (issue, attempt, purpose)."""
+        digest = hashlib.blake2b(struct.pack("<qqq", issue_id, attempt, purpose),
+                                 digest_size=64, key=self._key).digest()
+        return tuple((x + 0.5) * _SCALE for x in _LAYOUT.unpack(digest))
