@@ -129,13 +129,16 @@ def _finish(as_json: bool, document: Callable[[], dict], print_tables: Callable[
 
 
 def _print_tables(result) -> None:
-    from simcc.report.tables import overall_table, scope_table
+    from simcc.report.tables import issue_table, overall_table, scope_table
 
     stdout.print(overall_table(result))
     for scope in ("channel", "segment", "intent", "group"):
         table = scope_table(result, scope)
         if table is not None and (scope != "segment" or len(table.rows) > 1):
             stdout.print(table)
+    issues = issue_table(result)
+    if issues is not None:
+        stdout.print(issues)
 
 
 class _progress:

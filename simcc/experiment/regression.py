@@ -34,12 +34,15 @@ from simcc.experiment.result import json_number
 from simcc.metrics.kpis import ALL_KPIS
 from simcc.scenario.schema import Scenario, Tolerance
 
-HIGHER_IS_BETTER = {"service_level", "fcr", "handled"}
+HIGHER_IS_BETTER = {"service_level", "fcr", "handled", "resolution_rate", "callback_success"}
 LOWER_IS_BETTER = {"asa_s", "mean_wait_s", "wait_p90_s", "abandon_rate", "blocked_rate",
-                   "p_wait", "transfer_rate", "repeat_rate", "agent_cost", "cost_per_handled"}
+                   "p_wait", "transfer_rate", "repeat_rate", "agent_cost", "cost_per_handled",
+                   "closed_rate", "transfers_per_contact", "contacts_per_issue",
+                   "time_to_resolution_s"}
 DEFAULT_TOLERANCE = {kpi: Tolerance(abs=0.01) for kpi in
                      ("service_level", "fcr", "abandon_rate", "blocked_rate", "p_wait",
-                      "transfer_rate", "repeat_rate")}
+                      "transfer_rate", "repeat_rate", "resolution_rate", "callback_success",
+                      "closed_rate")}
 DEFAULT_TOLERANCE.update({kpi: Tolerance(rel=0.05) for kpi in
                           ("asa_s", "mean_wait_s", "wait_p90_s", "handled", "agent_cost",
                            "cost_per_handled")})

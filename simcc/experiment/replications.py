@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from simcc.metrics.intervals import interval_table
+from simcc.metrics.issues import issues_frame
 from simcc.metrics.kpis import Period, contact_flags, replication_kpis
 from simcc.metrics.records import to_frames
 from simcc.model import build, replication_seedseq
@@ -44,7 +45,10 @@ def run_replication(scenario: Scenario, seed: int, index: int,
     kpis = replication_kpis(frames, period, flags)
     intervals = interval_table(frames, period, scenario.horizon.interval, scenario.horizon.start,
                                {name: g.channels for name, g in scenario.agents.items()}, flags)
-    return ReplicationOutput(index, kpis, intervals, frames if keep_records else None)
+    if not keep_records:
+        return ReplicationOutput(index, kpis, intervals, None)
+    frames["issues"] = issues_frame(frames["contacts"], period.fcr_window_s)
+    return ReplicationOutput(index, kpis, intervals, frames)
 
 
 def default_workers(replications: int) -> int:

@@ -22,8 +22,9 @@ class Result:
     ``kpis``: scope, key, kpi, mean, ci_low, ci_high, n (95% Student-t CI over
     replications); ``replication_kpis``: replication, scope, key, kpi, value;
     ``intervals``: per interval of arrival x channel, averaged over replications;
-    ``contacts``, ``legs``, ``agents`` (log-in sessions): records of every replication
-    with a ``replication`` column (empty when records were not kept).
+    ``contacts``, ``legs``, ``agents`` (log-in sessions), ``issues`` (one row per
+    customer issue, :func:`simcc.metrics.issues.issues_frame`): records of every
+    replication with a ``replication`` column (empty when records were not kept).
     """
 
     scenario: Scenario
@@ -35,6 +36,7 @@ class Result:
     contacts: pd.DataFrame = field(default_factory=pd.DataFrame)
     legs: pd.DataFrame = field(default_factory=pd.DataFrame)
     agents: pd.DataFrame = field(default_factory=pd.DataFrame)
+    issues: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def kpi(self, name: str, scope: str = "overall", key: str = "all") -> float:
         """The mean of one KPI (``result.kpi("service_level")``)."""

@@ -54,7 +54,8 @@ def _result(scenario: Scenario, seed: int, outputs: list[ReplicationOutput]) -> 
                         ignore_index=True)
     per_rep = per_rep[["replication", "scope", "key", "kpi", "value"]]
     records = {}
-    for name, table in (("contacts", "contacts"), ("legs", "legs"), ("agents", "sessions")):
+    for name, table in (("contacts", "contacts"), ("legs", "legs"), ("agents", "sessions"),
+                        ("issues", "issues")):
         parts = [out.frames[table].assign(replication=out.index) for out in outputs
                  if out.frames is not None]
         records[name] = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from simcc.experiment.result import Result
 
-TABLES = ("kpis", "replication_kpis", "intervals", "contacts", "legs", "agents")
+TABLES = ("kpis", "replication_kpis", "intervals", "contacts", "legs", "agents", "issues")
 
 
 def write_result(result: Result, folder: Path) -> list[Path]:
@@ -25,7 +25,7 @@ def write_result(result: Result, folder: Path) -> list[Path]:
         if frame is None or frame.empty:
             continue
         written.append(_atomic(folder / f"{name}.csv", lambda p, f=frame: f.to_csv(p, index=False)))
-        if parquet and name in ("contacts", "legs", "agents"):
+        if parquet and name in ("contacts", "legs", "agents", "issues"):
             written.append(_atomic(folder / f"{name}.parquet",
                                    lambda p, f=frame: f.to_parquet(p, index=False)))
     text = json.dumps(result.to_json(), indent=2)

@@ -9,8 +9,10 @@ from rich.table import Table
 from simcc.experiment.result import Result
 
 PERCENT = {"abandon_rate", "blocked_rate", "p_wait", "service_level", "occupancy",
-           "transfer_rate", "fcr", "repeat_rate"}
-COUNTS = {"arrivals", "offered", "handled", "abandoned"}
+           "transfer_rate", "fcr", "repeat_rate", "closed_rate", "containment_rate",
+           "callback_acceptance", "callback_success", "resolution_rate"}
+COUNTS = {"arrivals", "offered", "handled", "abandoned", "contained", "callbacks_offered",
+          "issues"}
 LABELS = {
     "arrivals": "arrivals", "offered": "offered", "handled": "handled",
     "abandoned": "abandoned", "abandon_rate": "abandon rate", "blocked_rate": "blocked rate",
@@ -19,7 +21,22 @@ LABELS = {
     "transfer_rate": "transfer rate", "fcr": "FCR", "repeat_rate": "repeat rate",
     "occupancy": "occupancy", "staffed_agents": "agents staffed", "agent_cost": "agent cost",
     "cost_per_handled": "cost / handled",
+    # journeys: shown when they happen
+    "closed_rate": "closed (arrivals)", "contained": "contained (self-service)",
+    "containment_rate": "containment rate", "transfers_per_contact": "transfers / answered",
+    "callbacks_offered": "callbacks offered", "callback_acceptance": "callback acceptance",
+    "callback_success": "callback success", "time_to_callback_s": "time to callback (s)",
+    # issues: shown when issues have several contacts
+    "issues": "issues", "resolution_rate": "issues resolved",
+    "contacts_per_issue": "contacts / issue", "channels_per_issue": "channels / issue",
+    "time_to_resolution_s": "time to resolution (s)",
 }
+JOURNEY_ROWS = {"closed_rate", "contained", "containment_rate", "transfers_per_contact",
+                "callbacks_offered", "callback_acceptance", "callback_success",
+                "time_to_callback_s"}
+RATIOS = {"transfers_per_contact", "contacts_per_issue", "channels_per_issue"}
+ISSUE_ROWS = {"issues", "resolution_rate", "contacts_per_issue", "channels_per_issue",
+              "time_to_resolution_s"}
 SCOPE_COLUMNS = {
     "channel": ("offered", "handled", "abandon_rate", "service_level", "asa_s", "aht_s"),
     "segment": ("offered", "abandon_rate", "service_level", "asa_s", "fcr"),
@@ -36,6 +53,8 @@ def fmt(kpi: str, value: float) -> str:
         return f"{100 * value:.1f}%"
     if kpi in COUNTS:
         return f"{value:,.0f}" if value >= 100 else f"{value:,.1f}"
+    if kpi in RATIOS:
+        return f"{value:.3f}"
     return f"{value:,.1f}" if abs(value) < 1e5 else f"{value:,.0f}"
 
 
@@ -43,10 +62,13 @@ def overall_rows(result: Result) -> list[tuple[str, str, str]]:
     """(label, mean, 95% CI) texts of the overall KPIs, in the order of LABELS."""
     overall = result.kpis[result.kpis["scope"] == "overall"].set_index("kpi")
     rows = []
+    several = overall["mean"].get("contacts_per_issue", 1.0) > 1.0
     for kpi, label in LABELS.items():
-        if kpi not in overall.index:
+        if kpi not in overall.index or (kpi in ISSUE_ROWS and not several):
             continue
         row = overall.loc[kpi]
+        if kpi in JOURNEY_ROWS and not (math.isfinite(row["mean"]) and row["mean"] > 0):
+            continue
         ci = ("–" if not math.isfinite(row["ci_low"])
               else f"{fmt(kpi, row['ci_low'])} – {fmt(kpi, row['ci_high'])}")
         rows.append((label, fmt(kpi, row["mean"]), ci))
@@ -62,6 +84,27 @@ def overall_table(result: Result) -> Table:
     table.add_column("95% CI", justify="right")
     for row in overall_rows(result):
         table.add_row(*row)
+    return table
+
+
+def issue_table(result: Result) -> Table | None:
+    """Issue KPIs by the channel of the issue's first contact (None when every issue has
+    a single contact: the contact tables say it all)."""
+    part = result.kpis[(result.kpis["scope"] == "channel")
+                       & result.kpis["kpi"].isin(["fcr", *ISSUE_ROWS])]
+    overall = result.kpis[(result.kpis["scope"] == "overall")
+                          & (result.kpis["kpi"] == "contacts_per_issue")]["mean"]
+    if part.empty or overall.empty or not overall.iloc[0] > 1.0:
+        return None
+    wide = part.pivot(index="key", columns="kpi", values="mean")
+    columns = [k for k in ("issues", "fcr", "resolution_rate", "contacts_per_issue",
+                           "channels_per_issue", "time_to_resolution_s") if k in wide.columns]
+    table = Table(title="issues by first channel", title_justify="left")
+    table.add_column("channel", no_wrap=True)
+    for kpi in columns:
+        table.add_column(LABELS[kpi], justify="right")
+    for key, row in wide.iterrows():
+        table.add_row(str(key), *(fmt(kpi, row[kpi]) for kpi in columns))
     return table
 
 
