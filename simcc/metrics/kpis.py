@@ -106,7 +106,7 @@ def contact_flags(contacts: pd.DataFrame, legs: pd.DataFrame, period: Period) ->
                                                              < period.end_s)
     counted = contacts[in_period]
     frame = counted[["contact_id", "issue_id", "channel", "segment", "intent", "arrival_s",
-                     "wait_s", "resolved", "transfers", "self_service", "callback_offered",
+                     "wait_s", "resolved", "resolved_s", "transfers", "self_service", "callback_offered",
                      "callback_accepted", "callback_accepted_s",
                      "callback_connected_s"]].reset_index(drop=True)
     outcome = counted["outcome"].to_numpy()
@@ -116,7 +116,7 @@ def contact_flags(contacts: pd.DataFrame, legs: pd.DataFrame, period: Period) ->
     frame["offered"] = ~(frame["blocked"] | frame["closed"] | frame["contained"])
     frame["handled"] = outcome == "handled"
     frame["abandoned"] = outcome == "abandoned"
-    live = ~counted["channel"].astype(object).isin(period.asynchronous).to_numpy()
+    live = ~counted["channel"].isin(list(period.asynchronous)).to_numpy()
     untimed = frame["callback_accepted"].to_numpy() | ~frame["offered"].to_numpy()
     frame["timed"] = ~untimed & live
     frame["timed_async"] = ~untimed & ~live
@@ -167,9 +167,12 @@ def _add_leg_totals(frame: pd.DataFrame, legs: pd.DataFrame) -> None:
 def _add_issue_columns(frame: pd.DataFrame, contacts: pd.DataFrame, period: Period) -> None:
     """Issue values on the issue's first contact (zero or NaN on the other rows)."""
     heads = frame["contact_id"].eq(frame["issue_id"]).to_numpy()
-    head_issues = frame["issue_id"].to_numpy()[heads]
-    issues = issues_frame(contacts[contacts["issue_id"].isin(head_issues)],
-                          period.fcr_window_s).set_index("issue_id").reindex(head_issues)
+    if (contacts["contact_id"].to_numpy() == contacts["issue_id"].to_numpy()).all():
+        issues = _single_contact_issues(frame)  # every issue is one contact: no grouping
+    else:
+        head_issues = frame["issue_id"].to_numpy()[heads]
+        issues = issues_frame(contacts[contacts["issue_id"].isin(head_issues)],
+                              period.fcr_window_s).set_index("issue_id").reindex(head_issues)
     n = len(frame)
 
     def on_heads(values: np.ndarray, fill: float) -> np.ndarray:
@@ -186,11 +189,31 @@ def _add_issue_columns(frame: pd.DataFrame, contacts: pd.DataFrame, period: Peri
     frame["issue_ttr_s"] = on_heads(issues["time_to_resolution_s"].to_numpy(), np.nan)
 
 
+def _single_contact_issues(frame: pd.DataFrame) -> pd.DataFrame:
+    """The issue columns :func:`_add_issue_columns` reads, when each issue is one contact
+    (the same values :func:`issues_frame` gives, without its grouping)."""
+    ttr = frame["resolved_s"].to_numpy() - frame["arrival_s"].to_numpy()
+    return pd.DataFrame({
+        "answered": frame["handled"].to_numpy(),
+        "fcr": (frame["handled"] & frame["resolved"] & (frame["transfers"] == 0)).to_numpy(),
+        "resolved": frame["resolved"].to_numpy(),
+        "contacts": np.ones(len(frame)), "channels": np.ones(len(frame)),
+        "time_to_resolution_s": np.where(frame["resolved"].to_numpy(), ttr, np.nan)})
+
+
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     num = np.asarray(num, dtype=float)
     den = np.asarray(den, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
+_KPI_INPUTS = (
+    "offered", "handled", "abandoned", "blocked", "closed", "contained", "waited", "in_sl",
+    "timed", "timed_async", "transferred", "transfers", "repeat", "wait_s", "legs", "work_s",
+    "self_service", "callback_offered", "callback_accepted", "callback_accepted_s",
+    "callback_connected_s", "issue_head", "issue_answered", "issue_fcr", "issue_resolved",
+    "issue_contacts", "issue_channels", "issue_ttr_s")
 
 
 def contact_kpis(flags: pd.DataFrame, by: str | None) -> pd.DataFrame:
@@ -206,8 +229,7 @@ def contact_kpis(flags: pd.DataFrame, by: str | None) -> pd.DataFrame:
     def total(values: pd.Series | np.ndarray) -> np.ndarray:
         return np.bincount(codes, weights=np.asarray(values, dtype=float), minlength=m)
 
-    col = {name: flags[name].to_numpy() for name in flags.columns
-           if name not in ("channel", "segment", "intent")}
+    col = {name: flags[name].to_numpy() for name in _KPI_INPUTS}
     timed = col["timed"] | col["timed_async"] if by == "channel" else col["timed"]
     answered_timed = timed & col["handled"]
     wait = col["wait_s"]

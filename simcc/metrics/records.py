@@ -193,7 +193,10 @@ def contacts_frame(records: Records) -> pd.DataFrame:
         "transfers": np.maximum(np.bincount(leg_rows, minlength=n) - 1, 0),
         **_journey_columns(records, rows_of, n),
     })
-    return frame.sort_values(["arrival_s", "contact_id"], kind="stable", ignore_index=True)
+    if len(records.followups):  # first contacts alone are already in order of arrival
+        frame = frame.sort_values(["arrival_s", "contact_id"], kind="stable",
+                                  ignore_index=True)
+    return frame
 
 
 def _contact_attributes(records: Records) -> dict[str, np.ndarray]:
@@ -276,6 +279,8 @@ def to_frames(records: Records) -> dict[str, pd.DataFrame]:
     the ``channel`` of their contact."""
     with paused_gc():
         contacts, legs = contacts_frame(records), legs_frame(records)
-        channel = pd.Series(contacts["channel"].to_numpy(), index=contacts["contact_id"])
-        legs.insert(4, "channel", channel.reindex(legs["contact_id"]).to_numpy())
+        ids = contacts["contact_id"].to_numpy()
+        order = np.argsort(ids, kind="stable")
+        rows = order[np.searchsorted(ids, legs["contact_id"].to_numpy(), sorter=order)]
+        legs.insert(4, "channel", contacts["channel"].take(rows).to_numpy())
         return {"contacts": contacts, "legs": legs, "sessions": sessions_frame(records)}

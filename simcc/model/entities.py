@@ -22,20 +22,35 @@ OFF, IDLE, BUSY = "off", "idle", "busy"
 FIRST, RETRIAL, REPEAT = 0, 1, 2
 
 
-class Contact:
+class JourneyState:
+    """Journey state of a contact, as class-level defaults: a contact only stores its own
+    value once its journey changes one (see :mod:`simcc.model.journeys`), so contacts of
+    a plain queueing model pay nothing for it."""
+
+    attempt = 0  # 0 for the issue's first contact, then 1, 2, ...
+    kind = FIRST
+    issue_start_s: float | None = None  # arrival of the issue's first contact (later ones)
+    draws: tuple[float, ...] | None = None  # its uniforms, drawn when first needed
+    callback = False  # accepted a callback: waits off the line
+    callback_tries = 0
+    transfer_to: str | None = None  # the current leg ends with a transfer to this skill
+    escalated = context_lost = resolved = failed_attempt = False
+    answered = False  # an agent talked with the customer
+
+
+class Contact(JourneyState):
     """One attempt of a customer to get an issue solved (times in simulation seconds).
 
     ``skill`` is the skill the contact is routed for; ``need`` the skill its issue really
     needs (they differ for a misrouted contact, and ``need`` changes on escalation).
-    ``queued_s`` is its place in the queue (see :mod:`simcc.routing.protocol`).
+    ``queued_s`` is its place in the queue (see :mod:`simcc.routing.protocol`);
+    ``agent`` the agent handling it now (set when answered).
     """
 
     __slots__ = (
         "id", "issue_id", "channel", "intent", "skill", "need", "segment", "priority",
         "arrival_s", "queued_s", "patience_s", "base_handle_s", "resolution_p", "resolution_u",
-        "wrap_u", "state", "queue", "deadline_s", "route", "agent", "attempt", "kind",
-        "issue_start_s", "draws", "callback", "callback_tries", "transfer_to", "escalated",
-        "context_lost", "resolved", "failed_attempt", "answered",
+        "wrap_u", "state", "queue", "deadline_s", "route", "agent",
     )
 
     def __init__(self, cid: int, channel: str, intent: str, skill: str, segment: str,
@@ -45,23 +60,13 @@ class Contact:
         self.channel, self.intent, self.skill = channel, intent, skill
         self.need = skill
         self.segment, self.priority = segment, priority
-        self.arrival_s = self.queued_s = self.issue_start_s = arrival_s
+        self.arrival_s = self.queued_s = arrival_s
         self.patience_s, self.base_handle_s = patience_s, base_handle_s
         self.resolution_p, self.resolution_u, self.wrap_u = resolution_p, resolution_u, wrap_u
         self.state = NEW
         self.queue: WaitQueue | None = None
         self.deadline_s = float("inf")
         self.route = route  # the engine's Route of (channel, skill)
-        self.agent: Agent | None = None  # the agent handling it now
-        # Journey state (see simcc.model.journeys)
-        self.attempt = 0  # 0 for the issue's first contact, then 1, 2, ...
-        self.kind = FIRST
-        self.draws: tuple[float, ...] | None = None  # its uniforms, drawn when first needed
-        self.callback = False  # accepted a callback: waits off the line
-        self.callback_tries = 0
-        self.transfer_to: str | None = None  # the current leg ends with a transfer to it
-        self.escalated = self.context_lost = self.resolved = self.failed_attempt = False
-        self.answered = False  # an agent talked with the customer
 
     def __repr__(self) -> str:
         return f"Contact({self.id}, {self.channel}/{self.intent}/{self.segment}, {self.state})"

@@ -297,7 +297,8 @@ class Journeys:
         if u[d.FOLLOW] >= repeats.probability:
             return
         delay = _quantile(self._samplers["repeat"], u[d.FOLLOW_DELAY])
-        if now + delay - contact.issue_start_s > repeats.window:
+        start = contact.arrival_s if contact.issue_start_s is None else contact.issue_start_s
+        if now + delay - start > repeats.window:
             return
         channel = contact.channel
         if channel in self._switch:
@@ -325,7 +326,8 @@ class Journeys:
             intent.resolution * spec.resolution_factor, u[d.RESOLUTION], u[d.WRAP],
             self.center.routes[channel, intent.skill])
         contact.issue_id, contact.attempt, contact.kind = prev.issue_id, attempt, kind
-        contact.issue_start_s, contact.draws = prev.issue_start_s, u
+        contact.issue_start_s = prev.arrival_s if prev.issue_start_s is None else prev.issue_start_s
+        contact.draws = u
         self._record_followup(contact)
         Call(self.env, delay, contact, self.center.on_arrival)
 
