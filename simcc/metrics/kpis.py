@@ -102,12 +102,11 @@ def contact_flags(contacts: pd.DataFrame, legs: pd.DataFrame, period: Period) ->
     are then counted from the legs.
     """
     contacts = _with_journey_defaults(contacts, legs)
-    in_period = (contacts["arrival_s"] >= period.warmup_s) & (contacts["arrival_s"]
-                                                             < period.end_s)
-    counted = contacts[in_period]
+    arrival = contacts["arrival_s"]
+    counted = contacts[(arrival >= period.warmup_s) & (arrival < period.end_s)]
     frame = counted[["contact_id", "issue_id", "channel", "segment", "intent", "arrival_s",
-                     "wait_s", "resolved", "resolved_s", "transfers", "self_service", "callback_offered",
-                     "callback_accepted", "callback_accepted_s",
+                     "wait_s", "resolved", "resolved_s", "transfers", "self_service",
+                     "callback_offered", "callback_accepted", "callback_accepted_s",
                      "callback_connected_s"]].reset_index(drop=True)
     outcome = counted["outcome"].to_numpy()
     frame["blocked"] = outcome == "blocked"
