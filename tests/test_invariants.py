@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 import simcc
+from simcc.errors import ScenarioError
 from simcc.metrics.issues import issues_frame
 from simcc.metrics.records import OUTCOMES, to_frames
 from simcc.model import build, replication_seedseq
@@ -95,6 +96,24 @@ def reachable_channels(demand: list[dict[str, Any]], switch: dict[str, dict[str,
                 reached.add(target)
                 frontier.append(target)
     return reached
+
+
+def staffing(draw: Any, start_min: int) -> dict[str, Any]:
+    """Agents logged in all the time, by shifts or by a staffing table (half hours from
+    the horizon's start, so some agents log off and on during the run)."""
+    kind = draw(st.sampled_from(["count", "count", "shifts", "staffing"]))
+    if kind == "count":
+        return {"count": draw(st.integers(1, 5))}
+    if kind == "shifts":
+        shifts = []
+        for _ in range(draw(st.integers(1, 2))):
+            begin = start_min + 30 * draw(st.integers(-2, 6))
+            shifts.append({"start": clock(begin),
+                           "end": clock(begin + 30 * draw(st.integers(1, 8))),
+                           "count": draw(st.integers(1, 4))})
+        return {"shifts": shifts}
+    return {"staffing": {"start": clock(start_min), "interval": "30m",
+                         "counts": draw(st.lists(st.integers(0, 4), min_size=1, max_size=8))}}
 
 
 @st.composite
@@ -186,7 +205,7 @@ def scenarios(draw: Any) -> dict[str, Any]:
     groups = []
     for _ in range(n_groups):
         groups.append({
-            "count": draw(st.integers(1, 5)),
+            **staffing(draw, start_min),
             "skills": {s: draw(st.sampled_from(PROFICIENCIES))
                        for s in draw(st.lists(st.sampled_from(skills), min_size=1,
                                               unique=True))},
@@ -301,6 +320,20 @@ def check_eligibility(legs: pd.DataFrame, agents: dict[str, Any]) -> None:
     assert bad.empty, f"legs answered by a group without their routed skill:\n{bad}"
 
 
+def check_sessions(legs: pd.DataFrame, sessions: pd.DataFrame) -> None:
+    """8. An agent answers only while logged in, and logs off after its legs end."""
+    for agent, mine in legs.groupby("agent"):
+        theirs = sessions[sessions["agent"] == agent]
+        start = theirs["start_s"].to_numpy()
+        end = theirs["end_s"].to_numpy()
+        for row in mine.itertuples(index=False):
+            inside = (start <= row.answered_s) & (row.end_s <= end + TIME_EPS)
+            assert inside.any(), (
+                f"agent {agent} holds contact {row.contact_id} over "
+                f"[{row.answered_s}, {row.end_s}) outside its sessions "
+                f"{theirs[['start_s', 'end_s']].to_numpy().tolist()}")
+
+
 def check_transfers(contacts: pd.DataFrame, legs: pd.DataFrame) -> None:
     """7. transfers = conversation legs - 1 (at least 0)."""
     talks = legs[legs["kind"] == "conversation"].groupby("contact_id").size()
@@ -324,6 +357,7 @@ def test_random_scenarios_keep_the_record_invariants(doc):
     check_agent_load(legs, {n: ch.concurrency for n, ch in model.channels.items()})
     check_eligibility(legs, doc["agents"])
     check_transfers(contacts, legs)
+    check_sessions(legs, frames["sessions"])
 
 
 @settings(SETTINGS, max_examples=25)
@@ -333,6 +367,30 @@ def test_same_scenario_and_seed_give_identical_records(doc, replication):
     first, second = run(doc, replication), run(doc, replication)
     for name in ("contacts", "legs", "sessions"):
         assert first[name].equals(second[name]), f"{name} differ between two identical runs"
+
+
+def test_a_scenario_that_validates_runs_when_repeats_switch_channel_twice():
+    """Repeats switch channel again from a switched channel (voice -> chat -> email), so
+    billing contacts reach email although no group has billing there: validation must
+    reject the scenario, or the engine must run it."""
+    doc = {
+        "name": "two-hops", "horizon": {"duration": "2h"}, "seed": 1,
+        "channels": {"voice": {}, "chat": {}, "email": {"mode": "async"}},
+        "intents": {"i0": {"skill": "billing", "resolution": 0.0,
+                           "handle_time": {"dist": "exponential", "mean": "2m"}}},
+        "demand": [{"channel": "voice", "rate": {"per_hour": 60}, "mix": {"i0": 1.0}}],
+        "agents": {"a": {"count": 3, "skills": {"billing": 1.0},
+                         "channels": ["voice", "chat"]}},
+        "repeats": {"probability": 1.0, "delay": "5m", "window": "1d",
+                    "switch": {"voice": {"chat": 1.0}, "chat": {"email": 1.0}}},
+    }
+    try:
+        simcc.load_scenario(doc)
+    except ScenarioError:
+        return
+    frames = run(doc)
+    check_terminal_states(frames["contacts"])
+    check_conservation(frames["contacts"], frames["legs"], max_contacts=10)
 
 
 def test_exponential_patience_abandon_rate_is_mean_wait_over_mean_patience():

@@ -40,6 +40,21 @@ BAD = [
         "skill": "billing", "handle_time": {"dist": "exponential", "mean": 60}},
       "demand[0].mix": {"general": 0.5, "billing": 0.5}}, "demand[0].mix.billing",
      "no agent group has skill 'billing'"),
+    # journeys
+    ({"channels.email": {"mode": "async", "patience": {"dist": "exponential", "mean": 60}}},
+     "channels.email", "async channels never abandon nor block: remove patience"),
+    ({"channels.voice.self_service": {"containment": {"genral": 0.5}}},
+     "channels.voice.self_service.containment.genral", "did you mean 'general'"),
+    ({"intents.general.escalation": {"probability": 0.1, "to": "expert"}},
+     "intents.general.escalation.to", "no agent group has skill 'expert'"),
+    ({"channels.chat": {}, "channels.email": {"mode": "async"},
+      "repeats": {"probability": 0.5, "switch": {"voice": {"chat": 1.0},
+                                                 "chat": {"email": 1.0}}}},
+     "repeats.switch", "repeats of 'general' can reach channel 'chat'"),
+    ({"repeats": {"probability": 0.5, "switch": {"voice": {"voice": 0.5}}}},
+     "repeats.switch.voice", "sum to 1"),
+    ({"channels.voice.callback": {"threshold": "1m", "mode": "later"}},
+     "channels.voice.callback.mode", "keep_place"),
 ]
 
 

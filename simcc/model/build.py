@@ -12,6 +12,7 @@ from simcc.model.demand import arrival_batches, categories
 from simcc.model.entities import Group, WaitQueue
 from simcc.model.events import Call
 from simcc.model.journeys import Journeys, needs_journeys
+from simcc.model.omnichannel import JourneyCenter
 from simcc.model.staffing import ShiftEvent, make_agents, shift_events
 from simcc.model.streams import Streams
 from simcc.routing.protocol import RoutingPolicy
@@ -33,7 +34,8 @@ class Replication:
         self.groups = _make_groups(scenario)
         channels = {name: ChannelState(name, ch.queue_capacity, ch.concurrency, ch.asynchronous)
                     for name, ch in scenario.channels.items()}
-        self.center = Center(
+        dispatcher = JourneyCenter if needs_journeys(scenario) else Center
+        self.center = dispatcher(
             self.env, _make_routes(scenario, self.groups, channels), channels,
             self.groups, self.policy, self.streams("tiebreak"), self.records)
         if needs_journeys(scenario):

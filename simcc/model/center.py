@@ -76,9 +76,11 @@ class Route:
 class Center:
     """The contact center of one replication: queues, available agents and the policy.
 
-    Journey behaviour (opening hours, self-service, callbacks, transfers, retrials,
-    repeats, concurrency) lives in :class:`~simcc.model.journeys.Journeys`; without it
-    (``journeys`` None) the dispatcher takes its lean path.
+    This class is the lean dispatcher of the plain queueing model (one conversation per
+    agent, no journeys). Scenarios with journeys (opening hours, self-service, callbacks,
+    transfers, retrials, repeats, concurrency) use its subclass
+    :class:`~simcc.model.omnichannel.JourneyCenter`, which calls the scenario's
+    :class:`~simcc.model.journeys.Journeys` (``self.journeys``).
     """
 
     def __init__(self, env: simpy.Environment, routes: dict[tuple[str, str], Route],
@@ -105,61 +107,45 @@ class Center:
 
     # -- contacts ---------------------------------------------------------------------
     def on_arrival(self, event: Event) -> None:
-        """Arrival event callback (the event's value is the contact)."""
+        """Arrival event callback (the event's value is the contact): entry decision,
+        then an idle agent at once, or the queue (or blocked when it is full)."""
         contact = event._value
         now = self.env._now  # the clock behind SimPy's `now` property, read directly: hot path
         heap = self._deadlines
         if heap and heap[0][0] <= now:
             self.expire_patience()
-        journeys = self.journeys
-        if journeys is not None and not journeys.admit(contact, now):
-            return  # closed, in self-service or held until opening: journeys go on later
-        self.route(contact, now)
-
-    def route(self, contact: Contact, now: float, place_s: float | None = None) -> None:
-        """A new contact reaches routing: entry decision, then an available agent at once,
-        a callback, or the queue with its place at ``place_s`` (default: now)."""
         policy = self.policy
         if self._entry_hook:
             decision = policy.on_entry(contact, self.view)
             if decision is not None and decision != QUEUE:
                 raise ModelError(f"policy {policy.name}: unknown entry decision {decision!r}")
-        contact.queued_s = now if place_s is None else place_s
-        if self._to_agent(contact, now):
-            return
-        if self.journeys is not None and self.journeys.offer_callback(contact, now):
-            return
-        channel = contact.route.channel_state
-        if channel.capacity is not None and channel.waiting >= channel.capacity:
-            contact.state = DONE
-            self.record_outcome(contact, BLOCKED, 0.0)
-            if self.journeys is not None:
-                self.journeys.after_failure(contact, now)
-            return
-        self.enqueue(contact, now)
-
-    def requeue(self, contact: Contact, now: float, place_s: float | None = None) -> None:
-        """A transferred or called-back contact waits again, off the line (no patience, no
-        capacity limit, no entry decision); ``place_s``: keep that place in the queue."""
-        contact.queued_s = now if place_s is None else place_s
-        if not self._to_agent(contact, now):
-            self.enqueue(contact, now, in_place=place_s is not None)
-
-    def _to_agent(self, contact: Contact, now: float) -> bool:
-        """Give ``contact`` to an available agent the policy picks; False if none."""
+        contact.queued_s = now
         pools = contact.route.pools
         for pool in pools:
             if pool.count:
-                agent = self.policy.select_agent(contact, pools, self.view)
-                if agent is None:
-                    return False
-                if agent.pool is None or agent.pool not in pools:
-                    self._reject_agent(agent, contact)
-                agent.pool.discard(agent)
-                self._answer(agent, contact, now)
-                self._park(agent, now)
-                return True
-        return False
+                agent = policy.select_agent(contact, pools, self.view)
+                if agent is not None:
+                    if agent.pool is None or agent.pool not in pools:
+                        self._reject_agent(agent, contact)
+                    agent.pool.discard(agent)
+                    self._answer(agent, contact, now)
+                    return
+                break
+        if not self._has_room(contact):
+            self._block(contact, now)
+            return
+        self.enqueue(contact, now)
+
+    def _has_room(self, contact: Contact) -> bool:
+        """Whether the contact's channel has a free waiting place."""
+        channel = contact.route.channel_state
+        return channel.capacity is None or channel.waiting < channel.capacity
+
+    def _block(self, contact: Contact, now: float) -> None:
+        contact.state = DONE
+        self.record_outcome(contact, BLOCKED, 0.0)
+        if self.journeys is not None:
+            self.journeys.after_failure(contact, now)
 
     def enqueue(self, contact: Contact, now: float, in_place: bool = False) -> None:
         """``contact`` waits in the queue of its route and priority (its place set)."""
@@ -181,28 +167,23 @@ class Center:
             contact.deadline_s = math.inf  # void a deadline left from an earlier wait
 
     def _answer(self, agent: Agent, contact: Contact, now: float) -> None:
-        """``agent`` (taken out of its pool) starts a leg of ``contact`` at ``now``.
-
-        The leg row also carries the resolution; unanswered contacts get an outcome row.
-        """
+        """``agent`` (taken out of its pool) starts on ``contact`` at ``now``: one leg, one
+        completion. The leg row also carries the resolution."""
         group = agent.group_ref
         contact.state = IN_SERVICE
         contact.agent = agent
         agent.state = BUSY
-        agent.load += 1
+        agent.load = 1
         agent.channel = contact.channel
-        if self.journeys is None:
-            proficiency = group.skills[contact.need]
-            handle = contact.base_handle_s / proficiency
-            resolved = contact.resolution_u < contact.resolution_p * proficiency
-            kind = CONVERSATION
-        else:
-            handle, resolved, kind = self.journeys.plan_leg(contact, agent, now)
-            contact.answered = contact.answered or kind == CONVERSATION
-        if kind == CONVERSATION and group.wrap_up is not None:
-            wrap = group.wrap_up.quantile(contact.wrap_u)
-        else:
-            wrap = 0.0
+        proficiency = group.skills[contact.need]
+        handle = contact.base_handle_s / proficiency
+        wrap = 0.0 if group.wrap_up is None else group.wrap_up.quantile(contact.wrap_u)
+        resolved = contact.resolution_u < contact.resolution_p * proficiency
+        self.record_leg(agent, contact, now, handle, wrap, resolved, CONVERSATION)
+
+    def record_leg(self, agent: Agent, contact: Contact, now: float, handle: float,
+                   wrap: float, resolved: bool, kind: int) -> None:
+        """Write the leg row and schedule the end of the leg (handle + wrap-up)."""
         self._leg_id(contact.id)
         self._leg_agent(agent.index)
         self._leg_queued(contact.queued_s)
@@ -255,43 +236,37 @@ class Center:
 
     # -- agents -----------------------------------------------------------------------
     def _on_done(self, event: Event) -> None:
-        """Completion of a leg (the event's value is the contact): the contact's journey
-        goes on, the agent takes more work or stops."""
+        """Completion (the event's value is the contact): its agent takes the next contact
+        or leaves at the end of its shift."""
         contact = event._value
+        contact.state = DONE
         agent = contact.agent
-        contact.agent = None
-        agent.load -= 1
-        if self.journeys is None:
-            contact.state = DONE
-        else:
-            self.journeys.after_leg(contact, self.env._now)
-        if agent.pool is not None:  # it had spare capacity
-            agent.pool.discard(agent)
-        if not agent.leaving:
-            self.agent_free(agent)
-        elif agent.load == 0:
+        agent.load = 0
+        if agent.leaving:
             agent.leaving = False
             self._log_out(agent)
+        else:
+            self.agent_free(agent)
 
     def agent_free(self, agent: Agent) -> None:
-        """The agent (in no pool) has capacity: it takes waiting contacts while it can,
-        then waits in its idle or spare-capacity pool."""
+        """The agent is free: take a waiting contact or become idle."""
         now = self.env._now  # the clock behind SimPy's `now` property, read directly: hot path
         heap = self._deadlines
         if heap and heap[0][0] <= now:
             self.expire_patience()
         group = agent.group_ref
-        while agent.load == 0 or agent.load < group.capacity[agent.channel]:
-            queues = group.queues if agent.load == 0 else group.channel_queues[agent.channel]
-            contact = self._pick_contact(agent, queues)
-            if contact is None:
-                break
+        contact = self._pick_contact(agent, group.queues)
+        if contact is not None:
             contact.queue.discard(contact)
             contact.route.channel_state.waiting -= 1
             self._answer(agent, contact, now)
-        self._park(agent, now)
+            return
+        agent.state = IDLE
+        agent.idle_since_s = now
+        group.pool.push(agent)
 
     def _pick_contact(self, agent: Agent, queues: list[WaitQueue]) -> Contact | None:
+        """The policy's pick among ``queues`` (validated), None when it picks nobody."""
         for queue in queues:
             if queue.count:
                 contact = self.policy.select_contact(agent, queues, self.view)
@@ -301,22 +276,12 @@ class Center:
                 return contact
         return None
 
-    def _park(self, agent: Agent, now: float) -> None:
-        """Put an agent that may take more work in its idle or spare-capacity pool."""
-        group = agent.group_ref
-        if agent.load == 0:
-            agent.state = IDLE
-            agent.idle_since_s = now
-            group.pool.push(agent)
-        elif agent.load < group.capacity[agent.channel]:
-            agent.idle_since_s = now
-            group.spare[agent.channel].push(agent)
-
     def log_on(self, agent: Agent) -> None:
         """The agent's shift starts."""
         if agent.leaving:  # still finishing the previous shift's work
             agent.leaving = False
-            self.agent_free(agent)
+            if agent.load < agent.group_ref.capacity[agent.channel]:
+                self.agent_free(agent)  # room for more conversations (concurrency)
             return
         if agent.state is not OFF:
             raise ModelError(f"agent {agent.name} logs on twice")

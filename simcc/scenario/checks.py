@@ -131,13 +131,14 @@ def _escalation_coverage(s: Scenario) -> Iterator[Problem]:
 
 
 def _channels_of(s: Scenario, intent: str) -> list[str]:
-    """Channels on which contacts of ``intent`` can arrive (demand and repeat switches)."""
+    """Channels on which contacts of ``intent`` can arrive: its demand channels and every
+    channel repeat contacts can switch to from them, hop after hop."""
     channels = [d.channel for d in s.demand if intent in d.mix and d.channel in s.channels]
-    if s.repeats is not None:
-        for source in list(channels):
-            channels += [c for c, share in s.repeats.switch.get(source, {}).items()
-                         if share > 0 and c in s.channels]
-    return list(dict.fromkeys(channels))
+    switch = s.repeats.switch if s.repeats is not None else {}
+    for source in channels:  # grows while iterating: a breadth-first closure
+        channels += [c for c, share in switch.get(source, {}).items()
+                     if share > 0 and c in s.channels and c not in channels]
+    return channels
 
 
 def _repeat_switch(s: Scenario) -> Iterator[Problem]:
@@ -148,13 +149,13 @@ def _repeat_switch(s: Scenario) -> Iterator[Problem]:
         if source not in s.channels:
             yield path, _unknown("channel", source, s.channels)
         yield from _sum_problem(path, shares)
-        for target, share in shares.items():
+        for target in shares:
             if target not in s.channels:
                 yield f"{path}.{target}", _unknown("channel", target, s.channels)
-                continue
-            intents = {i for d in s.demand if d.channel == source for i in d.mix}
-            for intent in sorted(intents & set(s.intents)):
-                if share > 0 and not _served(s, s.intents[intent].skill, target):
-                    yield (f"{path}.{target}",
-                           f"no agent group has skill '{s.intents[intent].skill}' on channel "
-                           f"'{target}', so repeats of '{intent}' could never be answered")
+    for name, intent in s.intents.items():
+        direct = {d.channel for d in s.demand if name in d.mix}  # checked by _coverage
+        for channel in _channels_of(s, name):
+            if channel not in direct and not _served(s, intent.skill, channel):
+                yield ("repeats.switch",
+                       f"repeats of '{name}' can reach channel '{channel}', where no agent "
+                       f"group has skill '{intent.skill}', so they could never be answered")
