@@ -205,10 +205,8 @@ def test_issue_table_counts_contacts_channels_and_fcr():
 
 def test_a_transfer_keeping_its_place_goes_ahead_of_later_contacts():
     queue = WaitQueue("voice", "g", 0)
-    made = []
     for cid, place in ((1, 10.0), (2, 30.0), (3, 20.0)):
         contact = Contact(cid, "voice", "g", "g", "s", 0, place, np.inf, H, 1.0, 0.5, 0.5)
         contact.state, contact.queued_s = WAITING, place
-        made.append(contact)
         (queue.push if cid < 3 else queue.insert_in_place)(contact)
     assert [c.id for c in queue] == [1, 3, 2]

@@ -51,6 +51,14 @@ class Comparison:
         return pd.concat([r.kpis.assign(variant=name) for name, r in self.results.items()],
                          ignore_index=True)
 
+    def difference(self, variant: str, kpi: str, scope: str = "overall", key: str = "all"
+                   ) -> pd.Series | None:
+        """The ``differences`` row of one variant and KPI, or None when there is none."""
+        d = self.differences
+        rows = d[(d["variant"] == variant) & (d["kpi"] == kpi) & (d["scope"] == scope)
+                 & (d["key"] == key)]
+        return None if rows.empty else rows.iloc[0]
+
     def table(self, kpis: Sequence[str], scope: str = "overall", key: str = "all"
               ) -> pd.DataFrame:
         """Means of ``kpis``: one row per run (baseline first), one column per KPI."""

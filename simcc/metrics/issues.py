@@ -27,8 +27,11 @@ def issues_frame(contacts: pd.DataFrame, fcr_window_s: float = np.inf) -> pd.Dat
     no transfer and no later contact of the issue arrived within ``fcr_window_s`` of that
     contact's arrival. One customer has one issue, so ``customer`` is the issue id.
     """
-    c = contacts.sort_values(["issue_id", "arrival_s", "contact_id"], kind="stable",
-                             ignore_index=True)
+    if contacts["issue_id"].is_unique:  # one contact per issue: nothing to group
+        c = contacts.reset_index(drop=True)
+    else:
+        c = contacts.sort_values(["issue_id", "arrival_s", "contact_id"], kind="stable",
+                                 ignore_index=True)
     n = len(c)
     issue = c["issue_id"].to_numpy()
     starts = np.flatnonzero(np.r_[True, issue[1:] != issue[:-1]]) if n else np.empty(0, int)
@@ -37,7 +40,7 @@ def issues_frame(contacts: pd.DataFrame, fcr_window_s: float = np.inf) -> pd.Dat
     resolved = c["resolved"].to_numpy()
     transfers = c["transfers"].to_numpy()
     arrival = c["arrival_s"].to_numpy()
-    first_answer = _reduce(np.minimum, np.where(answered, np.arange(n), n), starts, n)
+    first_answer = _reduce(np.minimum, np.where(answered, np.arange(n), n), starts)
     has_answer = first_answer < n
     pick = np.minimum(first_answer, max(n - 1, 0))
     following = np.minimum(pick + 1, max(n - 1, 0))
@@ -55,29 +58,37 @@ def issues_frame(contacts: pd.DataFrame, fcr_window_s: float = np.inf) -> pd.Dat
         "contacts": ends - starts,
         "channels": _distinct_per_issue(channel_codes, starts, n),
         "channels_used": _channels_used(c, starts, ends),
-        "transfers": _reduce(np.add, transfers, starts, 0),
+        "transfers": _reduce(np.add, transfers, starts),
         "answered": has_answer,
-        "resolved": _reduce(np.maximum, resolved.astype(np.int8), starts, 0).astype(bool),
+        "resolved": _reduce(np.maximum, resolved.astype(np.int8), starts).astype(bool),
         "fcr": fcr,
-        "resolved_s": _reduce(np.fmin, c["resolved_s"].to_numpy(), starts, np.nan),
+        "resolved_s": _reduce(np.fmin, c["resolved_s"].to_numpy(), starts),
     })
     frame["time_to_resolution_s"] = frame["resolved_s"] - frame["arrival_s"]
     return frame
 
 
-def _reduce(ufunc: np.ufunc, values: np.ndarray, starts: np.ndarray, empty) -> np.ndarray:
+def _reduce(ufunc: np.ufunc, values: np.ndarray, starts: np.ndarray) -> np.ndarray:
     if not len(starts):
         return np.empty(0, dtype=np.asarray(values).dtype)
     return ufunc.reduceat(values, starts)
 
 
 def _distinct_per_issue(codes: np.ndarray, starts: np.ndarray, n: int) -> np.ndarray:
-    """Number of distinct channel codes in each issue's run of rows."""
-    if not n:
-        return np.empty(0, dtype=np.int64)
-    issue_index = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, n]))
-    pairs = np.unique(issue_index * (codes.max() + 1) + codes)
-    return np.bincount(pairs // (codes.max() + 1), minlength=len(starts))
+    """Number of distinct channel codes in each issue's run of rows (only issues with
+    several contacts need the sort)."""
+    lengths = np.diff(np.r_[starts, n]).astype(np.int64)
+    distinct = np.ones(len(starts), dtype=np.int64)
+    several = np.flatnonzero(lengths > 1)
+    if len(several):
+        runs = lengths[several]
+        issue_index = np.repeat(several, runs)
+        within = np.arange(runs.sum()) - np.repeat(np.cumsum(runs) - runs, runs)
+        rows = np.repeat(starts[several], runs) + within
+        pairs = np.unique(issue_index * (codes.max() + 1) + codes[rows])
+        distinct[several] = np.bincount(pairs // (codes.max() + 1),
+                                        minlength=len(starts))[several]
+    return distinct
 
 
 def _channels_used(c: pd.DataFrame, starts: np.ndarray, ends: np.ndarray) -> list[str]:

@@ -166,12 +166,9 @@ def _add_leg_totals(frame: pd.DataFrame, legs: pd.DataFrame) -> None:
 def _add_issue_columns(frame: pd.DataFrame, contacts: pd.DataFrame, period: Period) -> None:
     """Issue values on the issue's first contact (zero or NaN on the other rows)."""
     heads = frame["contact_id"].eq(frame["issue_id"]).to_numpy()
-    if (contacts["contact_id"].to_numpy() == contacts["issue_id"].to_numpy()).all():
-        issues = _single_contact_issues(frame)  # every issue is one contact: no grouping
-    else:
-        head_issues = frame["issue_id"].to_numpy()[heads]
-        issues = issues_frame(contacts[contacts["issue_id"].isin(head_issues)],
-                              period.fcr_window_s).set_index("issue_id").reindex(head_issues)
+    head_issues = frame["issue_id"].to_numpy()[heads]
+    issues = issues_frame(contacts[contacts["issue_id"].isin(head_issues)],
+                          period.fcr_window_s).set_index("issue_id").reindex(head_issues)
     n = len(frame)
 
     def on_heads(values: np.ndarray, fill: float) -> np.ndarray:
@@ -186,18 +183,6 @@ def _add_issue_columns(frame: pd.DataFrame, contacts: pd.DataFrame, period: Peri
     frame["issue_contacts"] = on_heads(issues["contacts"].to_numpy(), 0)
     frame["issue_channels"] = on_heads(issues["channels"].to_numpy(), 0)
     frame["issue_ttr_s"] = on_heads(issues["time_to_resolution_s"].to_numpy(), np.nan)
-
-
-def _single_contact_issues(frame: pd.DataFrame) -> pd.DataFrame:
-    """The issue columns :func:`_add_issue_columns` reads, when each issue is one contact
-    (the same values :func:`issues_frame` gives, without its grouping)."""
-    ttr = frame["resolved_s"].to_numpy() - frame["arrival_s"].to_numpy()
-    return pd.DataFrame({
-        "answered": frame["handled"].to_numpy(),
-        "fcr": (frame["handled"] & frame["resolved"] & (frame["transfers"] == 0)).to_numpy(),
-        "resolved": frame["resolved"].to_numpy(),
-        "contacts": np.ones(len(frame)), "channels": np.ones(len(frame)),
-        "time_to_resolution_s": np.where(frame["resolved"].to_numpy(), ttr, np.nan)})
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:

@@ -18,7 +18,7 @@ import numpy as np
 
 UNIFORMS_PER_DRAW = 16
 _SCALE = 2.0 ** -32
-_LAYOUT = struct.Struct("<16I")
+_LAYOUT = struct.Struct(f"<{UNIFORMS_PER_DRAW}I")
 
 # Positions of the contact draws (purpose 0)
 PATIENCE, HANDLE, RESOLUTION, WRAP = 0, 1, 2, 3

@@ -66,7 +66,6 @@ class Journeys:
         self.center = center
         self.env = center.env
         self.draws = d.ContactDraws(generator)
-        self.scenario = scenario
         self.clock0 = scenario.horizon.start
         self.channels = scenario.channels
         self.intents = scenario.intents

@@ -146,17 +146,15 @@ def _page(title: str, subtitle: str, body: str) -> str:
 
 
 def _differences_table(comparison: Comparison) -> str:
-    diffs = comparison.differences[comparison.differences["scope"] == "overall"]
     head = "".join(f"<th>{html.escape(name)}</th>" for name in comparison.variants)
     body = []
     for kpi in COMPARED:
         cells = [f"<td>{fmt(kpi, comparison.results[BASELINE].kpi(kpi))}</td>"]
         for name in comparison.variants:
-            row = diffs[(diffs["variant"] == name) & (diffs["kpi"] == kpi)]
-            if row.empty:
+            r = comparison.difference(name, kpi)
+            if r is None:
                 cells.append("<td>–</td>")
                 continue
-            r = row.iloc[0]
             ci = (f"[{signed(kpi, r.diff_ci_low)}, {signed(kpi, r.diff_ci_high)}]"
                   if math.isfinite(r.diff_ci_low) else "")
             cells.append(f"<td>{fmt(kpi, r.variant_mean)}<br><span class=\"ci\">"

@@ -163,15 +163,13 @@ def comparison_table(comparison) -> Table:
     table.add_column("baseline", justify="right")
     for name in comparison.variants:
         table.add_column(name, justify="right")
-    diffs = comparison.differences[comparison.differences["scope"] == "overall"]
     for kpi in COMPARED:
         cells = [fmt(kpi, base.kpi(kpi))]
         for name in comparison.variants:
-            row = diffs[(diffs["variant"] == name) & (diffs["kpi"] == kpi)]
-            if row.empty:
+            r = comparison.difference(name, kpi)
+            if r is None:
                 cells.append("–")
                 continue
-            r = row.iloc[0]
             significant = math.isfinite(r.diff_ci_low) and (r.diff_ci_low > 0 or
                                                             r.diff_ci_high < 0)
             cells.append(f"{fmt(kpi, r.variant_mean)} ({signed(kpi, r.diff_mean)}"
