@@ -63,7 +63,7 @@ def test_occupancy_and_cost_are_time_weighted_over_the_counted_period():
     busy = (150 - 100) + 100 + 60 + 200   # contact 0's leg is cut at the warm-up
     assert k["occupancy"] == pytest.approx(busy / 1000)
     assert k["staffed_agents"] == pytest.approx(1.0)
-    assert k["agent_cost"] == pytest.approx(36.0 * 1000 / 3600)
+    assert k["cost"] == pytest.approx(36.0 * 1000 / 3600)
 
 
 def test_scopes_split_the_overall_numbers():

@@ -36,16 +36,16 @@ from simcc.scenario.schema import Scenario, Tolerance
 
 HIGHER_IS_BETTER = {"service_level", "fcr", "handled", "resolution_rate", "callback_success"}
 LOWER_IS_BETTER = {"asa_s", "mean_wait_s", "wait_p90_s", "abandon_rate", "blocked_rate",
-                   "p_wait", "transfer_rate", "repeat_rate", "agent_cost", "cost_per_handled",
-                   "closed_rate", "transfers_per_contact", "contacts_per_issue",
+                   "p_wait", "transfer_rate", "repeat_rate", "cost", "cost_per_handled",
+                   "cost_per_resolved_issue", "closed_rate", "transfers_per_contact", "contacts_per_issue",
                    "time_to_resolution_s"}
 DEFAULT_TOLERANCE = {kpi: Tolerance(abs=0.01) for kpi in
                      ("service_level", "fcr", "abandon_rate", "blocked_rate", "p_wait",
                       "transfer_rate", "repeat_rate", "resolution_rate", "callback_success",
                       "closed_rate")}
 DEFAULT_TOLERANCE.update({kpi: Tolerance(rel=0.05) for kpi in
-                          ("asa_s", "mean_wait_s", "wait_p90_s", "handled", "agent_cost",
-                           "cost_per_handled")})
+                          ("asa_s", "mean_wait_s", "wait_p90_s", "handled", "cost",
+                           "cost_per_handled", "cost_per_resolved_issue")})
 _LIMIT = re.compile(r"^\s*([a-z_0-9]+)\s*(<=|>=|<|>)\s*([-+0-9.eE]+)\s*$")
 _OPS = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt}
 

@@ -33,7 +33,9 @@ resolved issues, from the first contact's arrival).
 
 Agent KPIs: ``occupancy`` (capacity in use / logged-in time within the counted period: a
 leg of a channel with concurrency c occupies 1/c of its agent), ``staffed_agents``,
-``agent_cost`` (logged-in hours x the group's cost per hour), ``cost_per_handled``.
+``cost`` (logged-in hours x the group's cost per hour, within the counted period),
+``cost_per_handled``; overall only: ``cost_per_resolved_issue`` = cost / counted issues
+resolved in the end.
 
 Every function returns a DataFrame indexed by the scope key with one column per KPI;
 KPIs that do not apply to a scope (abandonment by agent group) are left out.
@@ -61,8 +63,9 @@ JOURNEY_KPIS = (
 )
 ISSUE_KPIS = ("issues", "resolution_rate", "contacts_per_issue", "channels_per_issue",
               "time_to_resolution_s")
-AGENT_KPIS = ("occupancy", "staffed_agents", "agent_cost", "cost_per_handled")
-ALL_KPIS = CONTACT_KPIS + AGENT_KPIS + JOURNEY_KPIS + ISSUE_KPIS
+AGENT_KPIS = ("occupancy", "staffed_agents", "cost", "cost_per_handled")
+COST_KPIS = ("cost_per_resolved_issue",)
+ALL_KPIS = CONTACT_KPIS + AGENT_KPIS + JOURNEY_KPIS + ISSUE_KPIS + COST_KPIS
 GROUP_KPIS = ("handled", "asa_s", "aht_s", "transfer_rate", "fcr") + AGENT_KPIS
 OVERALL_KEY = "all"
 
@@ -285,7 +288,7 @@ def group_kpis(flags: pd.DataFrame, legs: pd.DataFrame, sessions: pd.DataFrame,
     agents = agent_kpis(legs, sessions, period, by="group")
     out = agents.join(out, how="left")
     out["handled"] = out["handled"].fillna(0.0)
-    out["cost_per_handled"] = _ratio(out["agent_cost"], out["handled"])
+    out["cost_per_handled"] = _ratio(out["cost"], out["handled"])
     return out[list(GROUP_KPIS)]
 
 
@@ -306,7 +309,7 @@ def agent_kpis(legs: pd.DataFrame, sessions: pd.DataFrame, period: Period,
                          for s, r in zip(_by_rate(sel_s, rate), sorted(set(rate)), strict=True)))
         rows[key] = {"occupancy": busy / staffed if staffed > 0 else np.nan,
                      "staffed_agents": staffed / 3600.0 / length_h if length_h > 0 else np.nan,
-                     "agent_cost": cost}
+                     "cost": cost}
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
@@ -337,7 +340,9 @@ def replication_kpis(frames: dict[str, pd.DataFrame], period: Period,
     if flags is None:
         flags = contact_flags(contacts, legs, period)
     overall = contact_kpis(flags, None).join(agent_kpis(legs, sessions, period, None))
-    overall["cost_per_handled"] = _ratio(overall["agent_cost"], overall["handled"])
+    overall["cost_per_handled"] = _ratio(overall["cost"], overall["handled"])
+    overall["cost_per_resolved_issue"] = _ratio(
+        overall["cost"], overall["issues"] * overall["resolution_rate"])
     tables = {
         "overall": overall,
         "channel": contact_kpis(flags, "channel"),

@@ -19,8 +19,8 @@ LABELS = {
     "p_wait": "P(wait)", "asa_s": "ASA (s)", "mean_wait_s": "mean wait (s)",
     "service_level": "service level", "wait_p90_s": "wait p90 (s)", "aht_s": "AHT (s)",
     "transfer_rate": "transfer rate", "fcr": "FCR", "repeat_rate": "repeat rate",
-    "occupancy": "occupancy", "staffed_agents": "agents staffed", "agent_cost": "agent cost",
-    "cost_per_handled": "cost / handled",
+    "occupancy": "occupancy", "staffed_agents": "agents staffed", "cost": "agent cost",
+    "cost_per_handled": "cost / handled", "cost_per_resolved_issue": "cost / resolved issue",
     # journeys: shown when they happen
     "closed_rate": "closed (arrivals)", "contained": "contained (self-service)",
     "containment_rate": "containment rate", "transfers_per_contact": "transfers / answered",
@@ -36,12 +36,12 @@ JOURNEY_ROWS = {"closed_rate", "contained", "containment_rate", "transfers_per_c
                 "time_to_callback_s"}
 RATIOS = {"transfers_per_contact", "contacts_per_issue", "channels_per_issue"}
 ISSUE_ROWS = {"issues", "resolution_rate", "contacts_per_issue", "channels_per_issue",
-              "time_to_resolution_s"}
+              "time_to_resolution_s", "cost_per_resolved_issue"}
 SCOPE_COLUMNS = {
     "channel": ("offered", "handled", "abandon_rate", "service_level", "asa_s", "aht_s"),
     "segment": ("offered", "abandon_rate", "service_level", "asa_s", "fcr"),
     "intent": ("offered", "abandon_rate", "service_level", "asa_s", "aht_s", "fcr"),
-    "group": ("handled", "occupancy", "staffed_agents", "asa_s", "aht_s", "agent_cost"),
+    "group": ("handled", "occupancy", "staffed_agents", "asa_s", "aht_s", "cost"),
 }
 
 
@@ -150,7 +150,7 @@ def backtest_table(table) -> Table:
 
 
 COMPARED = ("service_level", "asa_s", "abandon_rate", "occupancy", "fcr", "transfer_rate",
-            "agent_cost")
+            "cost")
 
 
 def comparison_table(comparison) -> Table:
