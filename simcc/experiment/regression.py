@@ -37,8 +37,8 @@ from simcc.scenario.schema import Scenario, Tolerance
 HIGHER_IS_BETTER = {"service_level", "fcr", "handled", "resolution_rate", "callback_success"}
 LOWER_IS_BETTER = {"asa_s", "mean_wait_s", "wait_p90_s", "abandon_rate", "blocked_rate",
                    "p_wait", "transfer_rate", "repeat_rate", "cost", "cost_per_handled",
-                   "cost_per_resolved_issue", "closed_rate", "transfers_per_contact", "contacts_per_issue",
-                   "time_to_resolution_s"}
+                   "cost_per_resolved_issue", "closed_rate", "transfers_per_contact",
+                   "contacts_per_issue", "time_to_resolution_s"}
 DEFAULT_TOLERANCE = {kpi: Tolerance(abs=0.01) for kpi in
                      ("service_level", "fcr", "abandon_rate", "blocked_rate", "p_wait",
                       "transfer_rate", "repeat_rate", "resolution_rate", "callback_success",

@@ -6,7 +6,7 @@ first contact is counted (all their contacts are followed, also after the horizo
 Contact KPIs:
 
 - ``arrivals``: counted contacts; ``offered``: those that reached an agent queue (not
-  blocked, not closed, not contained by self-service);
+  blocked, not closed, not contained by self-service, not deflected to another channel);
 - ``blocked_rate`` = blocked / (offered + blocked); ``closed_rate`` = arrived while
   their live channel was closed / arrivals;
 - ``handled``, ``abandoned``, ``abandon_rate`` = abandoned / offered;
@@ -18,9 +18,10 @@ Contact KPIs:
 - ``aht_s``: mean handle + wrap-up time of the conversation legs of counted contacts;
 - ``transfer_rate``: answered contacts with at least one transfer / answered;
   ``transfers_per_contact``: transfers / answered;
-- ``repeat_rate``: offered contacts that are not their issue's first contact (retrials
-  and repeats) / offered;
+- ``repeat_rate``: offered retrials and repeat contacts / offered;
 - ``contained``, ``containment_rate`` = resolved by self-service / went through it;
+  ``deflected``: contacts whose customer took the routing's offer of another channel
+  (not offered: the issue goes on as a contact of that channel);
 - ``callbacks_offered``, ``callback_acceptance`` = accepted / offered,
   ``callback_success`` = reached by an attempt / accepted, ``time_to_callback_s``: mean
   time from acceptance to the attempt that reached the customer.
@@ -58,7 +59,7 @@ CONTACT_KPIS = (
     "repeat_rate",
 )
 JOURNEY_KPIS = (
-    "closed_rate", "contained", "containment_rate", "transfers_per_contact",
+    "closed_rate", "contained", "containment_rate", "deflected", "transfers_per_contact",
     "callbacks_offered", "callback_acceptance", "callback_success", "time_to_callback_s",
 )
 ISSUE_KPIS = ("issues", "resolution_rate", "contacts_per_issue", "channels_per_issue",
@@ -115,7 +116,9 @@ def contact_flags(contacts: pd.DataFrame, legs: pd.DataFrame, period: Period) ->
     frame["blocked"] = outcome == "blocked"
     frame["closed"] = outcome == "closed"
     frame["contained"] = outcome == "contained"
-    frame["offered"] = ~(frame["blocked"] | frame["closed"] | frame["contained"])
+    frame["deflected"] = outcome == "deflected"
+    frame["offered"] = ~(frame["blocked"] | frame["closed"] | frame["contained"]
+                         | frame["deflected"])
     frame["handled"] = outcome == "handled"
     frame["abandoned"] = outcome == "abandoned"
     live = ~counted["channel"].isin(list(period.asynchronous)).to_numpy()
@@ -127,7 +130,9 @@ def contact_flags(contacts: pd.DataFrame, legs: pd.DataFrame, period: Period) ->
     frame["in_sl"] = frame["handled"] & (frame["wait_s"].to_numpy() <= threshold)
     _add_leg_totals(frame, legs)
     frame["transferred"] = frame["handled"] & (frame["transfers"] > 0)
-    frame["repeat"] = frame["offered"] & frame["contact_id"].ne(frame["issue_id"])
+    followup = (counted["kind"].isin(["retrial", "repeat"]).to_numpy() if "kind" in counted
+                else frame["contact_id"].ne(frame["issue_id"]).to_numpy())
+    frame["repeat"] = frame["offered"] & followup
     _add_issue_columns(frame, contacts, period)
     return frame
 
@@ -196,8 +201,9 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 
 
 _KPI_INPUTS = (
-    "offered", "handled", "abandoned", "blocked", "closed", "contained", "waited", "in_sl",
-    "timed", "timed_async", "transferred", "transfers", "repeat", "wait_s", "legs", "work_s",
+    "offered", "handled", "abandoned", "blocked", "closed", "contained", "deflected",
+    "waited", "in_sl", "timed", "timed_async", "transferred", "transfers", "repeat", "wait_s",
+    "legs", "work_s",
     "self_service", "callback_offered", "callback_accepted", "callback_accepted_s",
     "callback_connected_s", "issue_head", "issue_answered", "issue_fcr", "issue_resolved",
     "issue_contacts", "issue_channels", "issue_ttr_s")
@@ -244,6 +250,7 @@ def contact_kpis(flags: pd.DataFrame, by: str | None) -> pd.DataFrame:
 def _journey_kpis(out: pd.DataFrame, col: dict[str, np.ndarray], total) -> None:
     out["closed_rate"] = _ratio(total(col["closed"]), out["arrivals"])
     out["contained"] = total(col["contained"])
+    out["deflected"] = total(col["deflected"])
     out["containment_rate"] = _ratio(out["contained"], total(col["self_service"]))
     out["transfers_per_contact"] = _ratio(total(np.where(col["handled"], col["transfers"], 0)),
                                           out["handled"])

@@ -27,16 +27,18 @@ from simcc.errors import ModelError
 from simcc.runtime import paused_gc
 
 OUTCOMES = ("handled", "abandoned", "blocked", "unserved", "closed", "contained",
-            "callback_failed")
+            "callback_failed", "deflected")
 """Contact outcomes, recorded as their index: answered by an agent; left the queue;
 refused because the queue was full; still waiting when no agent could ever take it (end
 of the drain); arrived while its live channel was closed; resolved by self-service;
-no callback attempt reached the customer."""
-HANDLED, ABANDONED, BLOCKED, UNSERVED, CLOSED, CONTAINED, CALLBACK_FAILED = range(len(OUTCOMES))
+no callback attempt reached the customer; took the routing's offer of another channel."""
+(HANDLED, ABANDONED, BLOCKED, UNSERVED, CLOSED, CONTAINED, CALLBACK_FAILED,
+ DEFLECTED) = range(len(OUTCOMES))
 
-KINDS = ("first", "retrial", "repeat")
+KINDS = ("first", "retrial", "repeat", "deflection")
 """Contact kinds: an issue's first contact; a retrial after abandonment, blocking or a
-closed channel; a repeat contact of an issue an agent left unresolved."""
+closed channel; a repeat contact of an issue an agent left unresolved; the contact on
+another channel of a customer who took the routing's offer of that channel."""
 
 LEG_KINDS = ("conversation", "attempt")
 CONVERSATION, ATTEMPT = range(len(LEG_KINDS))
@@ -44,12 +46,13 @@ CONVERSATION, ATTEMPT = range(len(LEG_KINDS))
 the customer."""
 
 EVENTS = ("self_service", "callback_offered", "callback_accepted", "callback_connected",
-          "misrouted", "escalated")
+          "misrouted", "escalated", "offered_channel", "offered_self_service")
 """Journey events, recorded as their index: entered self-service; was offered a callback;
 accepted it; a callback attempt reached the customer; a leg ended in a transfer because
-the agent lacked the skill; a leg ended in an escalation."""
+the agent lacked the skill; a leg ended in an escalation; the routing offered another
+channel; the routing offered self-service (accepting it logs ``self_service``)."""
 (SELF_SERVICE, CALLBACK_OFFERED, CALLBACK_ACCEPTED, CALLBACK_CONNECTED, MISROUTED,
- ESCALATED) = range(len(EVENTS))
+ ESCALATED, OFFERED_CHANNEL, OFFERED_SELF_SERVICE) = range(len(EVENTS))
 
 
 class Table:

@@ -9,6 +9,7 @@ from simcc.metrics.records import Records
 from simcc.model.arrivals import ArrivalFeed
 from simcc.model.center import Center, ChannelState, Route
 from simcc.model.demand import arrival_batches, categories
+from simcc.model.draws import ContactDraws
 from simcc.model.entities import Group, WaitQueue
 from simcc.model.events import Call
 from simcc.model.journeys import Journeys, needs_journeys
@@ -34,11 +35,15 @@ class Replication:
         self.groups = _make_groups(scenario)
         channels = {name: ChannelState(name, ch.queue_capacity, ch.concurrency, ch.asynchronous)
                     for name, ch in scenario.channels.items()}
-        dispatcher = JourneyCenter if needs_journeys(scenario) else Center
+        # Entry decisions (intent detection, offers) are journey steps.
+        journeys = (needs_journeys(scenario)
+                    or type(self.policy).on_entry is not RoutingPolicy.on_entry)
+        dispatcher = JourneyCenter if journeys else Center
         self.center = dispatcher(
             self.env, _make_routes(scenario, self.groups, channels), channels,
-            self.groups, self.policy, self.streams("tiebreak"), self.records)
-        if needs_journeys(scenario):
+            self.groups, self.policy, self.streams("tiebreak"), self.records,
+            ContactDraws(self.streams("policy")))
+        if journeys:
             self.center.journeys = Journeys(scenario, self.center, self.streams("journeys"),
                                             self.records)
         for group in self.groups.values():

@@ -25,6 +25,7 @@ from simpy.events import Event
 
 from simcc.errors import ModelError
 from simcc.metrics.records import ABANDONED, BLOCKED, CONVERSATION, UNSERVED, Records
+from simcc.model.draws import ContactDraws
 from simcc.model.entities import (
     BUSY,
     DONE,
@@ -38,7 +39,11 @@ from simcc.model.entities import (
     WaitQueue,
 )
 from simcc.model.events import Call
-from simcc.routing.protocol import QUEUE, RoutingPolicy
+from simcc.routing.protocol import RoutingPolicy
+
+POLICY_PURPOSE = 1 << 20
+"""Purposes of the contact draws handed to policies start here (journeys use 0 and the
+callback attempt numbers)."""
 
 
 class ChannelState:
@@ -85,14 +90,15 @@ class Center:
 
     def __init__(self, env: simpy.Environment, routes: dict[tuple[str, str], Route],
                  channels: dict[str, ChannelState], groups: dict[str, Group],
-                 policy: RoutingPolicy, tiebreak: np.random.Generator, records: Records):
+                 policy: RoutingPolicy, tiebreak: np.random.Generator, records: Records,
+                 draws: ContactDraws):
         self.env = env
         self.routes = routes
         self.channels = channels
         self.groups = groups
         self.policy = policy
         self.records = records
-        self.view = CenterView(self, tiebreak)
+        self.view = CenterView(self, tiebreak, draws)
         self.journeys: Any = None  # set by the builder when the scenario needs it
         self._deadlines: list[tuple[float, int, Contact]] = []
         self._timer_at: float | None = None
@@ -102,32 +108,26 @@ class Center:
          self._leg_handle, self._leg_wrap, self._leg_resolved, self._leg_kind,
          self._leg_skill) = (
             records.legs.appenders())
-        # Skip the entry hook when the policy keeps the default (every contact queues).
+        # Skip the hooks the policy does not override (every contact queues; no reoffers).
         self._entry_hook = type(policy).on_entry is not RoutingPolicy.on_entry
+        self._reoffer_hook = type(policy).reoffer_after is not RoutingPolicy.reoffer_after
 
     # -- contacts ---------------------------------------------------------------------
     def on_arrival(self, event: Event) -> None:
-        """Arrival event callback (the event's value is the contact): entry decision,
-        then an idle agent at once, or the queue (or blocked when it is full)."""
+        """Arrival event callback (the event's value is the contact): an available agent
+        at once, or the queue (or blocked when it is full). Policies with an entry hook
+        run in the :class:`~simcc.model.omnichannel.JourneyCenter`."""
         contact = event._value
         now = self.env._now  # the clock behind SimPy's `now` property, read directly: hot path
         heap = self._deadlines
         if heap and heap[0][0] <= now:
             self.expire_patience()
-        policy = self.policy
-        if self._entry_hook:
-            decision = policy.on_entry(contact, self.view)
-            if decision is not None and decision != QUEUE:
-                raise ModelError(f"policy {policy.name}: unknown entry decision {decision!r}")
         contact.queued_s = now
         pools = contact.route.pools
         for pool in pools:
             if pool.count:
-                agent = policy.select_agent(contact, pools, self.view)
+                agent = self._available_agent(contact, pools)
                 if agent is not None:
-                    if agent.pool is None or agent.pool not in pools:
-                        self._reject_agent(agent, contact)
-                    agent.pool.discard(agent)
                     self._answer(agent, contact, now)
                     return
                 break
@@ -135,6 +135,20 @@ class Center:
             self._block(contact, now)
             return
         self.enqueue(contact, now)
+
+    def _available_agent(self, contact: Contact, pools: list[Any]) -> Agent | None:
+        """The available agent the policy picks for ``contact`` (validated and taken out
+        of its pool), or None."""
+        agent = self.policy.select_agent(contact, pools, self.view)
+        if agent is not None:
+            if agent.pool is None or agent.pool not in pools:
+                self._reject_agent(agent, contact)
+            agent.pool.discard(agent)
+        return agent
+
+    def _start(self, agent: Agent, contact: Contact, now: float) -> None:
+        """``agent`` (out of its pool) takes ``contact`` (out of every queue)."""
+        self._answer(agent, contact, now)
 
     def _has_room(self, contact: Contact) -> bool:
         """Whether the contact's channel has a free waiting place."""
@@ -165,6 +179,30 @@ class Center:
                 self._arm_timer(deadline)
         else:
             contact.deadline_s = math.inf  # void a deadline left from an earlier wait
+        if self._reoffer_hook:
+            for wait in self.policy.reoffer_after(contact):
+                at = contact.queued_s + wait
+                if at > now:
+                    Call(self.env, at - now, contact, self._on_reoffer)
+
+    def _on_reoffer(self, event: Event) -> None:
+        """A waiting contact reached a wait the policy asked for: offer it again to the
+        available agents."""
+        contact = event._value
+        now = self.env._now
+        heap = self._deadlines
+        if heap and heap[0][0] <= now:
+            self.expire_patience()
+        if contact.state is not WAITING:
+            return
+        pools = contact.route.pools
+        if not any(pool.count for pool in pools):
+            return
+        agent = self._available_agent(contact, pools)
+        if agent is not None:
+            contact.queue.discard(contact)
+            contact.route.channel_state.waiting -= 1
+            self._start(agent, contact, now)
 
     def _answer(self, agent: Agent, contact: Contact, now: float) -> None:
         """``agent`` (taken out of its pool) starts on ``contact`` at ``now``: one leg, one
@@ -193,6 +231,7 @@ class Center:
         self._leg_resolved(resolved)
         self._leg_kind(kind)
         self._leg_skill(contact.route.skill_code)
+        agent.busy_s += handle + wrap
         Call(self.env, handle + wrap, contact, self._on_done)
 
     def record_outcome(self, contact: Contact, outcome: int, wait: float) -> None:
@@ -286,6 +325,7 @@ class Center:
         if agent.state is not OFF:
             raise ModelError(f"agent {agent.name} logs on twice")
         agent.logon_s = self.env.now
+        agent.busy_s = 0.0
         agent.group_ref.logged_in += 1
         self.agent_free(agent)
 
@@ -339,9 +379,13 @@ class Center:
 class CenterView:
     """Read-only view of the center handed to routing policies."""
 
-    def __init__(self, center: Center, rng: np.random.Generator):
+    def __init__(self, center: Center, rng: np.random.Generator, draws: ContactDraws):
         self._center = center
         self.rng = rng
+        self._draws = draws
+        self._skills: dict[str, list[str]] = {}
+        for channel, skill in center.routes:
+            self._skills.setdefault(channel, []).append(skill)
 
     @property
     def now(self) -> float:
@@ -374,3 +418,12 @@ class CenterView:
             return math.inf
         ahead = sum(q.count for p, q in route.queues.items() if p >= contact.priority)
         return (ahead + 1) * route.mean_handle_s / slots
+
+    def skills(self, channel: str) -> list[str]:
+        """The skills contacts of ``channel`` can be routed for (some group serves them)."""
+        return list(self._skills.get(channel, ()))
+
+    def contact_uniform(self, contact: Contact, key: int = 0) -> float:
+        """A uniform in (0, 1) of this contact and ``key``, the same under every policy
+        (keyed by issue, attempt and ``key``; see :mod:`simcc.model.draws`)."""
+        return self._draws(contact.issue_id, contact.attempt, POLICY_PURPOSE + key)[0]

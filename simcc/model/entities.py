@@ -18,8 +18,9 @@ NEW, WAITING, IN_SERVICE, DONE = "new", "waiting", "in_service", "done"
 OFF, IDLE, BUSY = "off", "idle", "busy"
 
 
-# Contact kinds: the issue's first contact, a retrial, a repeat contact
-FIRST, RETRIAL, REPEAT = 0, 1, 2
+# Contact kinds: the issue's first contact, a retrial, a repeat contact, a deflection
+# (the contact on another channel of a customer who took the routing's offer of it)
+FIRST, RETRIAL, REPEAT, DEFLECTION = 0, 1, 2, 3
 
 
 class JourneyState:
@@ -36,6 +37,9 @@ class JourneyState:
     transfer_to: str | None = None  # the current leg ends with a transfer to this skill
     escalated = context_lost = resolved = failed_attempt = False
     answered = False  # an agent talked with the customer
+    handled_by: str | None = None  # the agent of its last conversation
+    previous_agent: str | None = None  # the agent of the issue's previous contact
+    entered = False  # the routing's entry decision was made
 
 
 class Contact(JourneyState):
@@ -103,10 +107,11 @@ class Agent:
     """One agent. ``idle_since_s`` is when the agent last became free (or, holding
     conversations with room for more, when it last gained spare capacity); ``load`` is
     the number of conversations held, all of channel ``channel``; ``pool`` is the idle
-    or spare-capacity pool the agent is available in, None when it cannot take work."""
+    or spare-capacity pool the agent is available in, None when it cannot take work;
+    ``busy_s`` the work (handle + wrap-up seconds) it was given since ``logon_s``."""
 
     __slots__ = ("index", "name", "group_ref", "group", "state", "idle_since_s", "leaving",
-                 "logon_s", "load", "channel", "pool")
+                 "logon_s", "busy_s", "load", "channel", "pool")
 
     def __init__(self, index: int, name: str, group: Group):
         self.index, self.name = index, name
@@ -115,6 +120,7 @@ class Agent:
         self.idle_since_s = 0.0
         self.leaving = False
         self.logon_s = 0.0
+        self.busy_s = 0.0
         self.load = 0
         self.channel: str | None = None
         self.pool: IdlePool | None = None

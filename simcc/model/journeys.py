@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from simcc.errors import ModelError
 from simcc.metrics.records import (
     ATTEMPT,
     CALLBACK_ACCEPTED,
@@ -25,15 +26,20 @@ from simcc.metrics.records import (
     CLOSED,
     CONTAINED,
     CONVERSATION,
+    DEFLECTED,
     ESCALATED,
     MISROUTED,
+    OFFERED_CHANNEL,
+    OFFERED_SELF_SERVICE,
     SELF_SERVICE,
     Records,
 )
 from simcc.model import draws as d
 from simcc.model.demand import categories
-from simcc.model.entities import DONE, NEW, REPEAT, RETRIAL, Agent, Contact
+from simcc.model.entities import DEFLECTION, DONE, NEW, REPEAT, RETRIAL, Agent, Contact
 from simcc.model.events import Call
+from simcc.routing import protocol as routing
+from simcc.scenario.journeys import Callback
 from simcc.scenario.schema import Scenario
 from simcc.scenario.types import duration_sampler
 from simcc.units import DAY
@@ -74,6 +80,10 @@ class Journeys:
         self.repeats = scenario.repeats
         self.max_contacts = (scenario.repeats.max_contacts if scenario.repeats
                              else DEFAULT_MAX_CONTACTS)
+        # How callbacks are made; the defaults serve callbacks a policy offers on a channel
+        # without a callback section (the engine itself never offers them there).
+        self._callback = {name: ch.callback or Callback(threshold=0.0)
+                          for name, ch in scenario.channels.items()}
         self._samplers = self._make_samplers(scenario)
         self._others = {(channel, skill): [s for (c, s) in center.routes if c == channel
                                            and s != skill]
@@ -139,22 +149,35 @@ class Journeys:
         if self.channels[contact.channel].self_service is None:
             self._choose_route(contact)
             return True
+        self._start_self_service(contact, now, self._after_self_service)
+        return False
+
+    def _start_self_service(self, contact: Contact, now: float, then: Any) -> None:
         self._event(contact, SELF_SERVICE, now)
         duration = _quantile(self._samplers[f"self_service/{contact.channel}"],
                              self._u(contact)[d.SELF_SERVICE])
-        Call(self.env, duration, contact, self._after_self_service)
-        return False
+        Call(self.env, duration, contact, then)
 
-    def _after_self_service(self, event: Any) -> None:
-        contact = event._value
+    def _contained(self, contact: Contact) -> bool:
+        """Self-service ended: True (and the contact is done) when it solved the issue."""
         containment = self.channels[contact.channel].self_service.containment
         if contact.draws[d.CONTAIN] < containment.get(contact.intent, 0.0):
             contact.state = DONE
             contact.resolved = True
             self.center.record_outcome(contact, CONTAINED, 0.0)
-            return
-        self._choose_route(contact)
-        self._route(contact)
+            return True
+        return False
+
+    def _after_self_service(self, event: Any) -> None:
+        contact = event._value
+        if not self._contained(contact):
+            self._choose_route(contact)
+            self._route(contact)
+
+    def _after_offered_self_service(self, event: Any) -> None:
+        contact = event._value
+        if not self._contained(contact):
+            self._route(contact)
 
     def _route(self, contact: Contact) -> None:
         """Route a contact after a pause (self-service, closed hours); an asynchronous
@@ -188,15 +211,69 @@ class Journeys:
         if self._u(contact)[d.CALLBACK_ACCEPT] >= (
                 spec.acceptance if acceptance is None else acceptance):
             return False
+        self._accept_callback(contact, now)
+        return True
+
+    def _accept_callback(self, contact: Contact, now: float) -> None:
+        """The customer accepted a callback: it waits off the line for it."""
         self._event(contact, CALLBACK_ACCEPTED, now)
         contact.callback = True
         contact.patience_s = math.inf
+        spec = self._callback[contact.channel]
         if spec.mode == "keep_place":
             self.center.enqueue(contact, now)
         else:
             contact.state = NEW
             Call(self.env, spec.delay, contact, self._requeue)
+
+    # -- the routing's entry decisions -------------------------------------------------
+    def enter(self, contact: Contact, decision: routing.Entry, now: float) -> bool:
+        """Apply a policy's :class:`~simcc.routing.protocol.Entry`: route for the detected
+        skill, then make the offer. True when the customer takes the offer (the contact
+        leaves the queueing path), False when it queues."""
+        if decision.skill is not None and decision.skill != contact.skill:
+            route = self.center.routes.get((contact.channel, decision.skill))
+            if route is None:
+                raise self._bad_entry(contact, f"routes it for skill '{decision.skill}', "
+                                               f"which no group serves on {contact.channel}")
+            contact.skill, contact.route = decision.skill, route
+        offer = decision.offer
+        if offer is None:
+            return False
+        accepted = self._u(contact)[d.OFFER_ACCEPT] < decision.acceptance
+        if offer == routing.CALLBACK:
+            if self.channels[contact.channel].asynchronous:
+                raise self._bad_entry(contact, "offers a callback on an asynchronous channel")
+            self._event(contact, CALLBACK_OFFERED, now)
+            if accepted:
+                self._accept_callback(contact, now)
+            return accepted
+        if offer == routing.SELF_SERVICE:
+            if self.channels[contact.channel].self_service is None:
+                raise self._bad_entry(contact, f"offers self-service on {contact.channel}, "
+                                               "which has no self_service section")
+            self._event(contact, OFFERED_SELF_SERVICE, now)
+            if accepted:
+                self._start_self_service(contact, now, self._after_offered_self_service)
+            return accepted
+        return self._offer_channel(contact, offer, accepted, now)
+
+    def _offer_channel(self, contact: Contact, channel: str, accepted: bool,
+                       now: float) -> bool:
+        if (channel, contact.need) not in self.center.routes:
+            raise self._bad_entry(contact, f"offers channel '{channel}', where nobody serves "
+                                           f"skill '{contact.need}' (or no such channel)")
+        self._event(contact, OFFERED_CHANNEL, now)
+        if not accepted:
+            return False
+        contact.state = DONE
+        self.center.record_outcome(contact, DEFLECTED, 0.0)
+        self._follow_up(contact, DEFLECTION, channel, 0.0, now)
         return True
+
+    def _bad_entry(self, contact: Contact, problem: str) -> ModelError:
+        return ModelError(f"policy {self.center.policy.name}: the entry decision for "
+                          f"{contact!r} {problem}")
 
     def _requeue(self, event: Any) -> None:
         self.center.expire_patience()
@@ -207,7 +284,7 @@ class Journeys:
         """``agent`` answers ``contact``: ``(handle_s, resolved, leg kind)`` of the leg;
         a leg that ends in a transfer sets ``contact.transfer_to``."""
         if contact.callback and not self._callback_reaches(contact, now):
-            return self.channels[contact.channel].callback.attempt_time, False, ATTEMPT
+            return self._callback[contact.channel].attempt_time, False, ATTEMPT
         group = agent.group_ref
         proficiency = group.skills.get(contact.need, 0.0)
         u = self._u(contact)
@@ -235,7 +312,7 @@ class Journeys:
 
     def _callback_reaches(self, contact: Contact, now: float) -> bool:
         """One outbound attempt of a callback: True when it reaches the customer."""
-        spec = self.channels[contact.channel].callback
+        spec = self._callback[contact.channel]
         contact.callback_tries += 1
         if self.draws(contact.issue_id, contact.attempt, contact.callback_tries)[0] >= spec.success:
             contact.failed_attempt = True
@@ -249,7 +326,7 @@ class Journeys:
         unresolved issue may come back as a repeat contact)."""
         if contact.failed_attempt:
             contact.failed_attempt = False
-            spec = self.channels[contact.channel].callback
+            spec = self._callback[contact.channel]
             if contact.callback_tries < spec.attempts:
                 contact.state = NEW
                 Call(self.env, spec.retry_after, contact, self._requeue)
@@ -325,6 +402,7 @@ class Journeys:
             intent.resolution * spec.resolution_factor, u[d.RESOLUTION], u[d.WRAP],
             self.center.routes[channel, intent.skill])
         contact.issue_id, contact.attempt, contact.kind = prev.issue_id, attempt, kind
+        contact.previous_agent = prev.handled_by or prev.previous_agent
         contact.issue_start_s = prev.arrival_s if prev.issue_start_s is None else prev.issue_start_s
         contact.draws = u
         self._record_followup(contact)

@@ -15,7 +15,7 @@ from simcc.errors import ModelError
 from simcc.metrics.records import CONVERSATION
 from simcc.model.center import Center
 from simcc.model.entities import BUSY, IDLE, IN_SERVICE, Agent, Contact
-from simcc.routing.protocol import QUEUE
+from simcc.routing.protocol import QUEUE, Entry
 
 
 class JourneyCenter(Center):
@@ -33,13 +33,18 @@ class JourneyCenter(Center):
         # else: closed, in self-service or held until opening; journeys go on later
 
     def route(self, contact: Contact, now: float, place_s: float | None = None) -> None:
-        """A new contact reaches routing: entry decision, then an available agent at once,
-        a callback, or the queue with its place at ``place_s`` (default: now)."""
-        policy = self.policy
-        if self._entry_hook:
-            decision = policy.on_entry(contact, self.view)
+        """A new contact reaches routing: the policy's entry decision (once per contact),
+        then an available agent at once, a callback, or the queue with its place at
+        ``place_s`` (default: now)."""
+        if self._entry_hook and not contact.entered:
+            contact.entered = True
+            decision = self.policy.on_entry(contact, self.view)
             if decision is not None and decision != QUEUE:
-                raise ModelError(f"policy {policy.name}: unknown entry decision {decision!r}")
+                if not isinstance(decision, Entry):
+                    raise ModelError(f"policy {self.policy.name}: unknown entry decision "
+                                     f"{decision!r} (give 'queue' or an Entry)")
+                if self.journeys.enter(contact, decision, now):
+                    return  # the customer took an offer
         contact.queued_s = now if place_s is None else place_s
         if self._to_agent(contact, now) or self.journeys.offer_callback(contact, now):
             return
@@ -60,16 +65,17 @@ class JourneyCenter(Center):
         pools = contact.route.pools
         for pool in pools:
             if pool.count:
-                agent = self.policy.select_agent(contact, pools, self.view)
+                agent = self._available_agent(contact, pools)
                 if agent is None:
                     return False
-                if agent.pool is None or agent.pool not in pools:
-                    self._reject_agent(agent, contact)
-                agent.pool.discard(agent)
-                self._answer(agent, contact, now)
-                self._park(agent, now)
+                self._start(agent, contact, now)
                 return True
         return False
+
+    def _start(self, agent: Agent, contact: Contact, now: float) -> None:
+        """``agent`` takes ``contact``, then stays available if it has room for more."""
+        self._answer(agent, contact, now)
+        self._park(agent, now)
 
     def _answer(self, agent: Agent, contact: Contact, now: float) -> None:
         """``agent`` (out of its pools) starts a leg of ``contact``, planned by the journey."""
@@ -83,6 +89,7 @@ class JourneyCenter(Center):
         wrap = 0.0
         if kind == CONVERSATION:
             contact.answered = True
+            contact.handled_by = agent.name
             if group.wrap_up is not None:
                 wrap = group.wrap_up.quantile(contact.wrap_u)
         self.record_leg(agent, contact, now, handle, wrap, resolved, kind)

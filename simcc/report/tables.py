@@ -11,7 +11,8 @@ from simcc.experiment.result import Result
 PERCENT = {"abandon_rate", "blocked_rate", "p_wait", "service_level", "occupancy",
            "transfer_rate", "fcr", "repeat_rate", "closed_rate", "containment_rate",
            "callback_acceptance", "callback_success", "resolution_rate"}
-COUNTS = {"arrivals", "offered", "handled", "abandoned", "contained", "callbacks_offered",
+COUNTS = {"arrivals", "offered", "handled", "abandoned", "contained", "deflected",
+          "callbacks_offered",
           "issues"}
 LABELS = {
     "arrivals": "arrivals", "offered": "offered", "handled": "handled",
@@ -23,6 +24,7 @@ LABELS = {
     "cost_per_handled": "cost / handled", "cost_per_resolved_issue": "cost / resolved issue",
     # journeys: shown when they happen
     "closed_rate": "closed (arrivals)", "contained": "contained (self-service)",
+    "deflected": "deflected (other channel)",
     "containment_rate": "containment rate", "transfers_per_contact": "transfers / answered",
     "callbacks_offered": "callbacks offered", "callback_acceptance": "callback acceptance",
     "callback_success": "callback success", "time_to_callback_s": "time to callback (s)",
@@ -31,7 +33,8 @@ LABELS = {
     "contacts_per_issue": "contacts / issue", "channels_per_issue": "channels / issue",
     "time_to_resolution_s": "time to resolution (s)",
 }
-JOURNEY_ROWS = {"closed_rate", "contained", "containment_rate", "transfers_per_contact",
+JOURNEY_ROWS = {"closed_rate", "contained", "containment_rate", "deflected",
+                "transfers_per_contact",
                 "callbacks_offered", "callback_acceptance", "callback_success",
                 "time_to_callback_s"}
 RATIOS = {"transfers_per_contact", "contacts_per_issue", "channels_per_issue"}

@@ -5,7 +5,9 @@ calls it at three moments and passes read-only views of the center; the policy
 returns decisions and never changes the center itself:
 
 1. ``on_entry(contact, view)`` before a contact queues: return :data:`QUEUE` (or None)
-   to let it wait for an agent;
+   to let it wait for an agent, or an :class:`Entry` to route it for another skill
+   (intent detection) or to offer the customer a callback, self-service or another
+   channel;
 2. ``select_agent(contact, pools, view)``: a contact is ready and agents are idle; pick
    an idle agent from the eligible ``pools`` or return None (the contact waits);
 3. ``select_contact(agent, queues, view)``: an agent has capacity; pick the head of one
@@ -13,6 +15,11 @@ returns decisions and never changes the center itself:
    come live first, then asynchronous (email), each group by priority, highest first;
    an agent already holding conversations (chat concurrency) is offered only the queues
    of that channel.
+
+A policy whose eligibility changes while a contact waits (overflow after a delay, a
+maximum wait, a sticky agent) also defines ``reoffer_after(contact)``: the waits
+(seconds after the contact's place) at which the engine offers a still-waiting contact
+to the available agents again through ``select_agent``.
 
 A contact's ``queued_s`` is its place in the queue: when it joined it; for a transfer
 that keeps its place, when it first queued; for an asynchronous contact, its arrival.
@@ -26,12 +33,42 @@ them; this module only documents them, so that routing never imports the engine)
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
 
 QUEUE = "queue"
 """Entry decision: the contact waits in the queue of its channel and skill."""
+CALLBACK = "callback"
+"""Offer of an :class:`Entry`: a callback (the channel's ``callback`` settings, or their
+defaults, say how it is made)."""
+SELF_SERVICE = "self_service"
+"""Offer of an :class:`Entry`: the channel's self-service (its ``self_service``
+settings); a contact it does not contain comes back to the queue."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """An entry decision beyond plain queueing.
+
+    ``skill``: route the contact for this skill of its channel instead of its own (what
+    an IVR menu, an NLU model or a bot detected); when the detection is wrong, the agent
+    who answers transfers it to the right skill. ``offer``: :data:`CALLBACK`,
+    :data:`SELF_SERVICE` or the name of another channel; the customer accepts with
+    probability ``acceptance`` (a draw of the customer, the same under every policy),
+    otherwise the contact queues as usual. A customer who accepts another channel ends
+    this contact (outcome ``deflected``) and contacts that channel at once, as a new
+    contact of the same issue.
+    """
+
+    skill: str | None = None
+    offer: str | None = None
+    acceptance: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.acceptance <= 1.0:
+            raise ValueError(f"acceptance must lie in [0, 1], not {self.acceptance}")
 
 
 class ContactLike(Protocol):
@@ -45,6 +82,7 @@ class ContactLike(Protocol):
     priority: int          # larger is served first
     arrival_s: float       # when the contact arrived
     queued_s: float        # its place in the queue: when it joined (see below)
+    previous_agent: str | None  # who answered the issue's previous contact (follow-ups)
 
 
 class AgentLike(Protocol):
@@ -53,6 +91,9 @@ class AgentLike(Protocol):
     name: str
     group: str
     idle_since_s: float    # when the agent last became free
+    logon_s: float         # when its current shift started
+    busy_s: float          # work given to it since then: handle + wrap-up, seconds
+    load: int              # conversations it holds now
 
     def proficiency(self, skill: str) -> float:
         """Proficiency in (0, 1] for ``skill``, 0 when the agent lacks it."""
@@ -109,6 +150,14 @@ class CenterViewLike(Protocol):
     def predicted_wait_s(self, contact: ContactLike) -> float:
         """Predicted wait in seconds of a contact joining its queue now."""
 
+    def skills(self, channel: str) -> list[str]:
+        """The skills contacts of ``channel`` can be routed for."""
+
+    def contact_uniform(self, contact: ContactLike, key: int = 0) -> float:
+        """A uniform in (0, 1) owned by the contact: the same for this (issue, contact,
+        ``key``) under every policy. Use it for what the customer or the contact is
+        (common random numbers), ``rng`` for the policy's own tie-breaks."""
+
 
 class RoutingPolicy:
     """Base class of routing policies; subclasses override the hooks they need.
@@ -124,8 +173,9 @@ class RoutingPolicy:
         if params:
             raise TypeError(f"unexpected parameters: {', '.join(sorted(params))}")
 
-    def on_entry(self, contact: ContactLike, view: CenterViewLike) -> str | None:
-        """Decide what happens to an arriving contact; :data:`QUEUE` by default."""
+    def on_entry(self, contact: ContactLike, view: CenterViewLike) -> str | Entry | None:
+        """Decide what happens to an arriving contact: :data:`QUEUE` (the default) or
+        an :class:`Entry`."""
         return QUEUE
 
     def select_agent(
@@ -139,6 +189,11 @@ class RoutingPolicy:
     ) -> ContactLike | None:
         """Pick a waiting contact for ``agent`` among the heads of ``queues``."""
         return longest_waiting(queues)
+
+    def reoffer_after(self, contact: ContactLike) -> Sequence[float]:
+        """Waits (s after the contact's place) at which a still-waiting ``contact`` is
+        offered to the available agents again; none by default."""
+        return ()
 
 
 def longest_idle(pools: Sequence[IdlePoolLike]) -> AgentLike | None:
