@@ -53,6 +53,21 @@ REFERENCE_CENTER: dict[str, Any] = {
 }
 
 
+JOURNEY_CENTER: dict[str, Any] = {
+    **REFERENCE_CENTER,
+    "name": "conformance_journeys",
+    "channels": {"voice": REFERENCE_CENTER["channels"]["voice"],
+                 "chat": {**REFERENCE_CENTER["channels"]["chat"], "concurrency": 2}},
+    "intents": {name: {**spec, "resolution": 0.6}
+                for name, spec in REFERENCE_CENTER["intents"].items()},
+    "repeats": {"probability": 0.6, "delay": {"dist": "exponential", "mean": "15m"},
+                "window": "2h", "switch": {"chat": {"voice": 0.5, "chat": 0.5}}},
+}
+"""The reference center with journeys: chat concurrency, unresolved issues that come
+back (partly on another channel), so transfers, repeat contacts and entry decisions
+are exercised."""
+
+
 @dataclass
 class ConformanceReport:
     """Outcome of :func:`check_policy`: ``failures`` is empty when the policy conforms."""
@@ -75,17 +90,24 @@ def check_policy(policy: str | type, params: Mapping[str, Any] | None = None,
                  scenario: Mapping[str, Any] | None = None, seeds: tuple[int, ...] = (1, 2)
                  ) -> ConformanceReport:
     """Run the conformance checks on ``policy`` (a registered name, ``module:Class`` or
-    a class) with ``params``; ``scenario`` replaces the reference center."""
+    a class) with ``params`` on the reference center and on its journey version;
+    ``scenario`` replaces both."""
     name = policy if isinstance(policy, str) else _register(policy)
-    document = copy.deepcopy(dict(scenario or REFERENCE_CENTER))
-    document["routing"] = {"policy": name, "params": dict(params or {})}
     report = ConformanceReport(name)
-    try:
-        model = load_scenario(document)
-        make_policy(name, params or {})
-    except SimccError as exc:
-        report.failures.append(f"cannot be set up: {exc}")
-        return report
+    for center in [scenario] if scenario is not None else [REFERENCE_CENTER, JOURNEY_CENTER]:
+        document = copy.deepcopy(dict(center))
+        document["routing"] = {"policy": name, "params": dict(params or {})}
+        try:
+            model = load_scenario(document)
+            make_policy(name, params or {})
+        except SimccError as exc:
+            report.failures.append(f"cannot be set up: {exc}")
+            return report
+        _check_center(model, seeds, report)
+    return report
+
+
+def _check_center(model, seeds: tuple[int, ...], report: ConformanceReport) -> None:
     for seed in seeds:
         first = _run(model, seed, report)
         if first is None:
@@ -94,9 +116,9 @@ def check_policy(policy: str | type, params: Mapping[str, Any] | None = None,
         _check_records(first, model, report)
         again = _run(model, seed, report)
         if again is not None and not _same(first, again):
-            report.failures.append(f"not deterministic: seed {seed} gave different records "
-                                   "on a second run (use view.rng for randomness)")
-    return report
+            report.failures.append(f"{model.name}: not deterministic: seed {seed} gave "
+                                   "different records on a second run (use view.rng for "
+                                   "randomness)")
 
 
 def assert_policy(policy: str | type, params: Mapping[str, Any] | None = None, **kwargs: Any

@@ -36,8 +36,7 @@ class Replication:
         channels = {name: ChannelState(name, ch.queue_capacity, ch.concurrency, ch.asynchronous)
                     for name, ch in scenario.channels.items()}
         # Entry decisions (intent detection, offers) are journey steps.
-        journeys = (needs_journeys(scenario)
-                    or type(self.policy).on_entry is not RoutingPolicy.on_entry)
+        journeys = needs_journeys(scenario) or getattr(self.policy, "decides_entry", True)
         dispatcher = JourneyCenter if journeys else Center
         self.center = dispatcher(
             self.env, _make_routes(scenario, self.groups, channels), channels,

@@ -109,8 +109,8 @@ class Center:
          self._leg_skill) = (
             records.legs.appenders())
         # Skip the hooks the policy does not override (every contact queues; no reoffers).
-        self._entry_hook = type(policy).on_entry is not RoutingPolicy.on_entry
-        self._reoffer_hook = type(policy).reoffer_after is not RoutingPolicy.reoffer_after
+        self._entry_hook = getattr(policy, "decides_entry", True)
+        self._reoffer_hook = getattr(policy, "reoffers", hasattr(policy, "reoffer_after"))
 
     # -- contacts ---------------------------------------------------------------------
     def on_arrival(self, event: Event) -> None:
@@ -403,14 +403,19 @@ class CenterView:
         """Agents of ``group`` logged in now (busy or idle)."""
         return self._center.groups[group].logged_in
 
-    def predicted_wait_s(self, contact: Contact) -> float:
-        """Predicted wait of ``contact`` if it joined its queue now, seconds.
+    def available(self, contact: Contact) -> int:
+        """Available agents (idle, or with spare capacity) eligible for ``contact``."""
+        return sum(pool.count for pool in contact.route.pools)
+
+    def predicted_wait_s(self, contact: Contact, skill: str | None = None) -> float:
+        """Predicted wait of ``contact`` if it joined its queue now (for ``skill`` when
+        given, else its own), seconds.
 
         ``(contacts waiting ahead at the same or higher priority + 1) x mean handle time
         of the skill / (agents logged in that can take it x channel concurrency)``; 0 when
         an eligible agent is available, infinite when nobody eligible is logged in.
         """
-        route = self._center.routes[contact.channel, contact.skill]
+        route = self._center.routes[contact.channel, skill or contact.skill]
         if any(pool.count for pool in route.pools):
             return 0.0
         slots = sum(g.logged_in for g in route.groups) * route.channel_state.concurrency

@@ -147,8 +147,12 @@ class CenterViewLike(Protocol):
     def staffed(self, group: str) -> int:
         """Agents of ``group`` logged in now."""
 
-    def predicted_wait_s(self, contact: ContactLike) -> float:
-        """Predicted wait in seconds of a contact joining its queue now."""
+    def predicted_wait_s(self, contact: ContactLike, skill: str | None = None) -> float:
+        """Predicted wait in seconds of a contact joining its queue now (the queue of
+        ``skill`` when given)."""
+
+    def available(self, contact: ContactLike) -> int:
+        """Available agents eligible for ``contact`` right now."""
 
     def skills(self, channel: str) -> list[str]:
         """The skills contacts of ``channel`` can be routed for."""
@@ -189,6 +193,17 @@ class RoutingPolicy:
     ) -> ContactLike | None:
         """Pick a waiting contact for ``agent`` among the heads of ``queues``."""
         return longest_waiting(queues)
+
+    @property
+    def decides_entry(self) -> bool:
+        """Whether ``on_entry`` can decide anything but :data:`QUEUE` (when False the
+        engine skips it). True when a subclass overrides ``on_entry``."""
+        return type(self).on_entry is not RoutingPolicy.on_entry
+
+    @property
+    def reoffers(self) -> bool:
+        """Whether ``reoffer_after`` can ask for reoffers (True when overridden)."""
+        return type(self).reoffer_after is not RoutingPolicy.reoffer_after
 
     def reoffer_after(self, contact: ContactLike) -> Sequence[float]:
         """Waits (s after the contact's place) at which a still-waiting ``contact`` is
