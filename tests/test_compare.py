@@ -62,8 +62,10 @@ def test_comparison_json_and_cli(tmp_path):
                            str(report)], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     document = json.loads(proc.stdout)
-    assert set(document["runs"]) == {"baseline", "plus_2"}
-    assert set(document["runs"]["plus_2"]["differences"]["asa_s"]) == {"mean", "ci95"}
+    assert set(document["variants"]) == {"baseline", "plus_2"}
+    assert "diff" not in document["variants"]["baseline"]
+    assert set(document["variants"]["plus_2"]["overall"]["asa_s"]) >= {"mean", "ci95"}
+    assert set(document["variants"]["plus_2"]["diff"]["asa_s"]) == {"mean", "ci95"}
     assert {"kpis.csv", "differences.csv", "comparison.json"} <= {p.name for p in out.iterdir()}
     assert "Differences" in report.read_text()
     proc = subprocess.run([sys.executable, "-m", "simcc", "compare", str(path), "--variant",

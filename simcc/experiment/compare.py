@@ -66,21 +66,23 @@ class Comparison:
         return pd.DataFrame.from_dict(rows, orient="index", columns=list(kpis))
 
     def to_json(self) -> dict[str, Any]:
-        """Baseline KPIs and, per variant, KPIs and paired differences (overall)."""
+        """The JSON contract of ``simcc compare --json``: per run (the baseline and each
+        variant) its overall KPIs (``mean``, ``ci95``) and, for variants, the paired
+        differences from the baseline (``diff``)."""
         base = self.results[BASELINE]
         out: dict[str, Any] = {"scenario": base.scenario.name, "seed": base.seed,
                                "replications": base.replications, "baseline": BASELINE,
-                               "runs": {}}
+                               "variants": {}}
         for name, result in self.results.items():
-            entry = {"kpis": result.to_json()["kpis"]["overall"]}
+            entry = {"overall": result.to_json()["kpis"]["overall"]}
             if name != BASELINE:
                 part = self.differences[(self.differences["variant"] == name)
                                         & (self.differences["scope"] == "overall")]
-                entry["differences"] = {
+                entry["diff"] = {
                     row.kpi: {"mean": json_number(row.diff_mean),
                               "ci95": [json_number(row.diff_ci_low), json_number(row.diff_ci_high)]}
                     for row in part.itertuples()}
-            out["runs"][name] = entry
+            out["variants"][name] = entry
         return out
 
 
@@ -93,11 +95,16 @@ def paired_differences(baseline: Result, variant: Result, name: str) -> pd.DataF
     rows = []
     for (scope, key, kpi), group in joined.groupby(["scope", "key", "kpi"], sort=False):
         mean, low, high, n = mean_ci(group["diff"].to_numpy())
-        rows.append((name, scope, key, kpi, np.nanmean(group["value_base"]),
-                     np.nanmean(group["value_var"]), mean, low, high, n))
+        rows.append((name, scope, key, kpi, _mean(group["value_base"]),
+                     _mean(group["value_var"]), mean, low, high, n))
     return pd.DataFrame(rows, columns=["variant", "scope", "key", "kpi", "baseline_mean",
                                        "variant_mean", "diff_mean", "diff_ci_low",
                                        "diff_ci_high", "n"])
+
+
+def _mean(values: pd.Series) -> float:
+    """Mean of the defined values (NaN when none is: a KPI without contacts)."""
+    return float(values.mean()) if values.notna().any() else np.nan
 
 
 def compare(scenario: str | Path | Mapping[str, Any] | Scenario,

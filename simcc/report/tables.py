@@ -153,7 +153,7 @@ def backtest_table(table) -> Table:
 
 
 COMPARED = ("service_level", "asa_s", "abandon_rate", "occupancy", "fcr", "transfer_rate",
-            "cost")
+            "repeat_rate", "cost", "cost_per_resolved_issue")
 
 
 def comparison_table(comparison) -> Table:
