@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -427,5 +428,9 @@ def backtest(
 
 
 def main() -> None:
-    """Console entry point (usage errors exit 2, as typer does)."""
+    """Console entry point (usage errors exit 2, as typer does). The working directory
+    is importable, as with ``python -m simcc``, so ``routing.policy: "mymodule:Class"``
+    finds a policy module next to where the command runs."""
+    if "" not in sys.path and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
     app()

@@ -247,3 +247,43 @@ def test_common_random_numbers_make_the_paired_interval_much_narrower():
     se = np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b))
     unpaired_width = 2 * stats.t.ppf(0.975, len(a) + len(b) - 2) * se
     assert paired_width < 0.5 * unpaired_width
+
+
+USER_POLICY = '''
+from simcc.routing import RoutingPolicy, by_priority, heads
+
+
+class SegmentFirst(RoutingPolicy):
+    """Contacts of one segment before all others, then skill-based order."""
+
+    name = "segment_first"
+
+    def __init__(self, segment):
+        self.segment = segment
+
+    def select_contact(self, agent, queues, view):
+        candidates = list(heads(queues))
+        chosen = [(q, c) for q, c in candidates if c.segment == self.segment]
+        return by_priority(chosen or candidates)
+'''
+
+
+def test_a_user_policy_outside_the_package_runs_from_a_scenario_file(tmp_path):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import yaml
+
+    (tmp_path / "mypolicies.py").write_text(USER_POLICY)
+    doc = two_segments(routing={"policy": "mypolicies:SegmentFirst",
+                                "params": {"segment": "std"}}, replications=2)
+    (tmp_path / "center.yaml").write_text(yaml.safe_dump(doc))
+    console_script = Path(sys.executable).parent / "simcc"  # not python -m: no cwd on sys.path
+    proc = subprocess.run([str(console_script), "run", "center.yaml", "--json"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    by_segment = json.loads(proc.stdout)["kpis"]["by_segment"]
+    # the policy serves standard customers first although gold has the higher priority
+    assert by_segment["std"]["asa_s"]["mean"] < by_segment["gold"]["asa_s"]["mean"]
