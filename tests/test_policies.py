@@ -147,10 +147,14 @@ def test_channel_offer_deflects_accepting_customers_to_chat():
 def test_self_service_offer_contains_a_share_and_returns_the_rest():
     doc = two_segments(routing={"policy": "skill_based", "params": {"offers": [
         {"offer": "self_service", "when_wait_over": "0s", "acceptance": 1.0}]}})
-    doc["channels"]["voice"]["self_service"] = {"duration": "1m",
+    doc["channels"]["voice"]["self_service"] = {"mode": "on_offer", "duration": "1m",
                                                 "containment": {"general": 0.3}}
     result = simcc.simulate(doc, workers=1)
     assert result.kpi("containment_rate") == pytest.approx(0.3, abs=0.05)
+    assert 0 < result.kpi("contained") < 0.5 * result.kpi("arrivals")  # only those offered
+    doc["channels"]["voice"]["self_service"]["mode"] = "always"  # a second pass: refused
+    with pytest.raises(simcc.SimccError, match="mode: on_offer"):
+        simcc.simulate(doc, workers=1)
 
 
 def test_sticky_agent_takes_the_repeat_contacts_of_its_customers():
@@ -197,7 +201,9 @@ def test_agent_selection_rules(rule, spread_below):
 POLICIES = {
     "fifo": {"agent_selection": "least_occupied"},
     "skill_based": {"offers": [{"offer": "chat", "when_wait_over": "2m", "acceptance": 0.3,
-                                "channels": ["voice"]}]},
+                                "channels": ["voice"]},
+                               {"offer": "self_service", "when_wait_over": "1m",
+                                "acceptance": 0.5, "channels": ["voice"]}]},
     "priority": {"reserve": {"std": 1}, "max_wait": {"std": "1m"},
                  "offers": [{"offer": "callback", "when_wait_over": "1m", "acceptance": 0.5,
                              "segments": ["std"], "channels": ["voice"]}]},

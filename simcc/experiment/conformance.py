@@ -6,7 +6,7 @@ shifts, a full queue, impatient customers) and checks that it
 
 1. never hands a contact to a busy or ineligible agent, nor an agent a contact that is
    not waiting in one of its queues (the engine refuses such decisions);
-2. never lets an agent hold two contacts at once (capacity);
+2. never lets an agent hold more conversations than its channel allows (capacity);
 3. never loses or duplicates a contact: every arrival has exactly one outcome;
 4. is deterministic given the seed (its randomness must come from ``view.rng``).
 """
@@ -31,7 +31,9 @@ REFERENCE_CENTER: dict[str, Any] = {
     "name": "conformance",
     "horizon": {"duration": "3h", "warmup": "0s", "start": "08:00"},
     "channels": {"voice": {"patience": {"dist": "exponential", "mean": "2m"},
-                           "queue_capacity": 6},
+                           "queue_capacity": 6,
+                           "self_service": {"mode": "on_offer", "duration": "40s",
+                                            "containment": {"billing": 0.4}}},
                  "chat": {"patience": {"dist": "lognormal", "mean": "5m", "cv": 1.0}}},
     "segments": {"std": {"share": 0.6, "priority": 1}, "gold": {"share": 0.3, "priority": 2},
                  "vip": {"share": 0.1, "priority": 3, "patience_factor": 0.5}},
@@ -58,14 +60,15 @@ JOURNEY_CENTER: dict[str, Any] = {
     "name": "conformance_journeys",
     "channels": {"voice": REFERENCE_CENTER["channels"]["voice"],
                  "chat": {**REFERENCE_CENTER["channels"]["chat"], "concurrency": 2}},
-    "intents": {name: {**spec, "resolution": 0.6}
+    "intents": {name: {**spec, "resolution": 0.6, "misroute": 0.1}
                 for name, spec in REFERENCE_CENTER["intents"].items()},
     "repeats": {"probability": 0.6, "delay": {"dist": "exponential", "mean": "15m"},
                 "window": "2h", "switch": {"chat": {"voice": 0.5, "chat": 0.5}}},
 }
-"""The reference center with journeys: chat concurrency, unresolved issues that come
-back (partly on another channel), so transfers, repeat contacts and entry decisions
-are exercised."""
+"""The reference center with journeys: chat concurrency, misrouted contacts that are
+transferred, unresolved issues that come back (partly on another channel), so
+transfers, repeat contacts and entry decisions are exercised. (Voice self-service is
+on offer in both centers, for policies that offer it.)"""
 
 
 @dataclass
@@ -143,9 +146,10 @@ def _run(model, seed: int, report: ConformanceReport) -> dict[str, pd.DataFrame]
     try:
         return to_frames(build(model, replication_seedseq(seed, 0)).run())
     except ModelError as exc:
-        report.failures.append(f"seed {seed}: {exc}")
+        report.failures.append(f"{model.name}, seed {seed}: {exc}")
     except Exception as exc:  # a policy bug surfaces here; report it, don't crash
-        report.failures.append(f"seed {seed}: the policy raised {type(exc).__name__}: {exc}")
+        report.failures.append(f"{model.name}, seed {seed}: the policy raised "
+                               f"{type(exc).__name__}: {exc}")
     return None
 
 

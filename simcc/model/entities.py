@@ -40,6 +40,7 @@ class JourneyState:
     handled_by: str | None = None  # the agent of its last conversation
     previous_agent: str | None = None  # the agent of the previous contact
     entered = False  # the routing's entry decision was made
+    offered = False  # the routing made it an offer at entry
 
 
 class Contact(JourneyState):

@@ -55,8 +55,9 @@ def needs_journeys(scenario: Scenario) -> bool:
     """Whether ``scenario`` uses any behaviour beyond the plain queueing model."""
     channels = scenario.channels.values()
     return (scenario.repeats is not None
-            or any(ch.asynchronous or ch.concurrency > 1 or ch.hours or ch.self_service
-                   or ch.retrial or ch.callback for ch in channels)
+            or any(ch.asynchronous or ch.concurrency > 1 or ch.hours or ch.retrial
+                   or ch.callback or (ch.self_service and ch.self_service.mode == "always")
+                   for ch in channels)
             or any(i.misroute > 0 or i.escalation for i in scenario.intents.values()))
 
 
@@ -146,7 +147,8 @@ class Journeys:
             self._route(contact)
 
     def _self_service(self, contact: Contact, now: float) -> bool:
-        if self.channels[contact.channel].self_service is None:
+        spec = self.channels[contact.channel].self_service
+        if spec is None or spec.mode == "on_offer":
             self._choose_route(contact)
             return True
         self._start_self_service(contact, now, self._after_self_service)
@@ -204,7 +206,8 @@ class Journeys:
         """No agent is available: offer a callback when the predicted wait exceeds the
         channel's threshold; True when the customer accepts (it then waits off the line)."""
         spec = self.channels[contact.channel].callback
-        if spec is None or self.center.view.predicted_wait_s(contact) <= spec.threshold:
+        if (spec is None or contact.offered
+                or self.center.view.predicted_wait_s(contact) <= spec.threshold):
             return False
         self._event(contact, CALLBACK_OFFERED, now)
         acceptance = self.segments[contact.segment].callback_acceptance
@@ -240,6 +243,7 @@ class Journeys:
         offer = decision.offer
         if offer is None:
             return False
+        contact.offered = True  # one offer per contact: no channel callback offer after it
         accepted = self._u(contact)[d.OFFER_ACCEPT] < decision.acceptance
         if offer == routing.CALLBACK:
             if self.channels[contact.channel].asynchronous:
@@ -249,9 +253,11 @@ class Journeys:
                 self._accept_callback(contact, now)
             return accepted
         if offer == routing.SELF_SERVICE:
-            if self.channels[contact.channel].self_service is None:
+            spec = self.channels[contact.channel].self_service
+            if spec is None or spec.mode != "on_offer":
                 raise self._bad_entry(contact, f"offers self-service on {contact.channel}, "
-                                               "which has no self_service section")
+                                               "which has no self_service section with "
+                                               "mode: on_offer")
             self._event(contact, OFFERED_SELF_SERVICE, now)
             if accepted:
                 self._start_self_service(contact, now, self._after_offered_self_service)

@@ -109,7 +109,7 @@ class Priority(SkillBased):
     - ``reserve: {segment: n}``: a contact of that segment gets an agent only while more
       than ``n`` eligible agents are available, so ``n`` stay free for higher tiers
       (trunk reservation);
-    - ``max_wait: {segment: duration}``: a contact of that segment that has waited
+    - ``max_wait: {segment: duration}``: a live contact of that segment that has waited
       longer goes before every other contact (and may take reserved agents);
     - ``offers`` (common parameter): e.g. a callback offer to low tiers when the
       predicted wait is long.
@@ -147,7 +147,7 @@ class Priority(SkillBased):
                        view: CenterViewLike) -> ContactLike | None:
         now = view.now
         candidates = list(heads(queues))
-        overdue = [c for _, c in candidates if self._overdue(c, now)]
+        overdue = [c for q, c in candidates if not q.asynchronous and self._overdue(c, now)]
         if overdue:
             return min(overdue, key=lambda c: c.queued_s)
         # The freed agent would be one more available agent than the view counts.

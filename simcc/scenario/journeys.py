@@ -40,12 +40,15 @@ class Hours(Spec):
 
 
 class SelfService(Spec):
-    """An IVR, bot or self-service step every contact of the channel goes through first.
+    """An IVR, bot or self-service step of the channel.
 
+    ``mode``: ``always``, every contact goes through it first; ``on_offer``, only
+    contacts whose customer takes the routing policy's offer of it (docs/routing.md).
     ``containment``: per intent, the probability that self-service resolves the contact
     without an agent (intents not listed: 0).
     """
 
+    mode: Literal["always", "on_offer"] = "always"
     duration: DurationSpec = Field(default=60.0, description="time spent in self-service")
     containment: dict[str, Probability] = Field(default_factory=dict,
                                                 description="intent -> probability")
