@@ -34,6 +34,12 @@ class Builtin(RoutingPolicy):
     entry)."""
 
     default_agent_selection = "longest_idle"
+    entry = EntryRules()  # no detection, no offers: also for subclasses that skip __init__
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # The class's default rule, for subclasses whose __init__ does not call ours.
+        cls._agent_rule = staticmethod(agent_rule(cls.default_agent_selection))
 
     def __init__(self, agent_selection: str | None = None, detection: Any = None,
                  offers: Any = None):
