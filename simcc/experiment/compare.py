@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from simcc.experiment.aggregate import mean_ci
@@ -95,16 +94,11 @@ def paired_differences(baseline: Result, variant: Result, name: str) -> pd.DataF
     rows = []
     for (scope, key, kpi), group in joined.groupby(["scope", "key", "kpi"], sort=False):
         mean, low, high, n = mean_ci(group["diff"].to_numpy())
-        rows.append((name, scope, key, kpi, _mean(group["value_base"]),
-                     _mean(group["value_var"]), mean, low, high, n))
+        rows.append((name, scope, key, kpi, mean_ci(group["value_base"])[0],
+                     mean_ci(group["value_var"])[0], mean, low, high, n))
     return pd.DataFrame(rows, columns=["variant", "scope", "key", "kpi", "baseline_mean",
                                        "variant_mean", "diff_mean", "diff_ci_low",
                                        "diff_ci_high", "n"])
-
-
-def _mean(values: pd.Series) -> float:
-    """Mean of the defined values (NaN when none is: a KPI without contacts)."""
-    return float(values.mean()) if values.notna().any() else np.nan
 
 
 def compare(scenario: str | Path | Mapping[str, Any] | Scenario,

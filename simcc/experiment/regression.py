@@ -154,8 +154,7 @@ def evaluate(comparison: Comparison, baseline: dict, scenario: Scenario) -> Chec
 def _verdict(run: str, kpi: str, stored: dict | None, now: np.ndarray, checks) -> dict:
     base = np.array([np.nan if v is None else v for v in (stored or {}).get("values", [])],
                     dtype=float)
-    row = {"run": run, "kpi": kpi, "baseline": float(np.nanmean(base)) if base.size else np.nan,
-           "now": float(np.nanmean(now)) if now.size else np.nan}
+    row = {"run": run, "kpi": kpi, "baseline": mean_ci(base)[0], "now": mean_ci(now)[0]}
     paired = now - base if base.shape == now.shape else np.array([])
     delta, low, high, _ = mean_ci(paired)
     tolerance = checks.tolerance.get(kpi, DEFAULT_TOLERANCE.get(kpi))

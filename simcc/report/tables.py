@@ -12,8 +12,7 @@ PERCENT = {"abandon_rate", "blocked_rate", "p_wait", "service_level", "occupancy
            "transfer_rate", "fcr", "repeat_rate", "closed_rate", "containment_rate",
            "callback_acceptance", "callback_success", "resolution_rate"}
 COUNTS = {"arrivals", "offered", "handled", "abandoned", "contained", "deflected",
-          "callbacks_offered",
-          "issues"}
+          "callbacks_offered", "issues"}
 LABELS = {
     "arrivals": "arrivals", "offered": "offered", "handled": "handled",
     "abandoned": "abandoned", "abandon_rate": "abandon rate", "blocked_rate": "blocked rate",
