@@ -35,6 +35,11 @@ ReplicationsOpt = Annotated[int | None, typer.Option(
 SeedOpt = Annotated[int | None, typer.Option(min=0, help="seed (default: the scenario's)")]
 WorkersOpt = Annotated[int | None, typer.Option(
     min=1, help="parallel processes (default: one per core)")]
+ExecutorOpt = Annotated[str | None, typer.Option(
+    "--executor", help="where replications run: local (processes on this machine), serial, "
+    "or dask (a Dask cluster; default when --scheduler or SIMCC_SCHEDULER is set)")]
+SchedulerOpt = Annotated[str | None, typer.Option(
+    "--scheduler", help="Dask scheduler address, tcp://host:8786 (default: $SIMCC_SCHEDULER)")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print the JSON result only")]
 OutOpt = Annotated[Path | None, typer.Option(help="write tables and JSON to this folder")]
 ReportOpt = Annotated[Path | None, typer.Option(help="write a self-contained HTML report")]
@@ -85,6 +90,8 @@ def run(
     replications: ReplicationsOpt = None,
     seed: SeedOpt = None,
     workers: WorkersOpt = None,
+    executor: ExecutorOpt = None,
+    scheduler: SchedulerOpt = None,
     assignments: SetOpt = None,
     as_json: JsonOpt = False,
     out: OutOpt = None,
@@ -97,8 +104,9 @@ def run(
     _check_out_folder(out)
     model = prepare(scenario, _overrides(assignments))
     reps = replications or model.replications
-    with _progress(reps, enabled=_show_progress(quiet, as_json)) as progress:
-        result = simulate(model, replications=reps, seed=seed, workers=workers,
+    with _executor(executor, workers, scheduler) as runner, \
+            _progress(reps, enabled=_show_progress(quiet, as_json)) as progress:
+        result = simulate(model, replications=reps, seed=seed, executor=runner,
                           progress=progress, keep_records=out is not None or report is not None)
     if out is not None:
         from simcc.report.files import write_result
@@ -142,6 +150,13 @@ def _print_tables(result) -> None:
         stdout.print(issues)
 
 
+def _executor(kind: str | None, workers: int | None, scheduler: str | None):
+    """The executor the options ask for (a context manager that releases it)."""
+    from simcc.experiment.executors import make_executor
+
+    return make_executor(kind, workers, scheduler)
+
+
 class _progress:
     """A rich progress bar on stderr, or nothing."""
 
@@ -183,6 +198,8 @@ def compare_command(
     replications: ReplicationsOpt = None,
     seed: SeedOpt = None,
     workers: WorkersOpt = None,
+    executor: ExecutorOpt = None,
+    scheduler: SchedulerOpt = None,
     assignments: SetOpt = None,
     as_json: JsonOpt = False,
     out: OutOpt = None,
@@ -198,9 +215,9 @@ def compare_command(
     for name in names:
         model.variant(name)  # unknown names fail before anything runs
     reps = replications or model.replications
-    with _progress(reps * (1 + len(names)),
-                   enabled=_show_progress(quiet, as_json)) as progress:
-        comparison = compare(model, names, replications=reps, seed=seed, workers=workers,
+    with _executor(executor, workers, scheduler) as runner, \
+            _progress(reps * (1 + len(names)), enabled=_show_progress(quiet, as_json)) as progress:
+        comparison = compare(model, names, replications=reps, seed=seed, executor=runner,
                              progress=progress, keep_records=report is not None)
     if out is not None:
         from simcc.report.files import write_comparison

@@ -18,9 +18,10 @@ from typing import Any
 import pandas as pd
 
 from simcc.experiment.aggregate import mean_ci
-from simcc.experiment.replications import Progress
+from simcc.experiment.executors import Executor, LocalExecutor
+from simcc.experiment.replications import Progress, default_workers, run_scenarios
 from simcc.experiment.result import Result, json_number
-from simcc.experiment.simulate import prepare, simulate
+from simcc.experiment.simulate import prepare, result_of
 from simcc.scenario.schema import Scenario
 
 BASELINE = "baseline"
@@ -104,24 +105,24 @@ def paired_differences(baseline: Result, variant: Result, name: str) -> pd.DataF
 def compare(scenario: str | Path | Mapping[str, Any] | Scenario,
             variants: Sequence[str] | None = None, replications: int | None = None,
             seed: int | None = None, workers: int | None = None,
-            progress: Progress | None = None, keep_records: bool = False) -> Comparison:
+            progress: Progress | None = None, keep_records: bool = False,
+            executor: Executor | None = None) -> Comparison:
     """Run the baseline and ``variants`` (default: all of the scenario's) on common
-    random numbers and compute paired differences."""
+    random numbers and compute paired differences. All runs' replications go to
+    ``executor`` (default: ``workers`` local processes) as one batch."""
     base = prepare(scenario)
     names = list(base.variants) if variants is None else list(variants)
     runs = {BASELINE: base.model_copy(update={"variants": {}})}
     runs.update({name: base.variant(name) for name in names})
     replications = base.replications if replications is None else replications
     seed = base.seed if seed is None else seed
-    total = replications * len(runs)
-    results = {}
-    for offset, (name, model) in enumerate(runs.items()):
-        step = None
-        if progress is not None:
-            def step(done: int, _total: int, done_before: int = offset * replications) -> None:
-                progress(done_before + done, total)
-        results[name] = simulate(model, replications=replications, seed=seed, workers=workers,
-                                 progress=step, keep_records=keep_records)
+    if executor is None:
+        executor = LocalExecutor(default_workers(replications * len(runs))
+                                 if workers is None else workers)
+    outputs = run_scenarios(list(runs.values()), replications, seed, executor,
+                            keep_records, progress)
+    results = {name: result_of(model, seed, out)
+               for (name, model), out in zip(runs.items(), outputs, strict=True)}
     differences = [paired_differences(results[BASELINE], results[name], name) for name in names]
     table = (pd.concat(differences, ignore_index=True) if differences else
              pd.DataFrame(columns=["variant", "scope", "key", "kpi", "baseline_mean",

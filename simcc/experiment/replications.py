@@ -6,14 +6,13 @@ ordered by ``r``: numbers do not depend on the number of workers.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
+from simcc.experiment.executors import Executor
 from simcc.metrics.intervals import interval_table
 from simcc.metrics.issues import issues_frame
 from simcc.metrics.kpis import Period, contact_flags, replication_kpis
@@ -57,26 +56,40 @@ def default_workers(replications: int) -> int:
     return max(1, min(replications, os.cpu_count() or 1))
 
 
-def run_replications(scenario: Scenario, replications: int, seed: int, workers: int,
+def run_replications(scenario: Scenario, replications: int, seed: int, executor: Executor,
                      keep_records: bool, progress: Progress | None = None
                      ) -> list[ReplicationOutput]:
-    """Run replications ``0..replications-1``; results ordered by replication."""
-    if workers <= 1 or replications <= 1:
-        outputs = []
-        for index in range(replications):
-            outputs.append(run_replication(scenario, seed, index, keep_records))
-            if progress:
-                progress(index + 1, replications)
-        return outputs
-    context = multiprocessing.get_context(
-        "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-    outputs = []
-    with ProcessPoolExecutor(max_workers=min(workers, replications),
-                             mp_context=context) as pool:
-        futures = [pool.submit(run_replication, scenario, seed, i, keep_records)
-                   for i in range(replications)]
-        for done, future in enumerate(as_completed(futures), start=1):
-            outputs.append(future.result())
-            if progress:
-                progress(done, replications)
-    return sorted(outputs, key=lambda out: out.index)
+    """Run replications ``0..replications-1`` on ``executor``; results ordered by
+    replication."""
+    return run_scenarios([scenario], replications, seed, executor, keep_records, progress)[0]
+
+
+def run_scenarios(scenarios: Sequence[Scenario], replications: int, seed: int,
+                  executor: Executor, keep_records: bool, progress: Progress | None = None,
+                  on_scenario: Callable[[int, list[ReplicationOutput]], None] | None = None
+                  ) -> list[list[ReplicationOutput]]:
+    """Replications ``0..replications-1`` of every scenario (same seed: common random
+    numbers), submitted to ``executor`` as one batch of tasks so that all its workers
+    stay busy. ``progress`` counts finished replications of all scenarios;
+    ``on_scenario(k, outputs)`` runs as soon as the replications of scenario ``k`` are
+    all done. Returns the outputs per scenario, ordered by replication."""
+    total = len(scenarios) * replications
+    outputs: list[list[ReplicationOutput | None]] = [[None] * replications for _ in scenarios]
+    missing = [replications] * len(scenarios)
+    done = 0
+
+    def collect(task: int, output: ReplicationOutput) -> None:
+        nonlocal done
+        k, r = divmod(task, replications)
+        outputs[k][r] = output
+        missing[k] -= 1
+        done += 1
+        if progress:
+            progress(done, total)
+        if missing[k] == 0 and on_scenario is not None:
+            on_scenario(k, outputs[k])
+
+    tasks = [(scenario, seed, index, keep_records)
+             for scenario in scenarios for index in range(replications)]
+    executor.map(run_replication, tasks, collect)
+    return outputs  # type: ignore[return-value]

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from simcc.experiment.aggregate import aggregate_kpis, mean_intervals
+from simcc.experiment.executors import Executor, LocalExecutor
 from simcc.experiment.replications import (
     Progress,
     ReplicationOutput,
@@ -32,9 +33,9 @@ def prepare(source: str | Path | Mapping[str, Any] | Scenario,
 def simulate(scenario: str | Path | Mapping[str, Any] | Scenario,
              replications: int | None = None, seed: int | None = None,
              workers: int | None = None, progress: Progress | None = None,
-             keep_records: bool = True) -> Result:
+             keep_records: bool = True, executor: Executor | None = None) -> Result:
     """Simulate ``replications`` (default: the scenario's) with ``seed`` (default: the
-    scenario's) on ``workers`` processes (default: one per core).
+    scenario's) on ``executor`` (default: ``workers`` local processes, one per core).
 
     With ``keep_records=False`` only KPIs and the interval table are kept (less memory,
     less data shipped back from workers).
@@ -44,12 +45,13 @@ def simulate(scenario: str | Path | Mapping[str, Any] | Scenario,
     seed = scenario.seed if seed is None else seed
     if replications < 1:
         raise ValueError("replications must be >= 1")
-    workers = default_workers(replications) if workers is None else max(1, workers)
-    outputs = run_replications(scenario, replications, seed, workers, keep_records, progress)
-    return _result(scenario, seed, outputs)
+    if executor is None:
+        executor = LocalExecutor(default_workers(replications) if workers is None else workers)
+    outputs = run_replications(scenario, replications, seed, executor, keep_records, progress)
+    return result_of(scenario, seed, outputs)
 
 
-def _result(scenario: Scenario, seed: int, outputs: list[ReplicationOutput]) -> Result:
+def result_of(scenario: Scenario, seed: int, outputs: list[ReplicationOutput]) -> Result:
     per_rep = pd.concat([out.kpis.assign(replication=out.index) for out in outputs],
                         ignore_index=True)
     per_rep = per_rep[["replication", "scope", "key", "kpi", "value"]]
