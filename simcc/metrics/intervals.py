@@ -30,52 +30,78 @@ def interval_table(frames: dict[str, pd.DataFrame], period: Period, interval_s: 
 
     ``flags`` (from :func:`contact_flags`) is computed when not given.
     """
-    first = int(period.warmup_s // interval_s)
-    last = int(np.ceil(period.end_s / interval_s))
-    starts = np.arange(first, last) * interval_s
-    edges = np.append(starts, last * interval_s)
-    clipped = np.clip(edges, period.warmup_s, period.end_s)
     if flags is None:
         flags = contact_flags(frames["contacts"], frames["legs"], period)
-    flags = flags.assign(interval=flags["arrival_s"] // interval_s)
-    rows = []
+    sums = interval_sums(frames, flags, period, interval_s, group_channels)
+    return interval_ratios(sums, period, interval_s, start_clock_s)
+
+
+def _interval_edges(period: Period, interval_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """Interval numbers overlapping the counted period, and their edges clipped to it."""
+    first = int(period.warmup_s // interval_s)
+    last = int(np.ceil(period.end_s / interval_s))
+    index = np.arange(first, last)
+    edges = np.append(index, last) * interval_s
+    return index, np.clip(edges, period.warmup_s, period.end_s)
+
+
+def interval_sums(frames: dict[str, pd.DataFrame], flags: pd.DataFrame, period: Period,
+                  interval_s: float, group_channels: dict[str, list[str]]) -> pd.DataFrame:
+    """Additive totals per (channel, interval): counted contacts ``offered``,
+    ``handled``, ``abandoned``, ``in_sl`` and ``wait_handled_s`` (summed wait of the
+    handled) by interval of arrival; agent-seconds logged in (``staffed_s``) and in use
+    (``busy_s``) of the groups serving the channel within each interval's counted part.
+    Totals of disjoint sets of complete issues (and of sessions) add up."""
+    index, clipped = _interval_edges(period, interval_s)
+    interval = (flags["arrival_s"].to_numpy() // interval_s).astype(np.int64) - index[0] \
+        if len(index) else np.zeros(len(flags), dtype=np.int64)
+    channel_of = flags["channel"].astype(object).to_numpy()
+    parts = []
     for channel in sorted(period.thresholds):
-        rows.append(_channel_rows(flags[flags["channel"] == channel], channel, first, starts,
-                                  interval_s))
-        rows[-1] = rows[-1].assign(**_staffing(frames, clipped, [
-            g for g, chans in group_channels.items() if channel in chans]))
-    table = pd.concat(rows, ignore_index=True)
+        mine = channel_of == channel
+        bins = interval[mine]
+
+        def total(values: np.ndarray, bins: np.ndarray = bins, mine: np.ndarray = mine
+                  ) -> np.ndarray:
+            return np.bincount(bins, weights=np.asarray(values, dtype=float)[mine],
+                               minlength=len(index))[:len(index)]
+
+        handled = flags["handled"].to_numpy()
+        groups = [g for g, chans in group_channels.items() if channel in chans]
+        sessions = frames["sessions"][frames["sessions"]["group"].isin(groups)]
+        legs = frames["legs"][frames["legs"]["group"].isin(groups)]
+        parts.append(pd.DataFrame({
+            "channel": channel, "interval": index,
+            "offered": total(flags["offered"].to_numpy()), "handled": total(handled),
+            "abandoned": total(flags["abandoned"].to_numpy()),
+            "in_sl": total(flags["in_sl"].to_numpy()),
+            "wait_handled_s": total(np.where(handled, flags["wait_s"].to_numpy(), 0.0)),
+            "staffed_s": overlap_per_bin(sessions["start_s"], sessions["end_s"], clipped),
+            "busy_s": overlap_per_bin(legs["answered_s"], legs["end_s"], clipped)}))
+    return pd.concat(parts, ignore_index=True).set_index(["channel", "interval"])
+
+
+def interval_ratios(sums: pd.DataFrame, period: Period, interval_s: float,
+                    start_clock_s: float) -> pd.DataFrame:
+    """The interval table from :func:`interval_sums` totals."""
+    index, clipped = _interval_edges(period, interval_s)
+    length = np.diff(clipped)
+    table = sums.reset_index()
+    position = (table["interval"].to_numpy() - index[0]) if len(index) else table["interval"]
+    span = length[position]
+    table["start_s"] = table["interval"] * interval_s
+    with np.errstate(divide="ignore", invalid="ignore"):
+        offered, handled, staffed = (table[c].to_numpy(dtype=float)
+                                     for c in ("offered", "handled", "staffed_s"))
+        table["service_level"] = np.where(offered > 0, table["in_sl"] / np.maximum(offered, 1),
+                                          np.nan)
+        table["asa_s"] = np.where(handled > 0, table["wait_handled_s"] / np.maximum(handled, 1),
+                                  np.nan)
+        table["staffed_agents"] = np.where(span > 0, staffed / np.where(span > 0, span, 1),
+                                           np.nan)
+        table["occupancy"] = np.where(staffed > 0, table["busy_s"] / np.where(
+            staffed > 0, staffed, 1), np.nan)
     table["clock"] = [format_clock(start_clock_s + s) for s in table["start_s"]]
+    for column in ("offered", "handled", "abandoned"):
+        table[column] = table[column].astype(float)
     return table[list(INTERVAL_COLUMNS)].sort_values(["interval", "channel"], ignore_index=True)
-
-
-def _channel_rows(flags: pd.DataFrame, channel: str, first: int, starts: np.ndarray,
-                  interval_s: float) -> pd.DataFrame:
-    index = np.arange(first, first + len(starts))
-    grouped = flags.groupby("interval")
-    sums = grouped[["offered", "handled", "abandoned", "in_sl"]].sum().reindex(index,
-                                                                               fill_value=0)
-    asa = flags["wait_s"].where(flags["handled"]).groupby(flags["interval"]).mean()
-    offered = sums["offered"].to_numpy(dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        sl = np.where(offered > 0, sums["in_sl"].to_numpy() / np.maximum(offered, 1), np.nan)
-    return pd.DataFrame({
-        "interval": index, "start_s": starts, "channel": channel, "offered": offered,
-        "handled": sums["handled"].to_numpy(dtype=float),
-        "abandoned": sums["abandoned"].to_numpy(dtype=float),
-        "service_level": sl, "asa_s": asa.reindex(index).to_numpy(dtype=float),
-    })
-
-
-def _staffing(frames: dict[str, pd.DataFrame], clipped_edges: np.ndarray,
-              groups: list[str]) -> dict[str, np.ndarray]:
-    sessions = frames["sessions"][frames["sessions"]["group"].isin(groups)]
-    legs = frames["legs"][frames["legs"]["group"].isin(groups)]
-    staffed = overlap_per_bin(sessions["start_s"], sessions["end_s"], clipped_edges)
-    busy = overlap_per_bin(legs["answered_s"], legs["end_s"], clipped_edges)
-    length = np.diff(clipped_edges)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return {"staffed_agents": np.where(length > 0, staffed / np.where(length > 0, length, 1),
-                                           np.nan),
-                "occupancy": np.where(staffed > 0, busy / np.where(staffed > 0, staffed, 1),
-                                      np.nan)}

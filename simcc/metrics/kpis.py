@@ -212,11 +212,46 @@ _KPI_INPUTS = (
 def contact_kpis(flags: pd.DataFrame, by: str | None) -> pd.DataFrame:
     """Contact and issue KPIs of counted contacts, per value of column ``by`` (None:
     overall). By channel, an asynchronous channel's wait KPIs cover its own contacts."""
+    sums = contact_sums(flags, by)
+    return contact_ratios(sums, exact_wait_p90(flags, by).reindex(sums.index))
+
+
+def _scope_codes(flags: pd.DataFrame, by: str | None) -> tuple[np.ndarray, pd.Index]:
+    """Row codes and the sorted keys present (overall: one key)."""
     if by is None:
-        codes, labels = np.zeros(len(flags), dtype=np.int64), pd.Index([OVERALL_KEY])
-    else:
-        codes, labels = pd.factorize(flags[by], sort=True)
-        labels = pd.Index(labels)
+        return np.zeros(len(flags), dtype=np.int64), pd.Index([OVERALL_KEY])
+    codes, labels = pd.factorize(flags[by], sort=True)
+    return codes, pd.Index(labels)
+
+
+def answered_timed(flags: pd.DataFrame, by: str | None) -> np.ndarray:
+    """The contacts whose wait the wait KPIs describe: timed and answered (by channel,
+    asynchronous contacts too)."""
+    timed = flags["timed"].to_numpy()
+    if by == "channel":
+        timed = timed | flags["timed_async"].to_numpy()
+    return timed & flags["handled"].to_numpy()
+
+
+def exact_wait_p90(flags: pd.DataFrame, by: str | None) -> pd.Series:
+    """The 90th percentile wait of the answered timed contacts per key, seconds
+    (``numpy.quantile``, linear interpolation; NaN for a key without any)."""
+    codes, labels = _scope_codes(flags, by)
+    answered = answered_timed(flags, by)
+    wait = flags["wait_s"].to_numpy()
+    return pd.Series([_quantile(wait[(codes == k) & answered], 0.9)
+                      for k in range(len(labels))], index=labels, dtype=float)
+
+
+def contact_sums(flags: pd.DataFrame, by: str | None) -> pd.DataFrame:
+    """The additive totals behind the contact and issue KPIs, per key of ``by``.
+
+    Totals of disjoint sets of contacts add up (complete issues: an issue's contacts all
+    in the same set), so KPIs can be accumulated chunk by chunk
+    (:mod:`simcc.metrics.streaming`) and turned into ratios once by
+    :func:`contact_ratios`. Counts are exact; times are sums in seconds.
+    """
+    codes, labels = _scope_codes(flags, by)
     m = len(labels)
 
     def total(values: pd.Series | np.ndarray) -> np.ndarray:
@@ -224,55 +259,71 @@ def contact_kpis(flags: pd.DataFrame, by: str | None) -> pd.DataFrame:
 
     col = {name: flags[name].to_numpy() for name in _KPI_INPUTS}
     timed = col["timed"] | col["timed_async"] if by == "channel" else col["timed"]
-    answered_timed = timed & col["handled"]
+    answered = timed & col["handled"]
     wait = col["wait_s"]
-    out = pd.DataFrame(index=labels)
-    out["arrivals"] = np.bincount(codes, minlength=m).astype(float)
-    out["offered"] = total(col["offered"])
-    out["handled"] = handled = total(col["handled"])
-    out["abandoned"] = total(col["abandoned"])
-    out["abandon_rate"] = _ratio(out["abandoned"], out["offered"])
-    out["blocked_rate"] = _ratio(total(col["blocked"]), out["offered"] + total(col["blocked"]))
-    out["p_wait"] = _ratio(total(col["waited"] & timed), total(timed))
-    out["asa_s"] = _ratio(total(np.where(answered_timed, wait, 0.0)), total(answered_timed))
-    out["mean_wait_s"] = _ratio(total(np.where(timed, wait, 0.0)), total(timed))
-    out["service_level"] = _ratio(total(col["in_sl"] & timed), total(timed))
-    out["wait_p90_s"] = [_quantile(wait[(codes == k) & answered_timed], 0.9) for k in range(m)]
-    out["aht_s"] = _ratio(total(col["work_s"]), total(col["legs"]))
-    out["transfer_rate"] = _ratio(total(col["transferred"]), handled)
-    out["fcr"] = _ratio(total(col["issue_fcr"]), total(col["issue_answered"]))
-    out["repeat_rate"] = _ratio(total(col["repeat"]), out["offered"])
-    _journey_kpis(out, col, total)
-    _issue_kpis(out, col, total)
-    return out
-
-
-def _journey_kpis(out: pd.DataFrame, col: dict[str, np.ndarray], total) -> None:
-    out["closed_rate"] = _ratio(total(col["closed"]), out["arrivals"])
-    out["contained"] = total(col["contained"])
-    out["deflected"] = total(col["deflected"])
-    out["containment_rate"] = _ratio(out["contained"], total(col["self_service"]))
-    out["transfers_per_contact"] = _ratio(total(np.where(col["handled"], col["transfers"], 0)),
-                                          out["handled"])
-    offered, accepted = total(col["callback_offered"]), total(col["callback_accepted"])
     connected = ~np.isnan(col["callback_connected_s"])
-    out["callbacks_offered"] = offered
-    out["callback_acceptance"] = _ratio(accepted, offered)
-    out["callback_success"] = _ratio(total(connected & col["callback_accepted"]), accepted)
-    to_callback = col["callback_connected_s"] - col["callback_accepted_s"]
-    out["time_to_callback_s"] = _ratio(total(np.where(connected, to_callback, 0.0)),
-                                       total(connected))
-
-
-def _issue_kpis(out: pd.DataFrame, col: dict[str, np.ndarray], total) -> None:
-    issues = total(col["issue_head"])
     ttr = col["issue_ttr_s"]
-    resolved = col["issue_head"] & ~np.isnan(ttr)
-    out["issues"] = issues
-    out["resolution_rate"] = _ratio(total(col["issue_resolved"]), issues)
-    out["contacts_per_issue"] = _ratio(total(col["issue_contacts"]), issues)
-    out["channels_per_issue"] = _ratio(total(col["issue_channels"]), issues)
-    out["time_to_resolution_s"] = _ratio(total(np.where(resolved, ttr, 0.0)), total(resolved))
+    resolved_issue = col["issue_head"] & ~np.isnan(ttr)
+    sums = {
+        "arrivals": np.bincount(codes, minlength=m).astype(float),
+        "timed": total(timed), "answered_timed": total(answered),
+        "waited_timed": total(col["waited"] & timed), "in_sl_timed": total(col["in_sl"] & timed),
+        "wait_answered_s": total(np.where(answered, wait, 0.0)),
+        "wait_timed_s": total(np.where(timed, wait, 0.0)),
+        "handled_transfers": total(np.where(col["handled"], col["transfers"], 0)),
+        "connected_accepted": total(connected & col["callback_accepted"]),
+        "connected": total(connected),
+        "to_callback_s": total(np.where(connected, col["callback_connected_s"]
+                                        - col["callback_accepted_s"], 0.0)),
+        "resolved_issues": total(resolved_issue),
+        "ttr_s": total(np.where(resolved_issue, ttr, 0.0)),
+    }
+    for name in _SUMMED:
+        sums[name] = total(col[name])
+    return pd.DataFrame(sums, index=labels)
+
+
+_SUMMED = ("offered", "handled", "abandoned", "blocked", "closed", "contained", "deflected",
+           "transferred", "repeat", "legs", "work_s", "self_service", "callback_offered",
+           "callback_accepted", "issue_head", "issue_answered", "issue_fcr", "issue_resolved",
+           "issue_contacts", "issue_channels")
+
+
+def contact_ratios(sums: pd.DataFrame, wait_p90_s: pd.Series) -> pd.DataFrame:
+    """Contact, journey and issue KPIs (docs/kpis.md) from :func:`contact_sums` totals
+    and the 90th percentile wait per key (seconds)."""
+    t = {name: sums[name].to_numpy() for name in sums.columns}
+    out = pd.DataFrame(index=sums.index)
+    out["arrivals"] = t["arrivals"]
+    out["offered"] = t["offered"]
+    out["handled"] = t["handled"]
+    out["abandoned"] = t["abandoned"]
+    out["abandon_rate"] = _ratio(t["abandoned"], t["offered"])
+    out["blocked_rate"] = _ratio(t["blocked"], t["offered"] + t["blocked"])
+    out["p_wait"] = _ratio(t["waited_timed"], t["timed"])
+    out["asa_s"] = _ratio(t["wait_answered_s"], t["answered_timed"])
+    out["mean_wait_s"] = _ratio(t["wait_timed_s"], t["timed"])
+    out["service_level"] = _ratio(t["in_sl_timed"], t["timed"])
+    out["wait_p90_s"] = np.asarray(wait_p90_s, dtype=float)
+    out["aht_s"] = _ratio(t["work_s"], t["legs"])
+    out["transfer_rate"] = _ratio(t["transferred"], t["handled"])
+    out["fcr"] = _ratio(t["issue_fcr"], t["issue_answered"])
+    out["repeat_rate"] = _ratio(t["repeat"], t["offered"])
+    out["closed_rate"] = _ratio(t["closed"], t["arrivals"])
+    out["contained"] = t["contained"]
+    out["deflected"] = t["deflected"]
+    out["containment_rate"] = _ratio(t["contained"], t["self_service"])
+    out["transfers_per_contact"] = _ratio(t["handled_transfers"], t["handled"])
+    out["callbacks_offered"] = t["callback_offered"]
+    out["callback_acceptance"] = _ratio(t["callback_accepted"], t["callback_offered"])
+    out["callback_success"] = _ratio(t["connected_accepted"], t["callback_accepted"])
+    out["time_to_callback_s"] = _ratio(t["to_callback_s"], t["connected"])
+    out["issues"] = t["issue_head"]
+    out["resolution_rate"] = _ratio(t["issue_resolved"], t["issue_head"])
+    out["contacts_per_issue"] = _ratio(t["issue_contacts"], t["issue_head"])
+    out["channels_per_issue"] = _ratio(t["issue_channels"], t["issue_head"])
+    out["time_to_resolution_s"] = _ratio(t["ttr_s"], t["resolved_issues"])
+    return out
 
 
 def _quantile(values: np.ndarray, q: float) -> float:
@@ -283,17 +334,37 @@ def group_kpis(flags: pd.DataFrame, legs: pd.DataFrame, sessions: pd.DataFrame,
                period: Period) -> pd.DataFrame:
     """Per agent group: the contacts its agents answered first (handled, ASA, FCR,
     transfers), the legs they handled (AHT), their occupancy, staffing and cost."""
+    return group_ratios(group_sums(flags, legs, sessions, period), period)
+
+
+def group_sums(flags: pd.DataFrame, legs: pd.DataFrame, sessions: pd.DataFrame,
+               period: Period) -> dict[str, pd.DataFrame]:
+    """Additive totals behind :func:`group_kpis`: ``group_contacts`` (contact sums of the
+    counted contacts each group answered first), ``group_legs`` (``work_s`` and ``legs``
+    of the conversation legs of counted contacts) and ``group_agents``
+    (:func:`agent_sums` by group)."""
     first_legs = legs.sort_values("answered_s", kind="stable").drop_duplicates("contact_id")
     answered_by = first_legs.set_index("contact_id")["group"]
     group_flags = flags.assign(group=flags["contact_id"].map(answered_by).astype(object))
     handled = group_flags[group_flags["handled"] & group_flags["group"].notna()]
-    out = contact_kpis(handled, "group")[["handled", "asa_s", "transfer_rate", "fcr"]]
     talk = _conversations(legs)
-    counted_legs = talk[talk["contact_id"].isin(flags["contact_id"])]
-    out["aht_s"] = (counted_legs["handle_s"] + counted_legs["wrap_s"]).groupby(
-        counted_legs["group"]).mean()
-    agents = agent_kpis(legs, sessions, period, by="group")
-    out = agents.join(out, how="left")
+    counted = talk[talk["contact_id"].isin(flags["contact_id"])]
+    work = (counted["handle_s"] + counted["wrap_s"]).groupby(counted["group"])
+    return {"group_contacts": contact_sums(handled, "group"),
+            "group_legs": pd.DataFrame({"work_s": work.sum(), "legs": work.size()},
+                                       dtype=float),
+            "group_agents": agent_sums(legs, sessions, period, by="group")}
+
+
+def group_ratios(sums: dict[str, pd.DataFrame], period: Period) -> pd.DataFrame:
+    """:func:`group_kpis` from :func:`group_sums` totals; one row per group with
+    log-in sessions."""
+    contacts = sums["group_contacts"]
+    out = contact_ratios(contacts, pd.Series(np.nan, index=contacts.index))[
+        ["handled", "asa_s", "transfer_rate", "fcr"]]
+    legs = sums["group_legs"]
+    out["aht_s"] = pd.Series(_ratio(legs["work_s"], legs["legs"]), index=legs.index)
+    out = agent_ratios(sums["group_agents"], period).join(out, how="left")
     out["handled"] = out["handled"].fillna(0.0)
     out["cost_per_handled"] = _ratio(out["cost"], out["handled"])
     return out[list(GROUP_KPIS)]
@@ -302,22 +373,39 @@ def group_kpis(flags: pd.DataFrame, legs: pd.DataFrame, sessions: pd.DataFrame,
 def agent_kpis(legs: pd.DataFrame, sessions: pd.DataFrame, period: Period,
                by: str | None) -> pd.DataFrame:
     """Occupancy, mean logged-in agents and agent cost over the counted period."""
+    return agent_ratios(agent_sums(legs, sessions, period, by), period)
+
+
+def agent_sums(legs: pd.DataFrame, sessions: pd.DataFrame, period: Period,
+               by: str | None) -> pd.DataFrame:
+    """Agent-seconds in use (``busy_s``) and logged in (``staffed_s``) within the
+    counted period, and the cost of the logged-in time, per group (``by="group"``: the
+    groups with sessions) or overall. Additive over disjoint sets of legs and sessions."""
     edges = np.array([period.warmup_s, period.end_s])
-    length_h = (period.end_s - period.warmup_s) / 3600.0
     keys = sorted(sessions["group"].unique()) if by else [OVERALL_KEY]
     rows = {}
     for key in keys:
         sel_s = sessions if not by else sessions[sessions["group"] == key]
         sel_l = legs if not by else legs[legs["group"] == key]
-        staffed = overlap_per_bin(sel_s["start_s"], sel_s["end_s"], edges)[0]
-        busy = _busy_capacity(sel_l, edges, period.concurrency)
         rate = sel_s["group"].map(period.cost_per_hour).astype(float)
         cost = float(sum(overlap_per_bin(s.start_s, s.end_s, edges)[0] / 3600 * r
                          for s, r in zip(_by_rate(sel_s, rate), sorted(set(rate)), strict=True)))
-        rows[key] = {"occupancy": busy / staffed if staffed > 0 else np.nan,
-                     "staffed_agents": staffed / 3600.0 / length_h if length_h > 0 else np.nan,
+        rows[key] = {"busy_s": _busy_capacity(sel_l, edges, period.concurrency),
+                     "staffed_s": float(overlap_per_bin(sel_s["start_s"], sel_s["end_s"],
+                                                        edges)[0]),
                      "cost": cost}
-    return pd.DataFrame.from_dict(rows, orient="index")
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["busy_s", "staffed_s", "cost"])
+
+
+def agent_ratios(sums: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """Occupancy (busy / staffed), staffed agents (mean logged in) and cost from
+    :func:`agent_sums` totals."""
+    length_s = period.end_s - period.warmup_s
+    return pd.DataFrame({
+        "occupancy": _ratio(sums["busy_s"], sums["staffed_s"]),
+        "staffed_agents": (sums["staffed_s"] / length_s if length_s > 0
+                           else np.full(len(sums), np.nan)),
+        "cost": sums["cost"].to_numpy(dtype=float)}, index=sums.index)
 
 
 def _busy_capacity(legs: pd.DataFrame, edges: np.ndarray, concurrency: dict[str, int]) -> float:
@@ -337,26 +425,34 @@ def _by_rate(sessions: pd.DataFrame, rate: pd.Series) -> list[pd.DataFrame]:
     return [sessions[rate == r] for r in sorted(set(rate))]
 
 
-def replication_kpis(frames: dict[str, pd.DataFrame], period: Period,
-                     flags: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Every KPI of one replication in long form: columns scope, key, kpi, value.
+CONTACT_SCOPES = ("channel", "segment", "intent")
 
-    ``flags`` (from :func:`contact_flags`) is computed when not given.
-    """
-    contacts, legs, sessions = frames["contacts"], frames["legs"], frames["sessions"]
-    if flags is None:
-        flags = contact_flags(contacts, legs, period)
-    overall = contact_kpis(flags, None).join(agent_kpis(legs, sessions, period, None))
+
+def replication_sums(frames: dict[str, pd.DataFrame], period: Period,
+                     flags: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The additive totals behind every KPI of a set of complete issues: ``overall`` and
+    one per contact scope (:func:`contact_sums`), ``agents`` (:func:`agent_sums`
+    overall) and the group totals (:func:`group_sums`)."""
+    legs, sessions = frames["legs"], frames["sessions"]
+    return {"overall": contact_sums(flags, None),
+            "agents": agent_sums(legs, sessions, period, None),
+            **{scope: contact_sums(flags, scope) for scope in CONTACT_SCOPES},
+            **group_sums(flags, legs, sessions, period)}
+
+
+def kpis_from_sums(sums: dict[str, pd.DataFrame], wait_p90_s: dict[str, pd.Series],
+                   period: Period) -> pd.DataFrame:
+    """Every KPI in long form (columns scope, key, kpi, value) from
+    :func:`replication_sums` totals and the 90th percentile waits per scope and key."""
+    overall = contact_ratios(sums["overall"], wait_p90_s["overall"]).join(
+        agent_ratios(sums["agents"], period))
     overall["cost_per_handled"] = _ratio(overall["cost"], overall["handled"])
     overall["cost_per_resolved_issue"] = _ratio(
         overall["cost"], overall["issues"] * overall["resolution_rate"])
-    tables = {
-        "overall": overall,
-        "channel": contact_kpis(flags, "channel"),
-        "segment": contact_kpis(flags, "segment"),
-        "intent": contact_kpis(flags, "intent"),
-        "group": group_kpis(flags, legs, sessions, period),
-    }
+    tables = {"overall": overall}
+    for scope in CONTACT_SCOPES:
+        tables[scope] = contact_ratios(sums[scope], wait_p90_s[scope].reindex(sums[scope].index))
+    tables["group"] = group_ratios(sums, period)
     parts = []
     for scope, table in tables.items():
         long = table.rename_axis("key").reset_index().melt(
@@ -366,3 +462,17 @@ def replication_kpis(frames: dict[str, pd.DataFrame], period: Period,
     result = pd.concat(parts, ignore_index=True)
     result["key"] = result["key"].astype(str)
     return result
+
+
+def replication_kpis(frames: dict[str, pd.DataFrame], period: Period,
+                     flags: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every KPI of one replication in long form: columns scope, key, kpi, value, from
+    its complete records (percentiles exact).
+
+    ``flags`` (from :func:`contact_flags`) is computed when not given.
+    """
+    if flags is None:
+        flags = contact_flags(frames["contacts"], frames["legs"], period)
+    p90 = {"overall": exact_wait_p90(flags, None),
+           **{scope: exact_wait_p90(flags, scope) for scope in CONTACT_SCOPES}}
+    return kpis_from_sums(replication_sums(frames, period, flags), p90, period)
