@@ -1,4 +1,5 @@
-"""Command line: ``simcc run``, ``simcc validate``, ``simcc schema``.
+"""Command line: ``simcc run``, ``simcc compare``, ``simcc sweep``, ``simcc validate``,
+``simcc schema`` (and more: ``simcc --help``).
 
 Exit codes: 0 success; 2 invalid input or usage (a message naming the problem, no
 traceback, nothing written); 1 anything else.
@@ -9,8 +10,11 @@ from __future__ import annotations
 import functools
 import json
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, ParamSpec
 
@@ -43,6 +47,10 @@ SchedulerOpt = Annotated[str | None, typer.Option(
 JsonOpt = Annotated[bool, typer.Option("--json", help="print the JSON result only")]
 OutOpt = Annotated[Path | None, typer.Option(help="write tables and JSON to this folder")]
 ReportOpt = Annotated[Path | None, typer.Option(help="write a self-contained HTML report")]
+RecordsOpt = Annotated[str, typer.Option(
+    "--records", help="per-contact records written under OUT/records as Parquet, chunk by "
+    "chunk: none (KPIs only; memory does not grow with the contacts), sample (5%% of "
+    "issues) or all")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")]
 
 
@@ -95,23 +103,30 @@ def run(
     assignments: SetOpt = None,
     as_json: JsonOpt = False,
     out: OutOpt = None,
+    records: RecordsOpt = "none",
     report: ReportOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Simulate a scenario and report its KPIs with 95% confidence intervals."""
     from simcc.experiment import prepare, simulate
+    from simcc.experiment.records_out import RecordsSpec
 
     _check_out_folder(out)
+    if RecordsSpec(records).mode != "none" and out is None:
+        raise _fail(f"--records {records} needs --out (records are written to OUT/records)")
     model = prepare(scenario, _overrides(assignments))
     reps = replications or model.replications
-    with _executor(executor, workers, scheduler) as runner, \
+    with _records_target(records, out, report) as spec, \
+            _executor(executor, workers, scheduler) as runner, \
             _progress(reps, enabled=_show_progress(quiet, as_json)) as progress:
         result = simulate(model, replications=reps, seed=seed, executor=runner,
-                          progress=progress, keep_records=out is not None or report is not None)
-    if out is not None:
-        from simcc.report.files import write_result
+                          progress=progress, records=spec)
+        if out is not None:
+            from simcc.report.files import write_result
 
-        write_result(result, out)
+            write_result(result, out, records=False)
+            if spec.folder is not None:
+                _move_into(spec.folder, out / "records")
     if report is not None:
         from simcc.report.files import write_text_atomic
         from simcc.report.html import render_report
@@ -148,6 +163,31 @@ def _print_tables(result) -> None:
     issues = issue_table(result)
     if issues is not None:
         stdout.print(issues)
+
+
+@contextmanager
+def _records_target(mode: str, out: Path | None, report: Path | None):
+    """The records spec of ``simcc run``: ``mode`` written to a staging folder next to
+    ``out`` (removed if the run fails; the caller moves it to OUT/records), or a sample
+    in memory for the report's figures, or none."""
+    from simcc.experiment.records_out import RecordsSpec
+
+    if mode == "none" or out is None:
+        yield RecordsSpec("sample" if report is not None else "none")
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.records.", dir=out.parent))
+    try:
+        yield RecordsSpec(mode, folder=staging)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _move_into(source: Path, target: Path) -> None:
+    """Replace ``target`` (a folder) with ``source``."""
+    if target.exists():
+        shutil.rmtree(target)
+    source.rename(target)
 
 
 def _executor(kind: str | None, workers: int | None, scheduler: str | None):
@@ -218,7 +258,7 @@ def compare_command(
     with _executor(executor, workers, scheduler) as runner, \
             _progress(reps * (1 + len(names)), enabled=_show_progress(quiet, as_json)) as progress:
         comparison = compare(model, names, replications=reps, seed=seed, executor=runner,
-                             progress=progress, keep_records=report is not None)
+                             progress=progress, records="sample" if report is not None else "none")
     if out is not None:
         from simcc.report.files import write_comparison
 
@@ -232,6 +272,58 @@ def compare_command(
 
     _finish(as_json, comparison.to_json, lambda: stdout.print(comparison_table(comparison)),
             out, report)
+
+
+GridOpt = Annotated[list[str] | None, typer.Option(
+    "--grid", help="swept values: path=a:b:step (inclusive range), path=v1,v2,... or "
+    "path=value (repeatable; the last varies fastest; replaces the scenario's sweep.grid)")]
+SweepOutOpt = Annotated[Path | None, typer.Option(
+    help="keep each finished point in this folder and resume from it on a re-run; write "
+    "sweep.csv and sweep.json at the end (without --out nothing is written and a re-run "
+    "starts over)")]
+
+
+@app.command("sweep")
+@_reports_errors
+def sweep_command(
+    scenario: ScenarioArg,
+    grid: GridOpt = None,
+    replications: ReplicationsOpt = None,
+    seed: SeedOpt = None,
+    out: SweepOutOpt = None,
+    executor: ExecutorOpt = None,
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
+    assignments: SetOpt = None,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Run every point of a parameter grid x replications on common random numbers, as one
+    batch; with --out an interrupted sweep resumes where it stopped (docs/sweep.md)."""
+    from contextlib import nullcontext
+
+    from simcc.experiment.sweep import parse_grid, plan_sweep, run_sweep
+
+    _check_out_folder(out)
+    plan = plan_sweep(scenario, parse_grid(grid) if grid else None, replications, seed, out,
+                      _overrides(assignments))  # every point valid before anything runs
+    if plan.done:
+        stderr.print(f"resuming: {len(plan.done)} of {len(plan.points)} points already done",
+                     highlight=False)
+    tasks = len(plan.remaining) * plan.replications
+    try:
+        with (_executor(executor, workers, scheduler) if tasks else nullcontext()) as runner, \
+                _progress(tasks, enabled=tasks > 0 and _show_progress(quiet, as_json)) as bar:
+            result = run_sweep(plan, runner, progress=bar)
+    except KeyboardInterrupt:
+        if out is None:
+            raise
+        raise _fail(f"interrupted; the points finished so far are kept in {out}: run the "
+                    "same command again to resume", 130) from None
+    from simcc.report.tables import sweep_table
+
+    written = (out / "sweep.csv", out / "sweep.json") if out is not None else ()
+    _finish(as_json, result.to_json, lambda: stdout.print(sweep_table(result)), *written)
 
 
 @app.command()

@@ -1,10 +1,14 @@
-"""Process-level helpers shared by the engine and the record tables."""
+"""Process-level helpers shared by every layer: a garbage-collector pause for the
+engine, atomic file writes for result files and sweep points."""
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+import os
+import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 
 @contextmanager
@@ -22,3 +26,24 @@ def paused_gc() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def write_atomic(target: Path, write: Callable[[str], object]) -> Path:
+    """Create or replace ``target`` all at once: ``write(temporary_path)`` fills a
+    temporary file next to it (named ``.<target name>.<random>``), which is then renamed
+    over ``target``. A reader, or a run killed midway, never sees a half-written file
+    (at worst a stray temporary file is left). The parent folder is created if needed;
+    the file gets the usual permissions (0666 minus the umask). Returns ``target``."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    os.close(handle)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temporary, 0o666 & ~umask)  # mkstemp creates 0600; results are shared files
+    try:
+        write(temporary)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target

@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,11 +55,33 @@ def test_human_output_and_files(tmp_path):
     for label in ("service level", "95% CI", "by channel", "by group"):
         assert label in proc.stdout
     names = {p.name for p in out.iterdir()}
-    assert {"kpis.csv", "intervals.csv", "contacts.csv", "legs.csv", "agents.csv",
-            "result.json"} <= names
-    assert not [n for n in names if n.startswith(".")]  # no temporary files left behind
+    assert names == {"kpis.csv", "replication_kpis.csv", "intervals.csv", "result.json"}
     result = json.loads((out / "result.json").read_text())
     assert result["replications"] == 2
+
+
+def test_records_are_written_as_parquet_per_table_and_replication(tmp_path):
+    out = tmp_path / "results"
+    proc = cli("run", "scenarios/retail_omnichannel.yaml", "--set", "horizon.duration=4h",
+               "-n", "2", "--out", str(out), "--records", "all", "--json")
+    assert proc.returncode == 0, proc.stderr
+    for table in ("contacts", "legs", "sessions", "issues"):
+        files = sorted(p.name for p in (out / "records" / table).iterdir())
+        assert files == ["rep-000.parquet", "rep-001.parquet"]
+    contacts = pd.read_parquet(out / "records" / "contacts")
+    kpis = json.loads(proc.stdout)["kpis"]["overall"]
+    assert sorted(contacts["replication"].unique()) == [0, 1]
+    counted = contacts[contacts["arrival_s"] < 4 * 3600].groupby("replication").size()
+    assert counted.mean() == pytest.approx(kpis["arrivals"]["mean"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results"]  # no staging left
+
+
+def test_records_need_an_output_folder():
+    proc = cli("run", "scenarios/erlang_a.yaml", "--records", "all")
+    assert proc.returncode == 2
+    assert "--records all needs --out" in proc.stderr and "Traceback" not in proc.stderr
+    proc = cli("run", "scenarios/erlang_a.yaml", "--records", "most", "--out", "x")
+    assert proc.returncode == 2 and "unknown mode 'most'" in proc.stderr
 
 
 def test_more_agents_less_wait():
@@ -72,6 +95,7 @@ def test_more_agents_less_wait():
 
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_ctrl_c_stops_cleanly_and_writes_nothing(tmp_path, workers):
+    """Also with records being written chunk by chunk: their staging folder goes too."""
     import os
     import signal
     import time
@@ -79,7 +103,7 @@ def test_ctrl_c_stops_cleanly_and_writes_nothing(tmp_path, workers):
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "simcc", "run",
                              "benchmarks/erlang_a_500k.yaml", "-n", "2", "--workers", workers,
-                             "--out", str(out)], stdout=subprocess.PIPE,
+                             "--out", str(out), "--records", "all"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, cwd=ROOT,
                             start_new_session=True)
     time.sleep(4)  # well inside the run (imports done, simulating)
@@ -89,3 +113,4 @@ def test_ctrl_c_stops_cleanly_and_writes_nothing(tmp_path, workers):
     assert "interrupted; no result files were written" in err
     assert "Traceback" not in err
     assert not out.exists()
+    assert not list(tmp_path.iterdir())

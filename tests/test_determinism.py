@@ -14,15 +14,15 @@ from simcc.model.streams import Streams
 
 def test_same_seed_same_json_and_workers_do_not_matter():
     doc = small(replications=3)
-    one = simcc.simulate(doc, workers=1, keep_records=False).to_json()
-    again = simcc.simulate(doc, workers=1, keep_records=False).to_json()
-    two = simcc.simulate(doc, workers=2, keep_records=False).to_json()
+    one = simcc.simulate(doc, workers=1, records="none").to_json()
+    again = simcc.simulate(doc, workers=1, records="none").to_json()
+    two = simcc.simulate(doc, workers=2, records="none").to_json()
     assert json.dumps(one) == json.dumps(again) == json.dumps(two)
 
 
 def test_different_seed_different_numbers():
-    a = simcc.simulate(small(), seed=1, workers=1, keep_records=False)
-    b = simcc.simulate(small(), seed=2, workers=1, keep_records=False)
+    a = simcc.simulate(small(), seed=1, workers=1, records="none")
+    b = simcc.simulate(small(), seed=2, workers=1, records="none")
     assert a.kpi("arrivals") != b.kpi("arrivals")
 
 

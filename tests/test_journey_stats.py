@@ -34,7 +34,7 @@ def roomy(**changes):
 def test_fcr_equals_the_resolution_probability_when_nothing_interferes():
     doc = roomy()
     doc["intents"]["general"]["resolution"] = 0.7
-    result = simcc.simulate(doc, workers=1, keep_records=False)
+    result = simcc.simulate(doc, workers=1, records="none")
     within(per_replication(result, "fcr"), 0.7)
     # a 20% error in the expected value would be caught
     assert abs(result.kpi("fcr") - 0.7 * 1.2) > 0.05
@@ -44,7 +44,7 @@ def test_contacts_per_issue_follows_the_geometric_law_of_repeats():
     resolution, repeat = 0.6, 0.5
     doc = roomy(repeats={"probability": repeat, "delay": "10m", "window": "7d"})
     doc["intents"]["general"]["resolution"] = resolution
-    result = simcc.simulate(doc, workers=1, keep_records=False)
+    result = simcc.simulate(doc, workers=1, records="none")
     expected = 1 / (1 - repeat * (1 - resolution))
     within(per_replication(result, "contacts_per_issue"), expected)
     within(per_replication(result, "resolution_rate"),
@@ -55,7 +55,7 @@ def test_containment_rate_matches_the_configured_probability():
     doc = roomy()
     doc["channels"]["voice"]["self_service"] = {"duration": "30s",
                                                 "containment": {"general": 0.35}}
-    result = simcc.simulate(doc, workers=1, keep_records=False)
+    result = simcc.simulate(doc, workers=1, records="none")
     within(per_replication(result, "containment_rate"), 0.35)
     assert result.kpi("offered") < result.kpi("arrivals") * 0.7
 

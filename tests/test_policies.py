@@ -75,7 +75,7 @@ def test_overflow_widens_to_the_second_ring_only_after_its_delay():
     doc = experts_and_generalists(routing={"policy": "overflow", "params": {"rings": rings}},
                                   variants={"skill_based": {"routing.policy": "skill_based",
                                                             "routing.params": {}}})
-    comparison = simcc.compare(doc, workers=1, keep_records=True)
+    comparison = simcc.compare(doc, workers=1, records="all")
     legs = comparison.results["baseline"].legs
     waits = (legs["answered_s"] - legs["queued_s"])[legs["group"] == "generalists"]
     assert len(waits) > 20 and waits.min() >= 45.0 - 1e-6
@@ -133,7 +133,7 @@ def test_channel_offer_deflects_accepting_customers_to_chat():
                 "chat": {"count": 4, "skills": {"general": 1.0}, "channels": ["chat"]}},
         routing={"policy": "fifo", "params": {"offers": [
             {"offer": "chat", "when_wait_over": "30s", "acceptance": 0.4}]}})
-    result = simcc.simulate(doc, workers=1, keep_records=True)
+    result = simcc.simulate(doc, workers=1, records="all")
     contacts = result.contacts
     deflected = contacts[contacts["outcome"] == "deflected"]
     moved = contacts[contacts["kind"] == "deflection"]
@@ -165,7 +165,7 @@ def test_sticky_agent_takes_the_repeat_contacts_of_its_customers():
                 variants={"skill_based": {"routing.policy": "skill_based",
                                           "routing.params": {}}})
     doc["intents"]["general"]["resolution"] = 0.5
-    comparison = simcc.compare(doc, workers=1, keep_records=True)
+    comparison = simcc.compare(doc, workers=1, records="all")
     assert same_agent_share(comparison.results["baseline"]) > 0.9
     assert same_agent_share(comparison.results["skill_based"]) < 0.4
 

@@ -42,7 +42,7 @@ def test_importing_simcc_runs_no_simulation_and_needs_no_matplotlib():
 def test_every_example_scenario_validates_and_runs(path):
     scenario = simcc.load_scenario(path, {"horizon.duration": "2h", "horizon.warmup": "30m",
                                             "horizon.start": "09:00"})
-    result = simcc.simulate(scenario, replications=2, workers=1, keep_records=False)
+    result = simcc.simulate(scenario, replications=2, workers=1, records="none")
     assert result.kpi("handled") > 0
     assert 0 <= result.kpi("service_level") <= 1
 

@@ -301,7 +301,7 @@ def simulate_case(case: Case) -> simcc.Result:
 def _simulate(case: Case, counted_hours: float) -> simcc.Result:
     """Cached so that a test reusing a case's run does not simulate it again."""
     return simcc.simulate(scenario(case, counted_hours), replications=case.replications,
-                          seed=case.seed, workers=WORKERS, keep_records=False)
+                          seed=case.seed, workers=WORKERS, records="none")
 
 
 def assert_matches_theory(case: Case, result: simcc.Result,

@@ -94,7 +94,7 @@ def backtest(records: pd.DataFrame, scenario: Scenario, replications: int | None
     threshold = next(iter(scenario.channels.values())).service_level.threshold
     observed = observed_kpis(records, threshold, scenario.horizon.interval)
     result = simulate(scenario, replications=replications, seed=seed, workers=workers,
-                      keep_records=False)
+                      records="none")
     simulated = simulated_kpis(result)
     index = [h for h in observed.index if h != "all"]
     index = sorted(set(index) | {h for h in simulated.index if h != "all"}) + ["all"]

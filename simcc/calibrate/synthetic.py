@@ -18,7 +18,7 @@ def result_to_log(result: Result, first_day: pd.Timestamp = EPOCH) -> pd.DataFra
     """
     contacts, legs = result.contacts, result.legs
     if contacts.empty:
-        raise ValueError("the result has no records: simulate with keep_records=True")
+        raise ValueError("the result has no records: simulate with records='all'")
     first_legs = (legs.sort_values("answered_s").drop_duplicates(["replication", "contact_id"])
                   [["replication", "contact_id", "agent", "answered_s", "end_s", "wrap_s"]])
     frame = contacts[contacts["outcome"].isin(["handled", "abandoned"])].merge(

@@ -5,6 +5,8 @@ from simcc.experiment.compare import Comparison, compare
 from simcc.experiment.conformance import ConformanceReport, assert_policy, check_policy
 from simcc.experiment.result import Result
 from simcc.experiment.simulate import prepare, simulate
+from simcc.experiment.sweep import SweepResult, sweep
 
-__all__ = ["Comparison", "ConformanceReport", "Result", "aggregate_kpis", "assert_policy",
-           "check_policy", "compare", "mean_ci", "prepare", "simulate"]
+__all__ = ["Comparison", "ConformanceReport", "Result", "SweepResult", "aggregate_kpis",
+           "assert_policy", "check_policy", "compare", "mean_ci", "prepare", "simulate",
+           "sweep"]

@@ -19,6 +19,7 @@ import pandas as pd
 
 from simcc.experiment.aggregate import mean_ci
 from simcc.experiment.executors import Executor, LocalExecutor
+from simcc.experiment.records_out import RecordsSpec
 from simcc.experiment.replications import Progress, default_workers, run_scenarios
 from simcc.experiment.result import Result, json_number
 from simcc.experiment.simulate import prepare, result_of
@@ -105,7 +106,7 @@ def paired_differences(baseline: Result, variant: Result, name: str) -> pd.DataF
 def compare(scenario: str | Path | Mapping[str, Any] | Scenario,
             variants: Sequence[str] | None = None, replications: int | None = None,
             seed: int | None = None, workers: int | None = None,
-            progress: Progress | None = None, keep_records: bool = False,
+            progress: Progress | None = None, records: RecordsSpec | str = "none",
             executor: Executor | None = None) -> Comparison:
     """Run the baseline and ``variants`` (default: all of the scenario's) on common
     random numbers and compute paired differences. All runs' replications go to
@@ -120,7 +121,7 @@ def compare(scenario: str | Path | Mapping[str, Any] | Scenario,
         executor = LocalExecutor(default_workers(replications * len(runs))
                                  if workers is None else workers)
     outputs = run_scenarios(list(runs.values()), replications, seed, executor,
-                            keep_records, progress)
+                            records, progress)
     results = {name: result_of(model, seed, out)
                for (name, model), out in zip(runs.items(), outputs, strict=True)}
     differences = [paired_differences(results[BASELINE], results[name], name) for name in names]

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from simcc.experiment.executors import Executor
-from simcc.metrics.intervals import interval_table
+from simcc.experiment.records_out import RecordsSpec
 from simcc.metrics.issues import issues_frame
-from simcc.metrics.kpis import Period, contact_flags, replication_kpis
-from simcc.metrics.records import to_frames
+from simcc.metrics.kpis import Period, contact_flags
+from simcc.metrics.records import Records, to_frames
+from simcc.metrics.streaming import KpiAccumulator
 from simcc.model import build, replication_seedseq
 from simcc.scenario.schema import Scenario
 
@@ -26,7 +27,8 @@ Progress = Callable[[int, int], None]
 
 @dataclass
 class ReplicationOutput:
-    """What one replication returns: KPIs (long form), intervals, optional records."""
+    """What one replication returns: KPIs (long form), intervals, and the records kept
+    in memory (None when none are, or when they were written to files)."""
 
     index: int
     kpis: pd.DataFrame
@@ -35,19 +37,30 @@ class ReplicationOutput:
 
 
 def run_replication(scenario: Scenario, seed: int, index: int,
-                    keep_records: bool) -> ReplicationOutput:
-    """Simulate replication ``index`` of ``scenario`` with ``seed`` and measure it."""
-    records = build(scenario, replication_seedseq(seed, index)).run()
-    frames = to_frames(records)
+                    records: RecordsSpec | str | bool = "none") -> ReplicationOutput:
+    """Simulate replication ``index`` of ``scenario`` with ``seed`` and measure it.
+
+    KPIs and the interval table are accumulated chunk by chunk as issues finish
+    (:class:`~simcc.metrics.streaming.KpiAccumulator`); per-contact records go where
+    ``records`` says (:class:`~simcc.experiment.records_out.RecordsSpec`).
+    """
+    spec = RecordsSpec.of(records)
     period = Period.of(scenario)
-    flags = contact_flags(frames["contacts"], frames["legs"], period)
-    kpis = replication_kpis(frames, period, flags)
-    intervals = interval_table(frames, period, scenario.horizon.interval, scenario.horizon.start,
-                               {name: g.channels for name, g in scenario.agents.items()}, flags)
-    if not keep_records:
-        return ReplicationOutput(index, kpis, intervals, None)
-    frames["issues"] = issues_frame(frames["contacts"], period.fcr_window_s)
-    return ReplicationOutput(index, kpis, intervals, frames)
+    accumulator = KpiAccumulator(period, scenario.horizon.interval, scenario.horizon.start,
+                                 {name: g.channels for name, g in scenario.agents.items()})
+    sink = spec.sink(index)
+
+    def measure(chunk: Records) -> None:
+        frames = to_frames(chunk)
+        flags = contact_flags(frames["contacts"], frames["legs"], period)
+        accumulator.add(frames, flags)
+        if sink is not None:
+            frames["issues"] = issues_frame(frames["contacts"], period.fcr_window_s)
+            sink.add(frames)
+
+    build(scenario, replication_seedseq(seed, index)).run(measure)
+    return ReplicationOutput(index, accumulator.kpis(), accumulator.intervals(),
+                             None if sink is None else sink.close())
 
 
 def default_workers(replications: int) -> int:
@@ -57,15 +70,16 @@ def default_workers(replications: int) -> int:
 
 
 def run_replications(scenario: Scenario, replications: int, seed: int, executor: Executor,
-                     keep_records: bool, progress: Progress | None = None
+                     records: RecordsSpec | str | bool, progress: Progress | None = None
                      ) -> list[ReplicationOutput]:
     """Run replications ``0..replications-1`` on ``executor``; results ordered by
     replication."""
-    return run_scenarios([scenario], replications, seed, executor, keep_records, progress)[0]
+    return run_scenarios([scenario], replications, seed, executor, records, progress)[0]
 
 
 def run_scenarios(scenarios: Sequence[Scenario], replications: int, seed: int,
-                  executor: Executor, keep_records: bool, progress: Progress | None = None,
+                  executor: Executor, records: RecordsSpec | str | bool,
+                  progress: Progress | None = None,
                   on_scenario: Callable[[int, list[ReplicationOutput]], None] | None = None
                   ) -> list[list[ReplicationOutput]]:
     """Replications ``0..replications-1`` of every scenario (same seed: common random
@@ -89,7 +103,7 @@ def run_scenarios(scenarios: Sequence[Scenario], replications: int, seed: int,
         if missing[k] == 0 and on_scenario is not None:
             on_scenario(k, outputs[k])
 
-    tasks = [(scenario, seed, index, keep_records)
+    tasks = [(scenario, seed, index, records)
              for scenario in scenarios for index in range(replications)]
     executor.map(run_replication, tasks, collect)
     return outputs  # type: ignore[return-value]

@@ -10,6 +10,7 @@ import pandas as pd
 
 from simcc.experiment.aggregate import aggregate_kpis, mean_intervals
 from simcc.experiment.executors import Executor, LocalExecutor
+from simcc.experiment.records_out import RecordsSpec
 from simcc.experiment.replications import (
     Progress,
     ReplicationOutput,
@@ -33,12 +34,14 @@ def prepare(source: str | Path | Mapping[str, Any] | Scenario,
 def simulate(scenario: str | Path | Mapping[str, Any] | Scenario,
              replications: int | None = None, seed: int | None = None,
              workers: int | None = None, progress: Progress | None = None,
-             keep_records: bool = True, executor: Executor | None = None) -> Result:
+             records: RecordsSpec | str = "all", executor: Executor | None = None) -> Result:
     """Simulate ``replications`` (default: the scenario's) with ``seed`` (default: the
     scenario's) on ``executor`` (default: ``workers`` local processes, one per core).
 
-    With ``keep_records=False`` only KPIs and the interval table are kept (less memory,
-    less data shipped back from workers).
+    ``records``: the per-contact records kept (``"all"``, ``"sample"`` or ``"none"``; a
+    :class:`~simcc.experiment.records_out.RecordsSpec` to write them to Parquet files
+    instead of memory). KPIs never need them: with ``"none"`` memory does not grow with
+    the number of contacts.
     """
     scenario = prepare(scenario)
     replications = scenario.replications if replications is None else replications
@@ -47,14 +50,19 @@ def simulate(scenario: str | Path | Mapping[str, Any] | Scenario,
         raise ValueError("replications must be >= 1")
     if executor is None:
         executor = LocalExecutor(default_workers(replications) if workers is None else workers)
-    outputs = run_replications(scenario, replications, seed, executor, keep_records, progress)
+    outputs = run_replications(scenario, replications, seed, executor, records, progress)
     return result_of(scenario, seed, outputs)
 
 
-def result_of(scenario: Scenario, seed: int, outputs: list[ReplicationOutput]) -> Result:
+def replication_table(outputs: list[ReplicationOutput]) -> pd.DataFrame:
+    """The KPIs of each replication in long form: replication, scope, key, kpi, value."""
     per_rep = pd.concat([out.kpis.assign(replication=out.index) for out in outputs],
                         ignore_index=True)
-    per_rep = per_rep[["replication", "scope", "key", "kpi", "value"]]
+    return per_rep[["replication", "scope", "key", "kpi", "value"]]
+
+
+def result_of(scenario: Scenario, seed: int, outputs: list[ReplicationOutput]) -> Result:
+    per_rep = replication_table(outputs)
     records = {}
     for name, table in (("contacts", "contacts"), ("legs", "legs"), ("agents", "sessions"),
                         ("issues", "issues")):

@@ -380,9 +380,9 @@ def agent_sums(legs: pd.DataFrame, sessions: pd.DataFrame, period: Period,
                by: str | None) -> pd.DataFrame:
     """Agent-seconds in use (``busy_s``) and logged in (``staffed_s``) within the
     counted period, and the cost of the logged-in time, per group (``by="group"``: the
-    groups with sessions) or overall. Additive over disjoint sets of legs and sessions."""
+    groups with sessions or legs) or overall. Additive over disjoint sets of legs and sessions."""
     edges = np.array([period.warmup_s, period.end_s])
-    keys = sorted(sessions["group"].unique()) if by else [OVERALL_KEY]
+    keys = sorted(set(sessions["group"]) | set(legs["group"])) if by else [OVERALL_KEY]
     rows = {}
     for key in keys:
         sel_s = sessions if not by else sessions[sessions["group"] == key]

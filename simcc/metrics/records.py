@@ -69,12 +69,23 @@ class Table:
         return tuple(column.append for column in self.columns.values())
 
     def arrays(self) -> dict[str, np.ndarray]:
-        return {name: np.frombuffer(column, dtype=column.typecode) if len(column)
+        """The columns as numpy arrays (copies: the table may grow or shrink later)."""
+        return {name: np.frombuffer(column, dtype=column.typecode).copy() if len(column)
                 else np.empty(0, dtype=column.typecode)
                 for name, column in self.columns.items()}
 
     def __len__(self) -> int:
         return len(next(iter(self.columns.values())))
+
+    def move_rows(self, rows: np.ndarray, target: Table) -> None:
+        """Append the rows where the boolean mask ``rows`` is set to ``target`` and keep
+        the others here, in order (the column objects are kept: appenders stay valid)."""
+        if not rows.any():
+            return
+        for (name, column), values in zip(self.columns.items(), self.arrays().values(),
+                                          strict=True):
+            target.columns[name].frombytes(values[rows].tobytes())
+            column[:] = array(column.typecode, values[~rows].tobytes())
 
 
 def outcome_table() -> Table:
@@ -102,6 +113,20 @@ def event_table() -> Table:
     return Table(contact_id="q", event="b", time_s="d")
 
 
+def ended_table() -> Table:
+    """The ids of contacts that ended (no further leg or outcome will be recorded)."""
+    return Table(contact_id="q")
+
+
+def _concat_chunks(chunks: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Arrival column chunks as one set of columns (empty columns when none)."""
+    names = ("contact_id", "channel", "intent", "segment", "priority", "arrival_s")
+    if not chunks:
+        return {name: np.empty(0, dtype=np.float64 if name == "arrival_s" else np.int64)
+                for name in names}
+    return {name: np.concatenate([c[name] for c in chunks]) for name in names}
+
+
 def session_table() -> Table:
     """One row per agent log-in period."""
     return Table(agent_index="q", start_s="d", end_s="d")
@@ -120,6 +145,41 @@ class Records:
     agents: list[tuple[int, str, str]] = field(default_factory=list)
     categories: dict[str, list[str]] = field(default_factory=dict)
     end_s: float = 0.0
+    ended: Table = field(default_factory=ended_table)
+
+    def pending_rows(self) -> int:
+        """Rows held for contacts (legs, outcomes and follow-up contacts)."""
+        return len(self.legs) + len(self.outcomes) + len(self.followups)
+
+    def take_finished(self, everything: bool = False) -> Records:
+        """Move the rows of every *finished* issue (all its contacts have ended, no later
+        contact is planned) into a new :class:`Records` and return it; the open issues'
+        rows stay. Sessions (closed log-in periods) all move. ``everything``: take every
+        row (the end of the run). The column objects stay the same, so the engine's
+        appenders keep working."""
+        chunk = Records(agents=self.agents, categories=self.categories, end_s=self.end_s)
+        first = _concat_chunks(self.arrivals)
+        followups = self.followups.arrays()
+        ids = np.concatenate([first["contact_id"], followups["contact_id"]])
+        issue = np.concatenate([first["contact_id"], followups["issue_id"]])
+        if everything:
+            done = np.ones(len(ids), dtype=bool)
+        else:
+            live = ~np.isin(ids, self.ended.arrays()["contact_id"])
+            done = ~np.isin(issue, issue[live])
+        done_ids = ids[done]
+        n_first = len(first["contact_id"])
+        if n_first:
+            chunk.arrivals.append({k: v[done[:n_first]] for k, v in first.items()})
+        self.arrivals[:] = [{k: v[~done[:n_first]] for k, v in first.items()}] if (
+            n_first and not done[:n_first].all()) else []
+        self.followups.move_rows(done[n_first:], chunk.followups)
+        for name in ("outcomes", "legs", "events", "ended"):
+            table = getattr(self, name)
+            table.move_rows(np.isin(table.arrays()["contact_id"], done_ids),
+                            getattr(chunk, name))
+        self.sessions.move_rows(np.ones(len(self.sessions), dtype=bool), chunk.sessions)
+        return chunk
 
 
 def contacts_frame(records: Records) -> pd.DataFrame:
@@ -204,12 +264,9 @@ def contacts_frame(records: Records) -> pd.DataFrame:
 
 def _contact_attributes(records: Records) -> dict[str, np.ndarray]:
     """First contacts (arrival chunks) and later ones (follow-up rows) as columns."""
-    names = ("contact_id", "channel", "intent", "segment", "priority", "arrival_s")
-    chunks = records.arrivals
-    first = {name: np.concatenate([c[name] for c in chunks]).astype(
-        np.float64 if name == "arrival_s" else np.int64) if chunks
-        else np.empty(0, dtype=np.float64 if name == "arrival_s" else np.int64)
-        for name in names}
+    first = _concat_chunks(records.arrivals)
+    first = {name: values.astype(np.float64 if name == "arrival_s" else np.int64)
+             for name, values in first.items()}
     first["issue_id"] = first["contact_id"]
     first["kind"] = np.zeros(len(first["contact_id"]), dtype=np.int8)
     later = records.followups.arrays()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import simpy
 
@@ -20,6 +22,11 @@ from simcc.routing.protocol import RoutingPolicy
 from simcc.routing.registry import make_policy
 from simcc.runtime import paused_gc
 from simcc.scenario.schema import Scenario
+
+CHUNK_ROWS = 200_000
+"""Rows held (legs, outcomes, follow-ups) before finished issues are handed over."""
+STEPS_PER_CHECK = 10_000
+"""Events processed between two checks of the rows held."""
 
 
 class Replication:
@@ -56,15 +63,36 @@ class Replication:
                                 self.center.on_arrival, self.center.routes,
                                 self.records.arrivals.append)
 
-    def run(self) -> Records:
-        """Simulate the horizon and the drain; return the records."""
+    def run(self, on_chunk: Callable[[Records], None] | None = None,
+            chunk_rows: int = CHUNK_ROWS) -> Records:
+        """Simulate the horizon and the drain; return the records.
+
+        With ``on_chunk``, the records of finished issues are handed over during the run
+        (:meth:`Records.take_finished`) whenever at least ``chunk_rows`` rows are held, and
+        everything left at the end; memory then stays bounded by the open issues and one
+        chunk. The returned records are then empty but for the agents and categories.
+        """
         self._schedule_shifts()
         self.feed.start()
         with paused_gc():
-            self.env.run()
+            self._run_events(on_chunk, chunk_rows)
         self.center.finish()
         self.records.end_s = self.env.now
+        if on_chunk is not None:
+            on_chunk(self.records.take_finished(everything=True))
         return self.records
+
+    def _run_events(self, on_chunk: Callable[[Records], None] | None, chunk_rows: int) -> None:
+        """Process every event; between batches of events, hand over finished issues."""
+        step, records = self.env.step, self.records
+        try:
+            while True:
+                for _ in range(STEPS_PER_CHECK):
+                    step()
+                if on_chunk is not None and records.pending_rows() >= chunk_rows:
+                    on_chunk(records.take_finished())
+        except simpy.core.EmptySchedule:
+            pass
 
     def _schedule_shifts(self) -> None:
         events = [event for name, group in self.groups.items()

@@ -108,6 +108,8 @@ class Center:
          self._leg_handle, self._leg_wrap, self._leg_resolved, self._leg_kind,
          self._leg_skill) = (
             records.legs.appenders())
+        # mark_ended(contact_id): the contact ended (no further leg or outcome).
+        self.mark_ended = records.ended.appenders()[0]
         # Skip the hooks the policy does not override (every contact queues; no reoffers).
         self._entry_hook = getattr(policy, "decides_entry", True)
         self._reoffer_hook = getattr(policy, "reoffers", hasattr(policy, "reoffer_after"))
@@ -240,6 +242,7 @@ class Center:
         self._out_code(outcome)
         self._out_wait(wait)
         self._out_end(self.env._now)
+        self.mark_ended(contact.id)
 
     # -- patience ---------------------------------------------------------------------
     def _arm_timer(self, at: float) -> None:
@@ -279,6 +282,7 @@ class Center:
         or leaves at the end of its shift."""
         contact = event._value
         contact.state = DONE
+        self.mark_ended(contact.id)
         agent = contact.agent
         agent.load = 0
         if agent.leaving:

@@ -345,6 +345,7 @@ class Journeys:
             self._transfer(contact, now)
             return
         contact.state = DONE
+        self.center.mark_ended(contact.id)
         if not contact.resolved:
             self._maybe_repeat(contact, now)
 

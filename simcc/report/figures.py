@@ -182,7 +182,7 @@ def _need_records(result: Result, *names: str) -> None:
     for name in names:
         if getattr(result, name).empty:
             raise ValueError(f"the result has no {name} records: simulate with "
-                             "keep_records=True")
+                             "records='all'")
 
 
 # ----------------------------------------------------------------------------- intraday
@@ -768,7 +768,7 @@ def journey_figure(contacts: pd.DataFrame, legs: pd.DataFrame | None = None) -> 
     if missing:
         raise ValueError(f"contacts misses columns {sorted(missing)}")
     if contacts.empty:
-        raise ValueError("contacts is empty: simulate with keep_records=True")
+        raise ValueError("contacts is empty: simulate with records='all'")
     if legs is not None:
         missing = set(_LEG_COLUMNS) - set(legs.columns)
         if missing:

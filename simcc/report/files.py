@@ -5,22 +5,22 @@ an interrupted run never leaves a half-written file."""
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from simcc.experiment.result import Result
+from simcc.runtime import write_atomic
 
 TABLES = ("kpis", "replication_kpis", "intervals", "contacts", "legs", "agents", "issues")
 
 
-def write_result(result: Result, folder: Path) -> list[Path]:
-    """Write ``result`` into ``folder`` (created if needed); return the written paths."""
+def write_result(result: Result, folder: Path, records: bool = True) -> list[Path]:
+    """Write ``result`` into ``folder`` (created if needed); return the written paths.
+    ``records``: also the per-contact records held in memory (CSV and Parquet)."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     parquet = _has_parquet()
-    for name in TABLES:
+    for name in TABLES if records else TABLES[:3]:
         frame = getattr(result, name)
         if frame is None or frame.empty:
             continue
@@ -53,18 +53,7 @@ def write_text_atomic(target: Path, text: str) -> Path:
 
 
 def _atomic(target: Path, write: Callable[[str], object]) -> Path:
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    os.close(handle)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(temporary, 0o666 & ~umask)  # mkstemp creates 0600; results are shared files
-    try:
-        write(temporary)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return target
+    return write_atomic(target, write)
 
 
 def _has_parquet() -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from rich.markup import escape
 from rich.table import Table
 
 from simcc.experiment.result import Result
@@ -177,6 +178,27 @@ def comparison_table(comparison) -> Table:
             cells.append(f"{fmt(kpi, r.variant_mean)} ({signed(kpi, r.diff_mean)}"
                          f"{'*' if significant else ''})")
         table.add_row(LABELS[kpi], *cells)
+    return table
+
+
+SWEPT = ("service_level", "asa_s", "abandon_rate", "occupancy", "fcr", "cost")
+
+
+def sweep_table(result) -> Table:
+    """One row per sweep point: its grid values, then the means of the :data:`SWEPT`
+    KPIs (95% intervals are in ``result.table``)."""
+    kpis = [kpi for kpi in SWEPT if kpi in set(result.table["kpi"])]
+    wide = result.wide(kpis)
+    table = Table(title=f"{result.scenario.name}: sweep of {len(result.points)} points, "
+                        f"{result.replications} replications each on common random numbers "
+                        f"(seed {result.seed})", title_justify="left")
+    for path in result.grid:
+        table.add_column(path, no_wrap=True)
+    for kpi in kpis:
+        table.add_column(LABELS[kpi], justify="right")
+    for values, row in zip(result.points, wide.to_dict("records"), strict=True):
+        table.add_row(*(escape(str(value)) for value in values.values()),
+                      *(fmt(kpi, row[kpi]) for kpi in kpis))
     return table
 
 

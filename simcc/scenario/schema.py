@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from simcc.dists import Sampler
+from simcc.scenario.grid import expand_grid
 from simcc.scenario.journeys import (
     Callback,
     Escalation,
@@ -285,6 +286,21 @@ class Checks(Spec):
     limits: list[str] = Field(default_factory=list)
 
 
+class Sweep(Spec):
+    """A parameter grid for ``simcc sweep`` (docs/sweep.md): ``grid`` maps dotted paths
+    (``agents.team.count``) to the values each takes, an inclusive range ``"a:b:step"``
+    (``"40:60:2"``), a list, or a single value. Every combination is one point, run on
+    common random numbers. ``simcc run`` and ``simcc compare`` ignore this section."""
+
+    grid: dict[str, list[Any]] = Field(
+        min_length=1, description="dotted path -> 'a:b:step', a list of values, or one value")
+
+    @field_validator("grid", mode="before")
+    @classmethod
+    def _expand(cls, value: Any) -> Any:
+        return expand_grid(value) if isinstance(value, dict) else value
+
+
 DEFAULT_SEGMENT = "default"
 
 
@@ -310,6 +326,7 @@ class Scenario(Spec):
     checks: Checks = Checks()
     transfers: Transfers = Transfers()
     repeats: Repeats | None = Field(default=None, description="omit: no repeat contacts")
+    sweep: Sweep | None = Field(default=None, description="parameter grid of simcc sweep")
 
     @property
     def skills(self) -> list[str]:
