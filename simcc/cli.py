@@ -55,7 +55,7 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")
 
 
 def _fail(message: str, code: int = EXIT_INVALID) -> typer.Exit:
-    stderr.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    stderr.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True, emoji=False)
     return typer.Exit(code)
 
 
@@ -275,8 +275,9 @@ def compare_command(
 
 
 GridOpt = Annotated[list[str] | None, typer.Option(
-    "--grid", help="swept values: path=a:b:step (inclusive range), path=v1,v2,... or "
-    "path=value (repeatable; the last varies fastest; replaces the scenario's sweep.grid)")]
+    "--grid", help="swept values: path=lo:hi:step (inclusive range, e.g. 40:60:2), "
+    "path=v1,v2,... or path=value (repeatable; the last varies fastest; replaces the "
+    "scenario's sweep.grid)")]
 SweepOutOpt = Annotated[Path | None, typer.Option(
     help="keep each finished point in this folder and resume from it on a re-run; write "
     "sweep.csv and sweep.json at the end (without --out nothing is written and a re-run "

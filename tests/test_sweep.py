@@ -58,8 +58,8 @@ def test_ranges_lists_and_single_values():
 
 
 @pytest.mark.parametrize(("specs", "problem"), [
-    (["agents.team.count"], "expected path=a:b:step"),
-    (["=1,2"], "expected path=a:b:step"),
+    (["agents.team.count"], "expected path=lo:hi:step"),
+    (["=1,2"], "expected path=lo:hi:step"),
     (["a=1:5:0"], "the step must be > 0"),
     (["a=1:5:-1"], "the step must be > 0"),
     (["a=5:1:1"], "the end must be >= the start"),

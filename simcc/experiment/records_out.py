@@ -107,7 +107,8 @@ class MemorySink:
     def close(self) -> dict[str, pd.DataFrame]:
         out = {}
         for name, parts in self._parts.items():
-            frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+            filled = [part for part in parts if len(part)] or parts[:1]
+            frame = pd.concat(filled, ignore_index=True) if len(filled) > 1 else filled[0]
             out[name] = frame.sort_values(_SORT_KEYS[name], kind="stable", ignore_index=True)
         return out
 

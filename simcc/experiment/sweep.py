@@ -57,7 +57,7 @@ DETACHED = {"sweep": None, "variants": {}}
 def parse_grid(specs: Sequence[str]) -> Grid:
     """Command-line grid options -> ``{path: values}``, in the order given.
 
-    Each spec is ``path=a:b:step`` (inclusive range; integers stay integers, floats are
+    Each spec is ``path=lo:hi:step`` (inclusive range; integers stay integers, floats are
     computed without drift), ``path=v1,v2,...`` (each item read as YAML) or
     ``path=value``. Raises :class:`SimccError` naming the option and the problem.
     """
@@ -67,7 +67,7 @@ def parse_grid(specs: Sequence[str]) -> Grid:
         path = path.strip()
         try:
             if not sep or not path:
-                raise ValueError("expected path=a:b:step, path=v1,v2,... or path=value")
+                raise ValueError("expected path=lo:hi:step, path=v1,v2,... or path=value")
             check_paths([*grid, path])
             grid[path] = text_values(text)
         except ValueError as exc:
