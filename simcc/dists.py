@@ -41,23 +41,28 @@ class Sampler:
     """A distribution in seconds: its mean and its quantile function.
 
     ``quantiles(u)`` maps an array of uniforms in [0, 1) to values;
-    ``quantile(u)`` does the same for one float.
+    ``quantile(u)`` does the same for one float, through ``scalar`` (the same formula on
+    one float, exactly equal, ten times faster than a one-element array) when given.
     """
 
     mean: float
     quantiles: QuantileFn
     is_constant: bool = False
+    scalar: Callable[[float], float] | None = None
 
     def quantile(self, u: float) -> float:
         """Return the value of one uniform ``u`` in [0, 1)."""
         if self.is_constant:
             return self.mean
+        if self.scalar is not None:
+            return float(self.scalar(u))
         return float(self.quantiles(np.array([u]))[0])
 
     def scaled(self, factor: float) -> Sampler:
         """The same distribution multiplied by ``factor`` (> 0)."""
-        base = self.quantiles
-        return Sampler(self.mean * factor, lambda u: base(u) * factor, self.is_constant)
+        base, one = self.quantiles, self.scalar
+        return Sampler(self.mean * factor, lambda u: base(u) * factor, self.is_constant,
+                       None if one is None else lambda u: one(u) * factor)
 
 
 def make_sampler(
@@ -77,19 +82,23 @@ def make_sampler(
     if dist == "constant":
         return Sampler(mean, lambda u: np.full(np.shape(u), mean, dtype=float), True)
     if dist == "exponential":
-        return Sampler(mean, lambda u: -mean * np.log1p(-u))
+        return Sampler(mean, lambda u: -mean * np.log1p(-u),
+                       scalar=lambda u: -mean * math.log1p(-u))
     if dist == "uniform":
-        return Sampler((low + high) / 2, lambda u: low + (high - low) * u)
+        return Sampler((low + high) / 2, lambda u: low + (high - low) * u,
+                       scalar=lambda u: low + (high - low) * u)
     if dist in ("lognormal", "gamma", "erlang"):
         from scipy import special  # imported on first use: it is slow to import
     if dist == "lognormal":
         sigma = math.sqrt(math.log1p(cv * cv))
         mu = math.log(mean) - sigma * sigma / 2
-        return Sampler(mean, lambda u: np.exp(mu + sigma * special.ndtri(u)))
+        return Sampler(mean, lambda u: np.exp(mu + sigma * special.ndtri(u)),
+                       scalar=lambda u: math.exp(mu + sigma * special.ndtri(u)))
     if dist in ("gamma", "erlang"):
         alpha = float(k) if dist == "erlang" else 1.0 / (cv * cv)
         scale = mean / alpha
-        return Sampler(mean, lambda u: scale * special.gammaincinv(alpha, u))
+        return Sampler(mean, lambda u: scale * special.gammaincinv(alpha, u),
+                       scalar=lambda u: scale * special.gammaincinv(alpha, u))
     if dist == "weibull":
         scale = mean / math.gamma(1.0 + 1.0 / shape)
         return Sampler(mean, lambda u: scale * (-np.log1p(-u)) ** (1.0 / shape))

@@ -6,7 +6,7 @@ from simcc.scenario import Distribution
 U = np.random.default_rng(5).random(200_000)
 
 
-@pytest.mark.parametrize("spec", [
+SPECS = [
     {"dist": "exponential", "mean": 300},
     {"dist": "lognormal", "mean": 300, "cv": 0.8},
     {"dist": "gamma", "mean": 300, "cv": 0.5},
@@ -15,7 +15,10 @@ U = np.random.default_rng(5).random(200_000)
     {"dist": "uniform", "low": 200, "high": 400},
     {"dist": "constant", "mean": 300},
     {"dist": "empirical", "values": [100, 200, 600]},
-])
+]
+
+
+@pytest.mark.parametrize("spec", SPECS)
 def test_samplers_have_the_stated_mean(spec):
     sampler = Distribution(**spec).sampler()
     values = sampler.quantiles(U)
@@ -39,3 +42,12 @@ def test_quantiles_are_monotone_for_common_random_numbers():
     u = np.sort(U[:1000])
     assert np.all(np.diff(sampler.quantiles(u)) >= 0)
     assert sampler.quantile(0.5) == pytest.approx(float(sampler.quantiles(np.array([0.5]))[0]))
+
+
+@pytest.mark.parametrize("spec", SPECS)
+def test_one_value_at_a_time_equals_the_array_quantiles_exactly(spec):
+    """The scalar fast path (``Sampler.scalar``) must not change any simulated number."""
+    sampler = Distribution(**spec).sampler().scaled(1.5)
+    u = np.random.default_rng(3).random(5000)
+    one_by_one = np.array([sampler.quantile(float(x)) for x in u])
+    assert np.array_equal(one_by_one, sampler.quantiles(u))

@@ -33,8 +33,8 @@ class ContactDraws:
     def __init__(self, generator: np.random.Generator):
         self._key = generator.bytes(32)
 
-    def __call__(self, issue_id: int, attempt: int, purpose: int = 0) -> tuple[float, ...]:
+    def __call__(self, issue_id: int, attempt: int, purpose: int = 0) -> list[float]:
         """16 uniforms in (0, 1) for one (issue, attempt, purpose)."""
         digest = hashlib.blake2b(struct.pack("<qqq", issue_id, attempt, purpose),
                                  digest_size=64, key=self._key).digest()
-        return tuple((x + 0.5) * _SCALE for x in _LAYOUT.unpack(digest))
+        return [(x + 0.5) * _SCALE for x in _LAYOUT.unpack(digest)]

@@ -31,7 +31,7 @@ class JourneyState:
     attempt = 0  # 0 for the issue's first contact, then 1, 2, ...
     kind = FIRST
     issue_start_s: float | None = None  # arrival of the issue's first contact (later ones)
-    draws: tuple[float, ...] | None = None  # its uniforms, drawn when first needed
+    draws: list[float] | None = None  # its uniforms, drawn when first needed
     callback = False  # accepted a callback: waits off the line
     callback_tries = 0
     transfer_to: str | None = None  # the current leg ends with a transfer to this skill

@@ -114,7 +114,7 @@ class Journeys:
             samplers[f"handle/{name}"] = intent.handle_time.sampler()
         return samplers
 
-    def _u(self, contact: Contact) -> tuple[float, ...]:
+    def _u(self, contact: Contact) -> list[float]:
         if contact.draws is None:
             contact.draws = self.draws(contact.issue_id, contact.attempt)
         return contact.draws
