@@ -24,6 +24,11 @@ class ScenarioError(SimccError):
         self.source = source
         super().__init__(self.message())
 
+    def __reduce__(self):
+        """Pickle by the constructor arguments, so the error crosses process boundaries
+        (worker processes, Dask workers) intact."""
+        return self.__class__, (self.problems, self.source)
+
     def message(self) -> str:
         """The problems as readable lines: ``path: message``."""
         head = f"invalid scenario {self.source}" if self.source else "invalid scenario"

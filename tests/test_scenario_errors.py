@@ -134,3 +134,11 @@ def test_schema_is_json_schema():
     document = json.loads(proc.stdout)
     assert document["additionalProperties"] is False
     assert {"horizon", "channels", "intents", "demand", "agents"} <= set(document["required"])
+
+
+def test_a_scenario_error_survives_pickling_from_a_worker():
+    import pickle
+
+    error = ScenarioError([("agents.team.count", "must be >= 0")], source="a.yaml")
+    again = pickle.loads(pickle.dumps(error))
+    assert again.problems == error.problems and str(again) == str(error)
