@@ -38,9 +38,11 @@ import resource
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from erlang_a_common import ARRIVALS_PER_HOUR, WARMUP_S, counted_hours
 
@@ -77,39 +79,26 @@ def simcc_document(contacts: int, seed: int) -> dict:
     return document
 
 
-def records_off(simulate) -> tuple[dict, str]:
-    """Keyword arguments of ``simulate`` that keep no records, and how they read.
-
-    ``records="none"`` when ``simulate`` has a ``records`` parameter, else the older
-    ``keep_records=False``.
-    """
-    import inspect
-
-    if "records" in inspect.signature(simulate).parameters:
-        return {"records": "none"}, 'records="none"'
-    return {"keep_records": False}, "keep_records=False"
+def measured(run: Callable[[], Any]) -> tuple[Any, dict]:
+    """``run()``'s value, and its wall time and the process's RSS before and after."""
+    baseline = peak_rss_mib()
+    started = time.perf_counter()
+    value = run()
+    wall = time.perf_counter() - started
+    return value, {"wall_s": wall, "baseline_rss_mib": baseline, "peak_rss_mib": peak_rss_mib()}
 
 
 def child_simcc(contacts: int, seed: int) -> dict:
-    """Run simcc once on the Erlang-A center; return timing, memory and a few KPIs."""
+    """Run simcc once on the Erlang-A center (records off); return timing, memory and a
+    few KPIs."""
     import simcc
 
     document = simcc_document(contacts, seed)
-    kwargs, mode = records_off(simcc.simulate)
-    baseline = peak_rss_mib()
-    started = time.perf_counter()
-    result = simcc.simulate(document, replications=1, workers=1, **kwargs)
-    wall = time.perf_counter() - started
-    peak = peak_rss_mib()
-    return {
-        "wall_s": wall,
-        "baseline_rss_mib": baseline,
-        "peak_rss_mib": peak,
-        "records": mode,
-        "counted": round(result.kpi("offered")),
-        "abandon_rate": result.kpi("abandon_rate"),
-        "asa_s": result.kpi("asa_s"),
-    }
+    result, output = measured(lambda: simcc.simulate(document, replications=1, workers=1,
+                                                     records="none"))
+    return output | {"records": 'records="none"', "counted": round(result.kpi("offered")),
+                     "abandon_rate": result.kpi("abandon_rate"),
+                     "asa_s": result.kpi("asa_s")}
 
 
 def child_plain(model: str, contacts: int, seed: int) -> dict:
@@ -118,20 +107,10 @@ def child_plain(model: str, contacts: int, seed: int) -> dict:
         import plain_simpy_tuned as module
     else:
         import plain_simpy_idiomatic as module
-    baseline = peak_rss_mib()
-    started = time.perf_counter()
-    stats = module.simulate(contacts, seed)
-    wall = time.perf_counter() - started
-    peak = peak_rss_mib()
-    return {
-        "wall_s": wall,
-        "baseline_rss_mib": baseline,
-        "peak_rss_mib": peak,
-        "counted": stats["contacts"],
-        "arrivals_total": stats["arrivals_total"],
-        "abandon_rate": stats["abandon_rate"],
-        "asa_s": stats["asa_s"],
-    }
+    stats, output = measured(lambda: module.simulate(contacts, seed))
+    return output | {key: stats[name] for key, name in (
+        ("counted", "contacts"), ("arrivals_total", "arrivals_total"),
+        ("abandon_rate", "abandon_rate"), ("asa_s", "asa_s"))}
 
 
 def run_child(model: str, contacts: int, seed: int) -> None:
@@ -428,14 +407,13 @@ def profile_simcc(source, title: str, overrides: dict | None = None) -> None:
     import simcc
 
     scenario = simcc.load_scenario(source, overrides)
-    kwargs, mode = records_off(simcc.simulate)
     profile = cProfile.Profile()
     started = time.perf_counter()
     profile.enable()
-    simcc.simulate(scenario, replications=1, workers=1, **kwargs)
+    simcc.simulate(scenario, replications=1, workers=1, records="none")
     profile.disable()
     wall = time.perf_counter() - started
-    print(f"\n{title}: {wall:.2f} s under cProfile, simcc measured with {mode}")
+    print(f'\n{title}: {wall:.2f} s under cProfile, simcc measured with records="none"')
     print_profile(profile, title)
 
 

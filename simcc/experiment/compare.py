@@ -20,7 +20,7 @@ import pandas as pd
 from simcc.experiment.aggregate import mean_ci
 from simcc.experiment.executors import Executor, LocalExecutor
 from simcc.experiment.records_out import RecordsSpec
-from simcc.experiment.replications import Progress, default_workers, run_scenarios
+from simcc.experiment.replications import Progress, run_scenarios
 from simcc.experiment.result import Result, json_number
 from simcc.experiment.simulate import prepare, result_of
 from simcc.scenario.schema import Scenario
@@ -118,8 +118,7 @@ def compare(scenario: str | Path | Mapping[str, Any] | Scenario,
     replications = base.replications if replications is None else replications
     seed = base.seed if seed is None else seed
     if executor is None:
-        executor = LocalExecutor(default_workers(replications * len(runs))
-                                 if workers is None else workers)
+        executor = LocalExecutor(workers)
     outputs = run_scenarios(list(runs.values()), replications, seed, executor,
                             records, progress)
     results = {name: result_of(model, seed, out)

@@ -51,13 +51,9 @@ class RecordsSpec:
             raise SimccError(f"records: the sample share must be in (0, 1], got {self.share}")
 
     @classmethod
-    def of(cls, records: RecordsSpec | str | bool) -> RecordsSpec:
-        """A spec from a mode name or a keep-records flag (True: all, False: none)."""
-        if isinstance(records, RecordsSpec):
-            return records
-        if isinstance(records, bool):
-            return cls("all" if records else "none")
-        return cls(records)
+    def of(cls, records: RecordsSpec | str) -> RecordsSpec:
+        """A spec from a mode name (or the spec itself)."""
+        return records if isinstance(records, RecordsSpec) else cls(records)
 
     def sink(self, replication: int) -> MemorySink | ParquetSink | None:
         """Where replication ``replication`` sends its record chunks (None: nowhere)."""

@@ -6,7 +6,6 @@ ordered by ``r``: numbers do not depend on the number of workers.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -37,7 +36,7 @@ class ReplicationOutput:
 
 
 def run_replication(scenario: Scenario, seed: int, index: int,
-                    records: RecordsSpec | str | bool = "none") -> ReplicationOutput:
+                    records: RecordsSpec | str = "none") -> ReplicationOutput:
     """Simulate replication ``index`` of ``scenario`` with ``seed`` and measure it.
 
     KPIs and the interval table are accumulated chunk by chunk as issues finish
@@ -63,14 +62,8 @@ def run_replication(scenario: Scenario, seed: int, index: int,
                              None if sink is None else sink.close())
 
 
-def default_workers(replications: int) -> int:
-    """Parallel processes used when none are asked for: one per core, at most one per
-    replication."""
-    return max(1, min(replications, os.cpu_count() or 1))
-
-
 def run_replications(scenario: Scenario, replications: int, seed: int, executor: Executor,
-                     records: RecordsSpec | str | bool, progress: Progress | None = None
+                     records: RecordsSpec | str, progress: Progress | None = None
                      ) -> list[ReplicationOutput]:
     """Run replications ``0..replications-1`` on ``executor``; results ordered by
     replication."""
@@ -78,7 +71,7 @@ def run_replications(scenario: Scenario, replications: int, seed: int, executor:
 
 
 def run_scenarios(scenarios: Sequence[Scenario], replications: int, seed: int,
-                  executor: Executor, records: RecordsSpec | str | bool,
+                  executor: Executor, records: RecordsSpec | str,
                   progress: Progress | None = None,
                   on_scenario: Callable[[int, list[ReplicationOutput]], None] | None = None
                   ) -> list[list[ReplicationOutput]]:

@@ -14,7 +14,6 @@ from simcc.experiment.records_out import RecordsSpec
 from simcc.experiment.replications import (
     Progress,
     ReplicationOutput,
-    default_workers,
     run_replications,
 )
 from simcc.experiment.result import Result
@@ -49,7 +48,7 @@ def simulate(scenario: str | Path | Mapping[str, Any] | Scenario,
     if replications < 1:
         raise ValueError("replications must be >= 1")
     if executor is None:
-        executor = LocalExecutor(default_workers(replications) if workers is None else workers)
+        executor = LocalExecutor(workers)
     outputs = run_replications(scenario, replications, seed, executor, records, progress)
     return result_of(scenario, seed, outputs)
 

@@ -34,7 +34,6 @@ from simcc.experiment.executors import Executor, LocalExecutor
 from simcc.experiment.replications import (
     Progress,
     ReplicationOutput,
-    default_workers,
     run_scenarios,
 )
 from simcc.experiment.result import json_number
@@ -236,8 +235,7 @@ def run_sweep(plan: SweepPlan, executor: Executor | None = None, workers: int | 
 
     if todo:
         if executor is None:
-            executor = LocalExecutor(default_workers(len(todo) * plan.replications)
-                                     if workers is None else workers)
+            executor = LocalExecutor(workers)
         run_scenarios([plan.scenarios[k] for k in todo], plan.replications, plan.seed,
                       executor, records="none", progress=progress, on_scenario=finished)
     result = SweepResult(plan.scenario, plan.seed, plan.replications, plan.grid, plan.points,

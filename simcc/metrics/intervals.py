@@ -56,26 +56,21 @@ def interval_sums(frames: dict[str, pd.DataFrame], flags: pd.DataFrame, period: 
     interval = (flags["arrival_s"].to_numpy() // interval_s).astype(np.int64) - index[0] \
         if len(index) else np.zeros(len(flags), dtype=np.int64)
     channel_of = flags["channel"].astype(object).to_numpy()
+    handled = flags["handled"].to_numpy()
+    counted = {"offered": flags["offered"].to_numpy(), "handled": handled,
+               "abandoned": flags["abandoned"].to_numpy(), "in_sl": flags["in_sl"].to_numpy(),
+               "wait_handled_s": np.where(handled, flags["wait_s"].to_numpy(), 0.0)}
     parts = []
     for channel in sorted(period.thresholds):
         mine = channel_of == channel
-        bins = interval[mine]
-
-        def total(values: np.ndarray, bins: np.ndarray = bins, mine: np.ndarray = mine
-                  ) -> np.ndarray:
-            return np.bincount(bins, weights=np.asarray(values, dtype=float)[mine],
-                               minlength=len(index))[:len(index)]
-
-        handled = flags["handled"].to_numpy()
         groups = [g for g, chans in group_channels.items() if channel in chans]
         sessions = frames["sessions"][frames["sessions"]["group"].isin(groups)]
         legs = frames["legs"][frames["legs"]["group"].isin(groups)]
         parts.append(pd.DataFrame({
             "channel": channel, "interval": index,
-            "offered": total(flags["offered"].to_numpy()), "handled": total(handled),
-            "abandoned": total(flags["abandoned"].to_numpy()),
-            "in_sl": total(flags["in_sl"].to_numpy()),
-            "wait_handled_s": total(np.where(handled, flags["wait_s"].to_numpy(), 0.0)),
+            **{name: np.bincount(interval[mine], weights=values[mine].astype(float),
+                                 minlength=len(index))[:len(index)]
+               for name, values in counted.items()},
             "staffed_s": overlap_per_bin(sessions["start_s"], sessions["end_s"], clipped),
             "busy_s": overlap_per_bin(legs["answered_s"], legs["end_s"], clipped)}))
     return pd.concat(parts, ignore_index=True).set_index(["channel", "interval"])

@@ -169,10 +169,10 @@ class Records:
             done = ~np.isin(issue, issue[live])
         done_ids = ids[done]
         n_first = len(first["contact_id"])
-        if n_first:
-            chunk.arrivals.append({k: v[done[:n_first]] for k, v in first.items()})
-        self.arrivals[:] = [{k: v[~done[:n_first]] for k, v in first.items()}] if (
-            n_first and not done[:n_first].all()) else []
+        first_done = done[:n_first]
+        chunk.arrivals.append({k: v[first_done] for k, v in first.items()})
+        kept = {k: v[~first_done] for k, v in first.items()}
+        self.arrivals[:] = [kept] if len(kept["contact_id"]) else []
         self.followups.move_rows(done[n_first:], chunk.followups)
         for name in ("outcomes", "legs", "events", "ended"):
             table = getattr(self, name)

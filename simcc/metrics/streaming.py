@@ -119,11 +119,12 @@ class KpiAccumulator:
             self._count_waits(flags, scope)
 
     def _count_waits(self, flags: pd.DataFrame, by: str | None) -> None:
-        waits = flags["wait_s"].to_numpy()[answered_timed(flags, by)]
+        answered = answered_timed(flags, by)
+        waits = flags["wait_s"].to_numpy()[answered]
         if by is None:
             self.waits.add(f"overall/{OVERALL_KEY}", waits)
             return
-        keys = flags[by].astype(object).to_numpy()[answered_timed(flags, by)]
+        keys = flags[by].astype(object).to_numpy()[answered]
         for key in np.unique(keys):
             self.waits.add(f"{by}/{key}", waits[keys == key])
 
