@@ -77,7 +77,7 @@ def test_comparison_panels_points_and_bars(differences, tmp_path):
     assert titles[0] == "service level\nhigher is better; baseline 78%"
     assert titles[1] == "ASA\nlower is better; baseline 40 s"
     assert titles[2] == "occupancy\nneutral; baseline 85%"
-    assert titles[3] == "first-contact resolution\nhigher is better; baseline 70%"
+    assert titles[3] == "FCR\nhigher is better; baseline 70%"
     assert fig.axes[0].get_xlabel() == "variant − baseline (pp)"
     assert fig.axes[1].get_xlabel() == "variant − baseline (s)"
     for ax in (fig.axes[0], fig.axes[3]):  # first column: the variant names

@@ -1,4 +1,12 @@
-"""Across replications: mean and 95% Student-t confidence interval of every KPI."""
+"""Across replications: mean and 95% confidence interval of every KPI.
+
+The interval is Student-t over the replication values, except for proportions
+(:func:`simcc.catalogue.is_bounded`), whose interval must stay within [0, 1]: for them it
+is the Wilson score interval at the effective sample size ``n_eff = m (1 - m) / se^2``
+(m the mean, se its Student standard error), with the Student-t quantile in place of the
+normal one (Korn & Graubard 1998). Far from 0 and 1 it is the Student-t interval; near a
+bound it is asymmetric and never crosses it.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +15,18 @@ import math
 import numpy as np
 import pandas as pd
 
+from simcc.catalogue import is_bounded
+
 CONFIDENCE = 0.95
 
 
-def mean_ci(values: np.ndarray, confidence: float = CONFIDENCE) -> tuple[float, float, float, int]:
-    """``(mean, ci_low, ci_high, n)`` of the finite values; CI NaN when n < 2."""
+def mean_ci(values: np.ndarray, confidence: float = CONFIDENCE,
+            bounded: bool = False) -> tuple[float, float, float, int]:
+    """``(mean, ci_low, ci_high, n)`` of the finite values; CI NaN when n < 2.
+
+    ``bounded``: the values are proportions in [0, 1] and so is the interval (the
+    adjusted Wilson interval of the module docstring); otherwise Student-t.
+    """
     values = np.asarray(values, dtype=float)
     values = values[np.isfinite(values)]
     n = len(values)
@@ -22,17 +37,35 @@ def mean_ci(values: np.ndarray, confidence: float = CONFIDENCE) -> tuple[float, 
         return mean, math.nan, math.nan, n
     from scipy import special  # imported on first use: slow to import
 
-    half = float(special.stdtrit(n - 1, 0.5 + confidence / 2)
-                 * values.std(ddof=1) / math.sqrt(n))
-    return mean, mean - half, mean + half, n
+    quantile = float(special.stdtrit(n - 1, 0.5 + confidence / 2))
+    se = float(values.std(ddof=1)) / math.sqrt(n)
+    if bounded:
+        return (*wilson_interval(mean, se, quantile), n)
+    return mean, mean - quantile * se, mean + quantile * se, n
+
+
+def wilson_interval(mean: float, se: float, z: float) -> tuple[float, float, float]:
+    """``(mean, low, high)``: the Wilson score interval of a proportion ``mean`` with
+    standard error ``se`` (effective sample size ``mean (1 - mean) / se^2``) and quantile
+    ``z``; within [0, 1] and containing ``mean``. ``se == 0`` gives ``[mean, mean]``; a
+    mean outside (0, 1) with a spread (values that are not proportions) gets the
+    Student-t interval clipped to [0, 1]."""
+    spread = mean * (1.0 - mean)
+    if se == 0.0 or spread <= 0.0:
+        return mean, min(max(mean - z * se, 0.0), 1.0), min(max(mean + z * se, 0.0), 1.0)
+    z2_over_n = z * z * se * se / spread  # z^2 / n_eff
+    center = (mean + z2_over_n / 2.0) / (1.0 + z2_over_n)
+    half = z / (1.0 + z2_over_n) * math.sqrt(se * se + z2_over_n * z2_over_n / (4.0 * z * z))
+    return mean, max(center - half, 0.0), min(center + half, 1.0)
 
 
 def aggregate_kpis(replication_kpis: pd.DataFrame) -> pd.DataFrame:
-    """Long per-replication KPIs -> one row per (scope, key, kpi) with mean and CI."""
+    """Long per-replication KPIs -> one row per (scope, key, kpi) with mean and CI
+    (within [0, 1] for proportions)."""
     rows = []
     for (scope, key, kpi), group in replication_kpis.groupby(["scope", "key", "kpi"],
                                                             sort=False, observed=True):
-        mean, low, high, n = mean_ci(group["value"].to_numpy())
+        mean, low, high, n = mean_ci(group["value"].to_numpy(), bounded=is_bounded(kpi))
         rows.append((scope, key, kpi, mean, low, high, n))
     return pd.DataFrame(rows, columns=["scope", "key", "kpi", "mean", "ci_low", "ci_high", "n"])
 

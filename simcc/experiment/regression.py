@@ -27,25 +27,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simcc import catalogue
+from simcc.catalogue import ALL_KPIS, KPIS
 from simcc.errors import ScenarioError, SimccError
 from simcc.experiment.aggregate import mean_ci
 from simcc.experiment.compare import BASELINE, Comparison, compare
 from simcc.experiment.result import json_number
-from simcc.metrics.kpis import ALL_KPIS
 from simcc.scenario.schema import Scenario, Tolerance
 
-HIGHER_IS_BETTER = {"service_level", "fcr", "handled", "resolution_rate", "callback_success"}
-LOWER_IS_BETTER = {"asa_s", "mean_wait_s", "wait_p90_s", "abandon_rate", "blocked_rate",
-                   "p_wait", "transfer_rate", "repeat_rate", "cost", "cost_per_handled",
-                   "cost_per_resolved_issue", "closed_rate", "transfers_per_contact",
-                   "contacts_per_issue", "time_to_resolution_s"}
-DEFAULT_TOLERANCE = {kpi: Tolerance(abs=0.01) for kpi in
-                     ("service_level", "fcr", "abandon_rate", "blocked_rate", "p_wait",
-                      "transfer_rate", "repeat_rate", "resolution_rate", "callback_success",
-                      "closed_rate")}
-DEFAULT_TOLERANCE.update({kpi: Tolerance(rel=0.05) for kpi in
-                          ("asa_s", "mean_wait_s", "wait_p90_s", "handled", "cost",
-                           "cost_per_handled", "cost_per_resolved_issue")})
 _LIMIT = re.compile(r"^\s*([a-z_0-9]+)\s*(<=|>=|<|>)\s*([-+0-9.eE]+)\s*$")
 _OPS = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt}
 
@@ -66,7 +55,7 @@ def baseline_document(comparison: Comparison, scenario: Scenario, version: str) 
         kpis = {}
         for kpi in ALL_KPIS:
             values = overall.loc[overall["kpi"] == kpi].sort_values("replication")["value"]
-            mean, low, high, _ = mean_ci(values.to_numpy())
+            mean, low, high, _ = mean_ci(values.to_numpy(), bounded=KPIS[kpi].bounded)
             kpis[kpi] = {"mean": json_number(mean), "ci95": [json_number(low), json_number(high)],
                          "values": [json_number(v) for v in values]}
         runs[name] = kpis
@@ -157,9 +146,10 @@ def _verdict(run: str, kpi: str, stored: dict | None, now: np.ndarray, checks) -
     row = {"run": run, "kpi": kpi, "baseline": mean_ci(base)[0], "now": mean_ci(now)[0]}
     paired = now - base if base.shape == now.shape else np.array([])
     delta, low, high, _ = mean_ci(paired)
-    tolerance = checks.tolerance.get(kpi, DEFAULT_TOLERANCE.get(kpi))
+    entry = KPIS[kpi]
+    tolerance = checks.tolerance.get(kpi, entry.tolerance)
     row.update(delta=delta, ci_low=low, ci_high=high, tolerance=_tolerance_text(tolerance))
-    sign = 1 if kpi in HIGHER_IS_BETTER else -1 if kpi in LOWER_IS_BETTER else 0
+    sign = entry.direction
     if kpi in checks.ignore:
         row["verdict"] = "ignored"
     elif sign == 0 or tolerance is None or not math.isfinite(delta):
@@ -177,7 +167,7 @@ def _verdict(run: str, kpi: str, stored: dict | None, now: np.ndarray, checks) -
     return row
 
 
-def _tolerance_text(tolerance: Tolerance | None) -> str:
+def _tolerance_text(tolerance: Tolerance | catalogue.Tolerance | None) -> str:
     if tolerance is None:
         return ""
     return f"{tolerance.abs:g}" if tolerance.abs is not None else f"{100 * tolerance.rel:g}%"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from simcc.metrics.kpis import ALL_KPIS
+from simcc.catalogue import ALL_KPIS
 from simcc.scenario.schema import Scenario
 
 JSON_SCOPES = {"channel": "by_channel", "segment": "by_segment", "intent": "by_intent",

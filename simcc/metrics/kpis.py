@@ -1,42 +1,12 @@
-"""KPIs as pure functions of the record tables (DESIGN section 6, docs/kpis.md).
+"""KPIs as pure functions of the record tables.
 
-Counted contacts are those arriving in ``[warmup, horizon)``; counted issues those whose
-first contact is counted (all their contacts are followed, also after the horizon).
-
-Contact KPIs:
-
-- ``arrivals``: counted contacts; ``offered``: those that reached an agent queue (not
-  blocked, not closed, not contained by self-service, not deflected to another channel);
-- ``blocked_rate`` = blocked / (offered + blocked); ``closed_rate`` = arrived while
-  their live channel was closed / arrivals;
-- ``handled``, ``abandoned``, ``abandon_rate`` = abandoned / offered;
-- wait KPIs cover *timed* contacts: offered contacts that did not accept a callback, on
-  live channels (on an asynchronous channel too in that channel's own row):
-  ``p_wait`` (not answered at once; abandoned ones count as waited), ``asa_s`` (mean wait
-  of the answered), ``mean_wait_s`` (of all), ``service_level`` (answered with a wait <=
-  the channel threshold / timed contacts), ``wait_p90_s`` (of the answered);
-- ``aht_s``: mean handle + wrap-up time of the conversation legs of counted contacts;
-- ``transfer_rate``: answered contacts with at least one transfer / answered;
-  ``transfers_per_contact``: transfers / answered;
-- ``repeat_rate``: offered retrials and repeat contacts / offered;
-- ``contained``, ``containment_rate`` = resolved by self-service / went through it;
-  ``deflected``: contacts whose customer took the routing's offer of another channel
-  (not offered: the issue goes on as a contact of that channel);
-- ``callbacks_offered``, ``callback_acceptance`` = accepted / offered,
-  ``callback_success`` = reached by an attempt / accepted, ``time_to_callback_s``: mean
-  time from acceptance to the attempt that reached the customer.
-
-Issue KPIs (by the scope of the issue's first contact): ``issues``, ``fcr`` (first
-answered contact resolved it, no transfer, no repeat within the FCR window / issues with
-an answered contact), ``resolution_rate`` (resolved in the end / issues),
-``contacts_per_issue``, ``channels_per_issue``, ``time_to_resolution_s`` (mean over
-resolved issues, from the first contact's arrival).
-
-Agent KPIs: ``occupancy`` (capacity in use / logged-in time within the counted period: a
-leg of a channel with concurrency c occupies 1/c of its agent), ``staffed_agents``,
-``cost`` (logged-in hours x the group's cost per hour, within the counted period),
-``cost_per_handled``; overall only: ``cost_per_resolved_issue`` = cost / counted issues
-resolved in the end.
+What each KPI means (label, unit, direction, scopes) is in :mod:`simcc.catalogue` and
+its exact definition in docs/kpis.md; this module computes them. Counted contacts are
+those arriving in ``[warmup, horizon)``; counted issues those whose first contact is
+counted (all their contacts are followed, also after the horizon). Wait KPIs cover
+*timed* contacts: offered contacts that did not accept a callback, on live channels (an
+asynchronous channel's own contacts too in that channel's row). Agent KPIs are measured
+over the counted period.
 
 Every function returns a DataFrame indexed by the scope key with one column per KPI;
 KPIs that do not apply to a scope (abandonment by agent group) are left out.
@@ -49,25 +19,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from simcc.catalogue import keys
 from simcc.metrics.issues import issues_frame
 from simcc.metrics.timeweighted import overlap_per_bin
 from simcc.scenario.schema import Scenario
 
-CONTACT_KPIS = (
-    "arrivals", "offered", "handled", "abandoned", "abandon_rate", "blocked_rate", "p_wait",
-    "asa_s", "mean_wait_s", "service_level", "wait_p90_s", "aht_s", "transfer_rate", "fcr",
-    "repeat_rate",
-)
-JOURNEY_KPIS = (
-    "closed_rate", "contained", "containment_rate", "deflected", "transfers_per_contact",
-    "callbacks_offered", "callback_acceptance", "callback_success", "time_to_callback_s",
-)
-ISSUE_KPIS = ("issues", "resolution_rate", "contacts_per_issue", "channels_per_issue",
-              "time_to_resolution_s")
-AGENT_KPIS = ("occupancy", "staffed_agents", "cost", "cost_per_handled")
-COST_KPIS = ("cost_per_resolved_issue",)
-ALL_KPIS = CONTACT_KPIS + AGENT_KPIS + JOURNEY_KPIS + ISSUE_KPIS + COST_KPIS
-GROUP_KPIS = ("handled", "asa_s", "aht_s", "transfer_rate", "fcr") + AGENT_KPIS
+GROUP_KPIS = keys("group")
 OVERALL_KEY = "all"
 
 

@@ -20,17 +20,15 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from simcc.catalogue import KPIS
+from simcc.catalogue import direction as kpi_direction
 from simcc.metrics.timeweighted import overlap_per_bin
 
 if TYPE_CHECKING:
     from simcc.experiment.result import Result
 
-PANELS = (
-    ("offered_per_day", "offered contacts per day", 1.0),
-    ("abandon_rate", "abandonment rate (%)", 100.0),
-    ("asa_s", "ASA (s)", 1.0),
-    ("service_level", "service level (%)", 100.0),
-)
+PANELS = ("offered_per_day", "abandon_rate", "asa_s", "service_level")
+"""Backtest panels: offered contacts per day, then three KPIs (labels from the catalogue)."""
 
 # ----------------------------------------------------------------------------- style
 
@@ -51,26 +49,6 @@ COLORS = {
 """Colors of the recurring series; channels take :func:`series_color` in scenario order."""
 
 HEATMAP_CMAP = "viridis"
-
-KPI_LABELS: dict[str, tuple[str, float]] = {
-    "service_level": ("service level (%)", 100.0),
-    "abandon_rate": ("abandonment rate (%)", 100.0),
-    "blocked_rate": ("blocked rate (%)", 100.0),
-    "p_wait": ("probability of waiting (%)", 100.0),
-    "occupancy": ("occupancy (%)", 100.0),
-    "transfer_rate": ("transfer rate (%)", 100.0),
-    "fcr": ("first-contact resolution (%)", 100.0),
-    "repeat_rate": ("repeat rate (%)", 100.0),
-    "asa_s": ("ASA (s)", 1.0),
-    "mean_wait_s": ("mean wait (s)", 1.0),
-    "wait_p90_s": ("90th percentile wait (s)", 1.0),
-    "aht_s": ("AHT (s)", 1.0),
-    "staffed_agents": ("staffed agents (agents)", 1.0),
-    "offered": ("offered (contacts)", 1.0),
-    "handled": ("handled (contacts)", 1.0),
-}
-"""KPI name -> (axis label with unit, scale applied to the values; 100 for rates)."""
-
 
 def series_color(index: int) -> Any:
     """The color of the ``index``-th series of a figure (channels, groups): tab10."""
@@ -94,9 +72,11 @@ def new_figure(nrows: int = 1, ncols: int = 1, height: float = 5.0,
 
 
 def kpi_label(kpi: str) -> tuple[str, float]:
-    """Axis label (with unit) and value scale of a KPI; rates are shown in %."""
-    if kpi in KPI_LABELS:
-        return KPI_LABELS[kpi]
+    """Axis label (with unit) and value scale of a KPI (:mod:`simcc.catalogue`); rates are
+    shown in %. Names outside the catalogue get a label from their suffix."""
+    if kpi in KPIS:
+        entry = KPIS[kpi]
+        return entry.axis_label, entry.scale
     if kpi.endswith("_rate"):
         return f"{kpi.replace('_', ' ')} (%)", 100.0
     if kpi.endswith("_s"):
@@ -118,7 +98,9 @@ def backtest_figure(table: pd.DataFrame, title: str = "backtest",
     quiet = hours["offered_per_day_obs"].fillna(0) < min_per_day
     x = hours.index
     fig, axes = new_figure(2, 2, height=6.5, sharex=True)
-    for ax, (metric, label, scale) in zip(axes.flat, PANELS, strict=True):
+    for ax, metric in zip(axes.flat, PANELS, strict=True):
+        label, scale = (("offered contacts per day", 1.0) if metric == "offered_per_day"
+                        else kpi_label(metric))
         shown = hours if metric == "offered_per_day" else hours.mask(quiet)
         ax.plot(x, shown[f"{metric}_obs"] * scale, "o-", color=COLORS["observed"],
                 label="observed")
@@ -423,7 +405,7 @@ def staffing_sweep_figure(sweep: pd.DataFrame, theory: pd.DataFrame | None = Non
     """Simulated KPIs (mean and 95% CI) against the number of agents.
 
     One panel per KPI present in ``sweep`` (order of first appearance, at most three
-    per row); rates are drawn in %, waits in seconds (see :data:`KPI_LABELS`).
+    per row); rates are drawn in %, waits in seconds (see :func:`kpi_label`).
 
     Parameters
     ----------
@@ -494,15 +476,6 @@ COMPARISON_KPIS = ("service_level", "asa_s", "abandon_rate", "occupancy", "fcr",
                    "transfer_rate")
 """KPIs drawn by :func:`comparison_figure` by default (those present, in this order)."""
 
-KPI_DIRECTION: dict[str, int] = {
-    "service_level": 1, "fcr": 1,
-    "asa_s": -1, "abandon_rate": -1, "transfer_rate": -1, "mean_wait_s": -1,
-    "wait_p90_s": -1, "repeat_rate": -1, "blocked_rate": -1, "p_wait": -1,
-    "occupancy": 0,
-}
-"""KPI -> +1 (higher is better), -1 (lower is better) or 0 (neutral); unknown KPIs are
-neutral."""
-
 DIFF_STYLES: dict[str, tuple[Any, str, str]] = {
     "better": ("tab:green", "o", "better (95% CI excludes 0)"),
     "worse": ("tab:red", "o", "worse (95% CI excludes 0)"),
@@ -524,7 +497,7 @@ def _diff_verdict(kpi: str, low: float, high: float) -> str:
         return "no CI"
     if low <= 0.0 <= high:
         return "not significant"
-    direction = KPI_DIRECTION.get(kpi, 0)
+    direction = kpi_direction(kpi)
     if direction == 0:
         return "changed"
     return "better" if (low > 0.0) == (direction > 0) else "worse"
@@ -550,8 +523,8 @@ def comparison_figure(differences: pd.DataFrame, kpis: Sequence[str] | None = No
     (variant - baseline) with its 95% CI as a horizontal bar, and a vertical line at 0.
     Rates are drawn in percentage points (pp), waits in seconds. The color tells the
     verdict (:data:`DIFF_STYLES`): green "better" or red "worse" when the CI excludes 0,
-    in the KPI's direction (:data:`KPI_DIRECTION`: higher is better for service_level and
-    fcr, lower for waits, abandonment, transfers, repeats); gray when the CI includes 0
+    in the KPI's direction (:mod:`simcc.catalogue`: higher is better for service_level
+    and fcr, lower for waits, abandonment, transfers, repeats); gray when the CI includes 0
     (hollow marker) or when the KPI has no better/worse direction (occupancy: a filled
     dark-gray diamond when the change is significant). A missing CI (NaN, n < 2) draws
     no bar and a hollow square. Panel titles give the baseline mean when all variants
@@ -643,7 +616,7 @@ def comparison_figure(differences: pd.DataFrame, kpis: Sequence[str] | None = No
         ax.set_yticks(range(n_var), variants)
         ax.set_ylim(n_var - 0.5, -0.5)
         direction = {1: "higher is better", -1: "lower is better"}.get(
-            KPI_DIRECTION.get(kpi, 0), "neutral")
+            kpi_direction(kpi), "neutral")
         panel_title = f"{name}\n{direction}"
         if "baseline_mean" in part.columns:
             base = part["baseline_mean"].to_numpy(dtype=float) * scale

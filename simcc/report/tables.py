@@ -7,39 +7,22 @@ import math
 from rich.markup import escape
 from rich.table import Table
 
+from simcc.catalogue import CATALOGUE, KPI, keys
 from simcc.experiment.result import Result
 
-PERCENT = {"abandon_rate", "blocked_rate", "p_wait", "service_level", "occupancy",
-           "transfer_rate", "fcr", "repeat_rate", "closed_rate", "containment_rate",
-           "callback_acceptance", "callback_success", "resolution_rate"}
-COUNTS = {"arrivals", "offered", "handled", "abandoned", "contained", "deflected",
-          "callbacks_offered", "issues"}
-LABELS = {
-    "arrivals": "arrivals", "offered": "offered", "handled": "handled",
-    "abandoned": "abandoned", "abandon_rate": "abandon rate", "blocked_rate": "blocked rate",
-    "p_wait": "P(wait)", "asa_s": "ASA (s)", "mean_wait_s": "mean wait (s)",
-    "service_level": "service level", "wait_p90_s": "wait p90 (s)", "aht_s": "AHT (s)",
-    "transfer_rate": "transfer rate", "fcr": "FCR", "repeat_rate": "repeat rate",
-    "occupancy": "occupancy", "staffed_agents": "agents staffed", "cost": "agent cost",
-    "cost_per_handled": "cost / handled", "cost_per_resolved_issue": "cost / resolved issue",
-    # journeys: shown when they happen
-    "closed_rate": "closed (arrivals)", "contained": "contained (self-service)",
-    "deflected": "deflected (other channel)",
-    "containment_rate": "containment rate", "transfers_per_contact": "transfers / answered",
-    "callbacks_offered": "callbacks offered", "callback_acceptance": "callback acceptance",
-    "callback_success": "callback success", "time_to_callback_s": "time to callback (s)",
-    # issues: shown when issues have several contacts
-    "issues": "issues", "resolution_rate": "issues resolved",
-    "contacts_per_issue": "contacts / issue", "channels_per_issue": "channels / issue",
-    "time_to_resolution_s": "time to resolution (s)",
-}
-JOURNEY_ROWS = {"closed_rate", "contained", "containment_rate", "deflected",
-                "transfers_per_contact",
-                "callbacks_offered", "callback_acceptance", "callback_success",
-                "time_to_callback_s"}
-RATIOS = {"transfers_per_contact", "contacts_per_issue", "channels_per_issue"}
-ISSUE_ROWS = {"issues", "resolution_rate", "contacts_per_issue", "channels_per_issue",
-              "time_to_resolution_s", "cost_per_resolved_issue"}
+
+def _table_label(entry: KPI) -> str:
+    """Label of a KPI row or column: durations carry "(s)"; rates show "%" in the cells."""
+    return entry.axis_label if entry.kind == "seconds" else entry.label
+
+
+PERCENT = set(keys(kind="rate"))
+COUNTS = set(keys(kind="count"))
+RATIOS = set(keys(kind="ratio"))
+LABELS = {entry.key: _table_label(entry) for entry in CATALOGUE}
+"""KPI key -> table label, in catalogue order (the order of the overall table)."""
+JOURNEY_ROWS = set(keys(family="journey"))
+ISSUE_ROWS = set(keys(family="issue")) | set(keys(family="cost"))
 SCOPE_COLUMNS = {
     "channel": ("offered", "handled", "abandon_rate", "service_level", "asa_s", "aht_s"),
     "segment": ("offered", "abandon_rate", "service_level", "asa_s", "fcr"),
