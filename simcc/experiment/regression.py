@@ -188,7 +188,7 @@ def _validate_rules(checks) -> None:
     named += [(f"checks.ignore[{i}]", kpi) for i, kpi in enumerate(checks.ignore)]
     for path, kpi in named:
         if kpi not in ALL_KPIS:
-            problems.append((path, f"unknown KPI '{kpi}' (known: {', '.join(ALL_KPIS)})"))
+            problems.append((path, catalogue.unknown_kpi_message(kpi)))
     for i, text in enumerate(checks.limits):
         try:
             kpi, _, _ = _parse_limit(text)
@@ -196,6 +196,6 @@ def _validate_rules(checks) -> None:
             problems.extend(exc.problems)
             continue
         if kpi not in ALL_KPIS:
-            problems.append((f"checks.limits[{i}]", f"unknown KPI '{kpi}'"))
+            problems.append((f"checks.limits[{i}]", catalogue.unknown_kpi_message(kpi)))
     if problems:
         raise ScenarioError(problems)
