@@ -42,7 +42,7 @@ class Sampler:
 
     ``quantiles(u)`` maps an array of uniforms in [0, 1) to values;
     ``quantile(u)`` does the same for one float, through ``scalar`` (the same formula on
-    one float, exactly equal, ten times faster than a one-element array) when given.
+    one float, equal within a few ulp, ten times faster than a one-element array) when given.
     """
 
     mean: float
