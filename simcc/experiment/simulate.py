@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from simcc.errors import ScenarioWarning
 from simcc.experiment.aggregate import aggregate_kpis, mean_intervals
 from simcc.experiment.executors import Executor, LocalExecutor
 from simcc.experiment.records_out import RecordsSpec
@@ -18,7 +19,6 @@ from simcc.experiment.replications import (
     run_replications,
 )
 from simcc.experiment.result import Result
-from simcc.errors import ScenarioWarning
 from simcc.routing import make_policy
 from simcc.scenario import load_scenario
 from simcc.scenario.schema import Scenario
