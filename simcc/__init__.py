@@ -9,9 +9,10 @@ Public API::
     result.table("channel")  # wide table of KPI means
     swept = simcc.sweep(scenario, {"agents.team.count": "96:104:2"}, replications=5)
     swept.table              # agents.team.count, kpi, mean, ci_low, ci_high, n
+    simcc.validate("scenarios/erlang_a.yaml")   # [] or ScenarioWarning objects
 """
 
-from simcc.errors import ScenarioError, SimccError
+from simcc.errors import ScenarioError, ScenarioWarning, SimccError, SimccWarning
 from simcc.experiment import (
     Comparison,
     Result,
@@ -21,12 +22,13 @@ from simcc.experiment import (
     compare,
     simulate,
     sweep,
+    validate,
 )
 from simcc.experiment import prepare as load_scenario
 from simcc.scenario import Scenario
 
 __version__ = "0.1.0"
 
-__all__ = ["Comparison", "Result", "Scenario", "ScenarioError", "SimccError", "SweepResult",
-           "__version__", "assert_policy", "check_policy", "compare", "load_scenario",
-           "simulate", "sweep"]
+__all__ = ["Comparison", "Result", "Scenario", "ScenarioError", "ScenarioWarning",
+           "SimccError", "SimccWarning", "SweepResult", "__version__", "assert_policy",
+           "check_policy", "compare", "load_scenario", "simulate", "sweep", "validate"]

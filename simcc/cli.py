@@ -13,6 +13,7 @@ import os
 import shutil
 import sys
 import tempfile
+import warnings
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import Annotated, ParamSpec
 import typer
 from rich.console import Console
 
-from simcc.errors import SimccError
+from simcc.errors import ScenarioWarning, SimccError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="simcc: discrete-event contact-center simulator.")
@@ -52,6 +53,8 @@ RecordsOpt = Annotated[str, typer.Option(
     "chunk: none (KPIs only; memory does not grow with the contacts), sample (5%% of "
     "issues) or all")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")]
+StrictOpt = Annotated[bool, typer.Option(
+    "--strict", help="treat scenario warnings (docs/scenario.md) as errors: exit 2")]
 
 
 def _fail(message: str, code: int = EXIT_INVALID) -> typer.Exit:
@@ -66,7 +69,9 @@ def _reports_errors(command: Callable[P, None]) -> Callable[P, None]:
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
         try:
-            command(*args, **kwargs)
+            with warnings.catch_warnings():  # printed by _warn_about instead
+                warnings.simplefilter("ignore", ScenarioWarning)
+                command(*args, **kwargs)
         except SimccError as exc:
             raise _fail(str(exc)) from None
         except (typer.Exit, typer.Abort):
@@ -91,6 +96,24 @@ def _overrides(assignments: list[str] | None) -> dict:
     return dict(parse_assignment(text) for text in assignments or [])
 
 
+def _warn_about(model, source: Path, variants: list[str] | None = (),
+                strict: bool = False) -> list[ScenarioWarning]:
+    """Print the semantic warnings of ``model`` and of ``variants`` (None: all of its
+    variants) on stderr, one line each naming the file and the path; with ``strict``
+    any warning stops the command with exit code 2."""
+    from rich.markup import escape
+
+    from simcc.experiment import semantic_warnings
+
+    found = semantic_warnings(model, variants)
+    for warning in found:
+        stderr.print(f"[bold yellow]warning:[/] {escape(f'{source}: {warning}')}",
+                     highlight=False, soft_wrap=True, emoji=False)
+    if strict and found:
+        raise _fail(f"{source}: {len(found)} warning(s) and --strict")
+    return found
+
+
 @app.command()
 @_reports_errors
 def run(
@@ -106,6 +129,7 @@ def run(
     records: RecordsOpt = "none",
     report: ReportOpt = None,
     quiet: QuietOpt = False,
+    strict: StrictOpt = False,
 ) -> None:
     """Simulate a scenario and report its KPIs with 95% confidence intervals."""
     from simcc.experiment import prepare, simulate
@@ -115,6 +139,7 @@ def run(
     if RecordsSpec(records).mode != "none" and out is None:
         raise _fail(f"--records {records} needs --out (records are written to OUT/records)")
     model = prepare(scenario, _overrides(assignments))
+    _warn_about(model, scenario, strict=strict)
     reps = replications or model.replications
     with _records_target(records, out, report) as spec, \
             _executor(executor, workers, scheduler) as runner, \
@@ -254,6 +279,7 @@ def compare_command(
     names = variant or list(model.variants)
     for name in names:
         model.variant(name)  # unknown names fail before anything runs
+    _warn_about(model, scenario, names)
     reps = replications or model.replications
     with _executor(executor, workers, scheduler) as runner, \
             _progress(reps * (1 + len(names)), enabled=_show_progress(quiet, as_json)) as progress:
@@ -308,6 +334,7 @@ def sweep_command(
     _check_out_folder(out)
     plan = plan_sweep(scenario, parse_grid(grid) if grid else None, replications, seed, out,
                       _overrides(assignments))  # every point valid before anything runs
+    _warn_about(plan.scenario, scenario)
     if plan.done:
         stderr.print(f"resuming: {len(plan.done)} of {len(plan.points)} points already done",
                      highlight=False)
@@ -356,6 +383,8 @@ def check(
         raise _fail("--set cannot be combined with --update: a baseline stores the "
                     "scenario as written")
     models = {path: prepare(path) for path in scenarios}  # every file valid before running
+    for path, model in models.items():
+        _warn_about(model, path, None)
     files = {path: baseline or baselines / f"{path.stem}.json" for path in scenarios}
     if update:
         _update_baselines(models, files, workers)
@@ -411,8 +440,10 @@ def _update_baselines(models: dict, files: dict, workers: int | None) -> None:
 def validate(
     scenarios: Annotated[list[Path], typer.Argument(help="scenario YAML files")],
     assignments: SetOpt = None,
+    strict: StrictOpt = False,
 ) -> None:
-    """Check scenario files; report every problem found."""
+    """Check scenario files; report every problem found (errors: exit 2) and every
+    warning (on stderr; exit 2 with --strict)."""
     from simcc.experiment import prepare
 
     failed = False
@@ -422,8 +453,15 @@ def validate(
         except SimccError as exc:
             failed = True
             stderr.print(f"[bold red]invalid:[/] {exc}", highlight=False, soft_wrap=True)
-        else:
-            stdout.print(f"ok: {path} ({model.name})", highlight=False)
+            continue
+        found = _warn_about(model, path, None)
+        if strict and found:
+            failed = True
+            stderr.print(f"[bold red]invalid (--strict):[/] {path}: {len(found)} warning(s)",
+                         highlight=False, soft_wrap=True)
+            continue
+        note = f", {len(found)} warning(s)" if found else ""
+        stdout.print(f"ok: {path} ({model.name}){note}", highlight=False)
     if failed:
         raise typer.Exit(EXIT_INVALID)
 

@@ -40,3 +40,20 @@ class ScenarioError(SimccError):
 
 class ModelError(SimccError):
     """The engine reached a state it must never reach (a bug or a broken policy)."""
+
+
+class SimccWarning(UserWarning):
+    """Base class of the warnings simcc issues: the input is valid but likely wrong."""
+
+
+class ScenarioWarning(SimccWarning):
+    """A valid scenario whose run would make little sense (no agent while customers
+    call, more work than agents, ...). ``path`` is the place in the YAML document
+    (``agents.team.shifts[0]``), ``message`` the problem; ``str()`` gives both."""
+
+    def __init__(self, path: str, message: str):
+        super().__init__(path, message)
+        self.path, self.message = path, message
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message

@@ -4,9 +4,9 @@ from simcc.experiment.aggregate import aggregate_kpis, mean_ci
 from simcc.experiment.compare import Comparison, compare
 from simcc.experiment.conformance import ConformanceReport, assert_policy, check_policy
 from simcc.experiment.result import Result
-from simcc.experiment.simulate import prepare, simulate
+from simcc.experiment.simulate import prepare, semantic_warnings, simulate, validate
 from simcc.experiment.sweep import SweepResult, sweep
 
 __all__ = ["Comparison", "ConformanceReport", "Result", "SweepResult", "aggregate_kpis",
-           "assert_policy", "check_policy", "compare", "mean_ci", "prepare", "simulate",
-           "sweep"]
+           "assert_policy", "check_policy", "compare", "mean_ci", "prepare", "semantic_warnings",
+           "simulate", "sweep", "validate"]

@@ -22,7 +22,7 @@ from simcc.experiment.executors import Executor, LocalExecutor
 from simcc.experiment.records_out import RecordsSpec
 from simcc.experiment.replications import Progress, run_scenarios
 from simcc.experiment.result import Result, json_number
-from simcc.experiment.simulate import prepare, result_of
+from simcc.experiment.simulate import prepare, result_of, warn_semantics
 from simcc.scenario.schema import Scenario
 
 BASELINE = "baseline"
@@ -113,6 +113,7 @@ def compare(scenario: str | Path | Mapping[str, Any] | Scenario,
     ``executor`` (default: ``workers`` local processes) as one batch."""
     base = prepare(scenario)
     names = list(base.variants) if variants is None else list(variants)
+    warn_semantics(base, names)
     runs = {BASELINE: base.model_copy(update={"variants": {}})}
     runs.update({name: base.variant(name) for name in names})
     replications = base.replications if replications is None else replications

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import warnings
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from simcc.errors import ScenarioWarning
 from simcc.experiment.aggregate import aggregate_kpis, mean_intervals
 from simcc.experiment.executors import Executor, LocalExecutor
 from simcc.experiment.records_out import RecordsSpec
@@ -20,6 +22,7 @@ from simcc.experiment.result import Result
 from simcc.routing import make_policy
 from simcc.scenario import load_scenario
 from simcc.scenario.schema import Scenario
+from simcc.scenario.semantics import scenario_warnings
 
 
 def prepare(source: str | Path | Mapping[str, Any] | Scenario,
@@ -28,6 +31,35 @@ def prepare(source: str | Path | Mapping[str, Any] | Scenario,
     scenario = load_scenario(source, overrides)
     make_policy(scenario.routing.policy, scenario.routing.params)
     return scenario
+
+
+def validate(source: str | Path | Mapping[str, Any] | Scenario,
+             overrides: Mapping[str, Any] | None = None) -> list[ScenarioWarning]:
+    """Fully validate a scenario (raises :class:`~simcc.errors.ScenarioError` when it is
+    invalid) and return its semantic warnings, those of its variants included: an empty
+    list when its runs make sense (docs/scenario.md, *Warnings*)."""
+    return semantic_warnings(prepare(source, overrides))
+
+
+def semantic_warnings(scenario: Scenario,
+                      variants: Sequence[str] | None = None) -> list[ScenarioWarning]:
+    """The warnings of ``scenario`` and of ``variants`` (default: all of its variants),
+    a variant's paths as ``variants.NAME -> path``."""
+    found = scenario_warnings(scenario)
+    for name in scenario.variants if variants is None else variants:
+        found += [ScenarioWarning(f"variants.{name} -> {w.path}", w.message)
+                  for w in scenario_warnings(scenario.variant(name))
+                  if all(w.path != b.path or w.message != b.message for b in found)]
+    return found
+
+
+def warn_semantics(scenario: Scenario, variants: Sequence[str] = (),
+                   stacklevel: int = 3) -> None:
+    """Issue the semantic warnings of ``scenario`` (and ``variants``) with
+    :func:`warnings.warn` (category :class:`~simcc.errors.ScenarioWarning`), pointing
+    at the caller of the public function (``stacklevel``)."""
+    for warning in semantic_warnings(scenario, variants):
+        warnings.warn(warning, stacklevel=stacklevel)
 
 
 def simulate(scenario: str | Path | Mapping[str, Any] | Scenario,
@@ -43,6 +75,7 @@ def simulate(scenario: str | Path | Mapping[str, Any] | Scenario,
     the number of contacts.
     """
     scenario = prepare(scenario)
+    warn_semantics(scenario)
     replications = scenario.replications if replications is None else replications
     seed = scenario.seed if seed is None else seed
     if replications < 1:

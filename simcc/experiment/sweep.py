@@ -37,7 +37,7 @@ from simcc.experiment.replications import (
     run_scenarios,
 )
 from simcc.experiment.result import json_number
-from simcc.experiment.simulate import prepare, replication_table
+from simcc.experiment.simulate import prepare, replication_table, warn_semantics
 from simcc.runtime import write_atomic
 from simcc.scenario import read_document
 from simcc.scenario.grid import check_paths, expand_grid, text_values
@@ -263,6 +263,7 @@ def sweep(scenario: str | Path | Mapping[str, Any] | Scenario,
     """
     plan = plan_sweep(scenario, grid, replications, seed,
                       None if folder is None else Path(folder), overrides)
+    warn_semantics(plan.scenario)
     return run_sweep(plan, executor, workers, progress)
 
 

@@ -105,8 +105,9 @@ class Group:
 
 
 class Agent:
-    """One agent. ``idle_since_s`` is when the agent last became free (or, holding
-    conversations with room for more, when it last gained spare capacity); ``load`` is
+    """One agent. ``idle_since_s`` is the last time the agent took or finished a
+    conversation, or logged on (its place in line when available: for an idle agent,
+    when it became free; an agent who just took a chat goes to the back); ``load`` is
     the number of conversations held, all of channel ``channel``; ``pool`` is the idle
     or spare-capacity pool the agent is available in, None when it cannot take work;
     ``busy_s`` the work (handle + wrap-up seconds) it was given since ``logon_s``."""

@@ -129,7 +129,9 @@ class JourneyCenter(Center):
         self._park(agent, now)
 
     def _park(self, agent: Agent, now: float) -> None:
-        """Put an agent that may take more work in its idle or spare-capacity pool."""
+        """Put an agent that may take more work in its idle or spare-capacity pool, at
+        the back of the line: its place is now, the last time it took or finished a
+        conversation (docs/routing.md, agent_selection)."""
         group = agent.group_ref
         if agent.load == 0:
             agent.state = IDLE

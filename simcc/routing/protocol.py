@@ -90,7 +90,7 @@ class AgentLike(Protocol):
 
     name: str
     group: str
-    idle_since_s: float    # when the agent last became free
+    idle_since_s: float    # last took or finished a conversation, or logged on
     logon_s: float         # when its current shift started
     busy_s: float          # work given to it since then: handle + wrap-up, seconds
     load: int              # conversations it holds now

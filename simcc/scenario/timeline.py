@@ -1,0 +1,127 @@
+"""The daily schedule of a scenario laid out over simulated time, for checks that need
+no simulation: demand rates, opening hours and agents logged in, each piecewise
+constant between the instants where one of them changes.
+
+Simulated time 0 is the clock time ``horizon.start``. Profiles, shifts, staffing tables
+and opening hours repeat every day, so each is a function of the clock time of day;
+these functions follow exactly what the engine does over the arrival period
+(:mod:`simcc.model.demand` for rates, :mod:`simcc.model.staffing` for log-ins).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from simcc.scenario.schema import AgentGroup, Demand, Scenario
+from simcc.units import DAY
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Segments ``[edges[k], edges[k+1])`` of simulated time, seconds, on which every
+    rate, opening and staffing of the scenario is constant; ``clock`` is the clock time
+    of day at the middle of each segment."""
+
+    edges: np.ndarray
+    clock: np.ndarray
+
+    @property
+    def lengths(self) -> np.ndarray:
+        """Segment lengths, seconds."""
+        return np.diff(self.edges)
+
+    def before(self, end_s: float) -> np.ndarray:
+        """Mask of the segments that lie before ``end_s`` (an edge of the timeline)."""
+        return self.edges[1:] <= end_s + 1e-9
+
+
+def timeline(scenario: Scenario, end_s: float) -> Timeline:
+    """The timeline of ``scenario`` over ``[0, end_s)``; ``end_s``, the end of the
+    arrival period and the end of the warm-up are edges."""
+    horizon = scenario.horizon
+    offsets = np.array(sorted(set(_daily_change_points(scenario))), dtype=float)
+    days = np.arange(math.ceil(end_s / DAY) + 1, dtype=float)
+    times = ((offsets - horizon.start) % DAY)[None, :] + DAY * days[:, None]
+    edges = np.concatenate([[0.0, horizon.warmup, horizon.length_s, end_s], times.ravel()])
+    edges = np.unique(edges[(edges >= 0) & (edges <= end_s)])
+    middle = (edges[:-1] + edges[1:]) / 2
+    return Timeline(edges, (middle + horizon.start) % DAY)
+
+
+def _daily_change_points(scenario: Scenario) -> list[float]:
+    """Clock times of day at which some rate, opening or staffing may change."""
+    points = [0.0]
+    horizon = scenario.horizon
+    for profile in scenario.profiles.values():
+        first = horizon.start if profile.start is None else profile.start
+        interval = horizon.interval if profile.interval is None else profile.interval
+        points += [first + k * interval for k in range(len(profile.weights) + 1)]
+    for group in scenario.agents.values():
+        if group.shifts is not None:
+            points += [t for shift in group.shifts for t in (shift.start, shift.end)]
+        if group.staffing is not None:
+            first, interval = _table_grid(scenario, group)
+            points += [first + k * interval for k in range(len(group.staffing.counts) + 1)]
+    for channel in scenario.channels.values():
+        if channel.hours is not None:
+            points += [channel.hours.open, channel.hours.close]
+    return [p % DAY for p in points]
+
+
+def demand_rate(scenario: Scenario, demand: Demand, clock: np.ndarray) -> np.ndarray:
+    """Arrival rate of one demand stream at clock times ``clock``, contacts per second
+    (a daily volume without a profile is spread evenly over the day)."""
+    rate = demand.rate
+    if rate.profile is None:
+        return np.full(len(clock), rate.mean_per_second)
+    profile = scenario.profiles[rate.profile]
+    horizon = scenario.horizon
+    first = horizon.start if profile.start is None else profile.start
+    interval = horizon.interval if profile.interval is None else profile.interval
+    weights = np.asarray(profile.weights, dtype=float)
+    per_weight = rate.per_day / weights.sum() / interval
+    return _table_value(weights, (clock - first) % DAY, interval) * per_weight
+
+
+def channel_open(scenario: Scenario, channel: str, clock: np.ndarray) -> np.ndarray:
+    """Whether ``channel`` is open at clock times ``clock`` (no hours: always)."""
+    hours = scenario.channels[channel].hours
+    if hours is None:
+        return np.ones(len(clock), dtype=bool)
+    return (clock - hours.open) % DAY < (hours.close - hours.open) % DAY
+
+
+def shift_on(start: float, length_s: float, clock: np.ndarray) -> np.ndarray:
+    """Whether a daily shift from clock time ``start`` lasting ``length_s`` is on."""
+    return (clock - start) % DAY < length_s
+
+
+def logged_in(scenario: Scenario, group: AgentGroup, clock: np.ndarray) -> np.ndarray:
+    """Agents of ``group`` logged in at clock times ``clock`` (over the arrival period;
+    agents finishing work after their shift are not counted)."""
+    if group.count is not None:
+        return np.full(len(clock), float(group.count))
+    if group.shifts is not None:
+        return sum((shift.count * shift_on(shift.start, shift.length_s, clock)
+                    for shift in group.shifts), np.zeros(len(clock)))
+    first, interval = _table_grid(scenario, group)
+    counts = np.asarray(group.staffing.counts, dtype=float)
+    return _table_value(counts, (clock - first) % DAY, interval)
+
+
+def _table_grid(scenario: Scenario, group: AgentGroup) -> tuple[float, float]:
+    """Start clock time and interval of a group's staffing table."""
+    table, horizon = group.staffing, scenario.horizon
+    first = horizon.start if table.start is None else table.start
+    return first, horizon.interval if table.interval is None else table.interval
+
+
+def _table_value(values: np.ndarray, since_first: np.ndarray, interval: float) -> np.ndarray:
+    """``values[k]`` for times ``since_first`` seconds after the table's start, where
+    ``k`` is the interval they fall in; 0 past the table's end."""
+    index = np.floor(since_first / interval).astype(int)
+    inside = index < len(values)
+    return np.where(inside, values[np.minimum(index, len(values) - 1)], 0.0)
