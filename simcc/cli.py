@@ -389,6 +389,9 @@ def sweep_command(
                            workers, limits, quiet)
     if out is not None:
         open_sweep_folder(out, force)
+    for path in plan.rejected:
+        stderr.print(f"ignoring {path}: changed since simcc wrote it (content hash); the "
+                     "point is recomputed", highlight=False, soft_wrap=True)
     if plan.done:
         stderr.print(f"resuming: {len(plan.done)} of {len(plan.points)} points already done",
                      highlight=False)

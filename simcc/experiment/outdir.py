@@ -7,8 +7,9 @@
   succeeds, so no stale file (old records) survives and a failing or interrupted run
   leaves the previous output intact.
 - ``DIR`` holding anything simcc did not write: refused (exit 2) unless ``--force``;
-  then simcc's files are moved into it, replacing those of the same names, and nothing
-  else is touched. simcc never deletes a file it did not write.
+  then simcc's files are moved into it (into its subfolders for ``records/``),
+  replacing files of the same names, and nothing else is touched. simcc never deletes
+  a file it did not write.
 - A sweep folder is reused as such (finished points are resumed); run and compare
   refuse it, and sweep refuses a run's folder.
 
@@ -167,11 +168,7 @@ def _commit(staging: Path, out: Path, kind: str) -> None:
     """Put the staged files in place (see :func:`staged_output`)."""
     state = folder_state(out)
     if state == "foreign":
-        for entry in staging.iterdir():
-            target = out / entry.name
-            if target.is_dir() and not target.is_symlink():
-                shutil.rmtree(target)
-            os.replace(entry, target)
+        _merge(staging, out)
         return
     files = sorted(p.name for p in staging.iterdir())
     (staging / MARKER).write_text(json.dumps({"kind": kind, "simcc": _version(),
@@ -185,6 +182,20 @@ def _commit(staging: Path, out: Path, kind: str) -> None:
         shutil.rmtree(old, ignore_errors=True)
         return
     staging.rename(out)
+
+
+def _merge(source: Path, target: Path) -> None:
+    """Move the files under ``source`` into ``target``, folder by folder, replacing
+    files of the same names and keeping every other file of ``target``."""
+    for entry in source.iterdir():
+        destination = target / entry.name
+        if entry.is_dir() and destination.is_dir() and not destination.is_symlink():
+            _merge(entry, destination)
+        else:
+            if destination.is_dir() and not destination.is_symlink():
+                raise SimccError(f"--out {target}: {destination} is a folder, simcc "
+                                 "writes a file there; move it away")
+            os.replace(entry, destination)
 
 
 def open_sweep_folder(out: Path, force: bool = False) -> Path:
