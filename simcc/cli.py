@@ -10,12 +10,9 @@ from __future__ import annotations
 import functools
 import json
 import os
-import shutil
 import sys
-import tempfile
 import warnings
 from collections.abc import Callable
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, ParamSpec
 
@@ -46,7 +43,14 @@ ExecutorOpt = Annotated[str | None, typer.Option(
 SchedulerOpt = Annotated[str | None, typer.Option(
     "--scheduler", help="Dask scheduler address, tcp://host:8786 (default: $SIMCC_SCHEDULER)")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print the JSON result only")]
-OutOpt = Annotated[Path | None, typer.Option(help="write tables and JSON to this folder")]
+OutOpt = Annotated[str | None, typer.Option(
+    "--out", help="write tables and JSON to this folder (a previous simcc output there is "
+    "replaced as a whole; docs/kpis.md)", show_default=False)]
+ForceOpt = Annotated[bool, typer.Option(
+    "--force", help="write into an --out folder that holds files simcc did not write")]
+LimitOpt = Annotated[list[str] | None, typer.Option(
+    "--limit", help="raise a resource limit: NAME=N or NAME=none, NAME one of contacts, "
+    "day_contacts, agents, tasks (repeatable; docs/scenario.md, Resource limits)")]
 ReportOpt = Annotated[Path | None, typer.Option(help="write a self-contained HTML report")]
 RecordsOpt = Annotated[str, typer.Option(
     "--records", help="per-contact records written under OUT/records as Parquet, chunk by "
@@ -68,6 +72,7 @@ def _reports_errors(command: Callable[P, None]) -> Callable[P, None]:
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
+        previous = _terminate_as_interrupt()
         try:
             with warnings.catch_warnings():  # printed by _warn_about instead
                 warnings.simplefilter("ignore", ScenarioWarning)
@@ -81,13 +86,57 @@ def _reports_errors(command: Callable[P, None]) -> Callable[P, None]:
         except Exception as exc:
             raise _fail(f"internal error: {exc.__class__.__name__}: {exc}",
                         EXIT_FAILURE) from None
+        finally:
+            _restore_signal(previous)
 
     return wrapper
 
 
-def _check_out_folder(out: Path | None) -> None:
-    if out is not None and out.exists() and not out.is_dir():
-        raise _fail(f"--out {out}: exists and is not a folder")
+def _terminate_as_interrupt():
+    """Handle SIGTERM like Ctrl-C (queued work cancelled, workers and staging folders
+    removed, exit 130); returns the previous handler (None off the main thread)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, interrupt)
+
+
+def _restore_signal(previous) -> None:
+    import signal
+
+    if previous is not None:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _out_path(text: str | None) -> Path | None:
+    """The --out folder (``''`` is an error, not the working directory)."""
+    if text is None:
+        return None
+    if not text.strip():
+        raise _fail("--out: empty folder name")
+    return Path(text)
+
+
+def _check_work(scenarios: list, replications: int, workers: int | None,
+                limits: list[str] | None, quiet: bool):
+    """Refuse work beyond the resource limits; announce a long run on stderr."""
+    from simcc.experiment.limits import enforce_limits
+
+    estimate = enforce_limits(scenarios, replications, workers, limits or [])
+    if not quiet and estimate.seconds[1] >= LONG_RUN_S:
+        stderr.print(f"large run: {estimate.describe()}", highlight=False, soft_wrap=True)
+    return estimate
+
+
+LONG_RUN_S = 60.0
+"""Runs estimated to take longer (slowest case) announce themselves and show progress
+even when stderr is not a terminal."""
 
 
 def _overrides(assignments: list[str] | None) -> dict:
@@ -125,33 +174,36 @@ def run(
     scheduler: SchedulerOpt = None,
     assignments: SetOpt = None,
     as_json: JsonOpt = False,
-    out: OutOpt = None,
+    out_text: OutOpt = None,
+    force: ForceOpt = False,
     records: RecordsOpt = "none",
     report: ReportOpt = None,
+    limits: LimitOpt = None,
     quiet: QuietOpt = False,
     strict: StrictOpt = False,
 ) -> None:
     """Simulate a scenario and report its KPIs with 95% confidence intervals."""
     from simcc.experiment import prepare, simulate
+    from simcc.experiment.outdir import check_out, staged_output
     from simcc.experiment.records_out import RecordsSpec
 
-    _check_out_folder(out)
+    out = _out_path(out_text)
+    check_out(out, "run", force)
     if RecordsSpec(records).mode != "none" and out is None:
         raise _fail(f"--records {records} needs --out (records are written to OUT/records)")
     model = prepare(scenario, _overrides(assignments))
     _warn_about(model, scenario, strict=strict)
     reps = replications or model.replications
-    with _records_target(records, out, report) as spec, \
+    estimate = _check_work([model], reps, workers, limits, quiet)
+    with staged_output(out, "run", force) as staging, \
             _executor(executor, workers, scheduler) as runner, \
-            _progress(reps, enabled=_show_progress(quiet, as_json)) as progress:
+            _progress(reps, _progress_mode(quiet, as_json, estimate)) as progress:
         result = simulate(model, replications=reps, seed=seed, executor=runner,
-                          progress=progress, records=spec)
-        if out is not None:
+                          progress=progress, records=_records_spec(records, staging, report))
+        if staging is not None:
             from simcc.report.files import write_result
 
-            write_result(result, out, records=False)
-            if spec.folder is not None:
-                _move_into(spec.folder, out / "records")
+            write_result(result, staging, records=False)
     if report is not None:
         from simcc.report.files import write_text_atomic
         from simcc.report.html import render_report
@@ -160,9 +212,16 @@ def run(
     _finish(as_json, result.to_json, lambda: _print_tables(result), out, report)
 
 
-def _show_progress(quiet: bool, as_json: bool) -> bool:
-    """A progress bar only for a person at a terminal, never with --json."""
-    return not quiet and not as_json and stdout.is_terminal and stderr.is_terminal
+def _progress_mode(quiet: bool, as_json: bool, estimate=None) -> str | None:
+    """``bar`` for a person at a terminal (never with --json), ``lines`` on stderr for
+    a long run elsewhere, else None (and always None with --quiet)."""
+    if quiet:
+        return None
+    if not as_json and stdout.is_terminal and stderr.is_terminal:
+        return "bar"
+    if estimate is not None and estimate.seconds[1] >= LONG_RUN_S:
+        return "lines"
+    return None
 
 
 def _finish(as_json: bool, document: Callable[[], dict], print_tables: Callable[[], None],
@@ -190,29 +249,14 @@ def _print_tables(result) -> None:
         stdout.print(issues)
 
 
-@contextmanager
-def _records_target(mode: str, out: Path | None, report: Path | None):
-    """The records spec of ``simcc run``: ``mode`` written to a staging folder next to
-    ``out`` (removed if the run fails; the caller moves it to OUT/records), or a sample
-    in memory for the report's figures, or none."""
+def _records_spec(mode: str, staging: Path | None, report: Path | None):
+    """The records spec of ``simcc run``: ``mode`` written to ``staging/records`` (the
+    staged --out folder), or a sample in memory for the report's figures, or none."""
     from simcc.experiment.records_out import RecordsSpec
 
-    if mode == "none" or out is None:
-        yield RecordsSpec("sample" if report is not None else "none")
-        return
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.records.", dir=out.parent))
-    try:
-        yield RecordsSpec(mode, folder=staging)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def _move_into(source: Path, target: Path) -> None:
-    """Replace ``target`` (a folder) with ``source``."""
-    if target.exists():
-        shutil.rmtree(target)
-    source.rename(target)
+    if mode == "none" or staging is None:
+        return RecordsSpec("sample" if report is not None else "none")
+    return RecordsSpec(mode, folder=staging / "records")
 
 
 def _executor(kind: str | None, workers: int | None, scheduler: str | None):
@@ -223,14 +267,17 @@ def _executor(kind: str | None, workers: int | None, scheduler: str | None):
 
 
 class _progress:
-    """A rich progress bar on stderr, or nothing."""
+    """Progress on stderr: a rich bar (``mode="bar"``), a line at most every
+    :data:`PROGRESS_LINE_S` seconds (``"lines"``), or nothing (None)."""
 
-    def __init__(self, total: int, enabled: bool):
-        self.total, self.enabled = total, enabled
+    def __init__(self, total: int, mode: str | None):
+        self.total, self.mode = total, mode
         self._bar = None
 
     def __enter__(self):
-        if not self.enabled:
+        if self.mode == "lines":
+            return _progress_lines(self.total)
+        if self.mode != "bar":
             return None
         from rich.progress import (
             BarColumn,
@@ -253,6 +300,26 @@ class _progress:
             self._bar.stop()
 
 
+PROGRESS_LINE_S = 30.0
+
+
+def _progress_lines(total: int) -> Callable[[int, int], None]:
+    """``progress(done, total)`` printing ``progress: 3/20 replications, 41 s`` lines."""
+    import time
+
+    start = last = time.monotonic()
+
+    def report(done: int, _total: int) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last >= PROGRESS_LINE_S or done == total:
+            last = now
+            stderr.print(f"progress: {done}/{total} replications, {now - start:.0f} s",
+                         highlight=False)
+
+    return report
+
+
 @app.command("compare")
 @_reports_errors
 def compare_command(
@@ -267,28 +334,33 @@ def compare_command(
     scheduler: SchedulerOpt = None,
     assignments: SetOpt = None,
     as_json: JsonOpt = False,
-    out: OutOpt = None,
+    out_text: OutOpt = None,
+    force: ForceOpt = False,
     report: ReportOpt = None,
+    limits: LimitOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Run the baseline and its variants on common random numbers; paired differences."""
     from simcc.experiment import compare, prepare
+    from simcc.experiment.outdir import check_out, staged_output
 
-    _check_out_folder(out)
+    out = _out_path(out_text)
+    check_out(out, "compare", force)
     model = prepare(scenario, _overrides(assignments))
     names = variant or list(model.variants)
-    for name in names:
-        model.variant(name)  # unknown names fail before anything runs
+    runs = [model, *(model.variant(name) for name in names)]  # unknown names fail here
     _warn_about(model, scenario, names)
     reps = replications or model.replications
-    with _executor(executor, workers, scheduler) as runner, \
-            _progress(reps * (1 + len(names)), enabled=_show_progress(quiet, as_json)) as progress:
+    estimate = _check_work(runs, reps, workers, limits, quiet)
+    with staged_output(out, "compare", force) as staging, \
+            _executor(executor, workers, scheduler) as runner, \
+            _progress(reps * len(runs), _progress_mode(quiet, as_json, estimate)) as progress:
         comparison = compare(model, names, replications=reps, seed=seed, executor=runner,
                              progress=progress, records="sample" if report is not None else "none")
-    if out is not None:
-        from simcc.report.files import write_comparison
+        if staging is not None:
+            from simcc.report.files import write_comparison
 
-        write_comparison(comparison, out)
+            write_comparison(comparison, staging)
     if report is not None:
         from simcc.report.files import write_text_atomic
         from simcc.report.html import render_comparison_report
@@ -304,8 +376,9 @@ GridOpt = Annotated[list[str] | None, typer.Option(
     "--grid", help="swept values: path=lo:hi:step (inclusive range, e.g. 40:60:2), "
     "path=v1,v2,... or path=value (repeatable; the last varies fastest; replaces the "
     "scenario's sweep.grid)")]
-SweepOutOpt = Annotated[Path | None, typer.Option(
-    help="keep each finished point in this folder and resume from it on a re-run; write "
+SweepOutOpt = Annotated[str | None, typer.Option(
+    "--out", show_default=False, help="keep each finished point in this folder and resume "
+    "from it on a re-run; write "
     "sweep.csv and sweep.json at the end (without --out nothing is written and a re-run "
     "starts over)")]
 
@@ -317,31 +390,43 @@ def sweep_command(
     grid: GridOpt = None,
     replications: ReplicationsOpt = None,
     seed: SeedOpt = None,
-    out: SweepOutOpt = None,
+    out_text: SweepOutOpt = None,
+    force: ForceOpt = False,
     executor: ExecutorOpt = None,
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = None,
     assignments: SetOpt = None,
     as_json: JsonOpt = False,
+    limits: LimitOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Run every point of a parameter grid x replications on common random numbers, as one
     batch; with --out an interrupted sweep resumes where it stopped (docs/sweep.md)."""
     from contextlib import nullcontext
 
+    from simcc.experiment.outdir import check_out, open_sweep_folder
     from simcc.experiment.sweep import parse_grid, plan_sweep, run_sweep
 
-    _check_out_folder(out)
+    out = _out_path(out_text)
+    check_out(out, "sweep", force)
     plan = plan_sweep(scenario, parse_grid(grid) if grid else None, replications, seed, out,
                       _overrides(assignments))  # every point valid before anything runs
     _warn_about(plan.scenario, scenario)
+    estimate = _check_work([plan.scenarios[k] for k in plan.remaining], plan.replications,
+                           workers, limits, quiet)
+    if out is not None:
+        open_sweep_folder(out, force)
+    for path in plan.rejected:
+        stderr.print(f"ignoring {path}: changed since simcc wrote it (content hash); the "
+                     "point is recomputed", highlight=False, soft_wrap=True)
     if plan.done:
         stderr.print(f"resuming: {len(plan.done)} of {len(plan.points)} points already done",
                      highlight=False)
     tasks = len(plan.remaining) * plan.replications
+    mode = _progress_mode(quiet, as_json, estimate) if tasks else None
     try:
         with (_executor(executor, workers, scheduler) if tasks else nullcontext()) as runner, \
-                _progress(tasks, enabled=tasks > 0 and _show_progress(quiet, as_json)) as bar:
+                _progress(tasks, mode) as bar:
             result = run_sweep(plan, runner, progress=bar)
     except KeyboardInterrupt:
         if out is None:

@@ -17,6 +17,8 @@ from simcc.experiment.sweep import (
     grid_points,
     parse_grid,
     plan_sweep,
+    point_id,
+    simcc_version,
     sweep,
 )
 
@@ -164,13 +166,26 @@ def test_points_depend_on_content_seed_and_replications(tmp_path):
     assert not changed.done
 
 
-def test_a_damaged_point_file_fails_loudly(tmp_path):
-    grid = {"agents.team.count": [4]}
+def test_an_edited_point_file_is_noticed_and_recomputed(tmp_path):
+    grid = {"agents.team.count": [4, 5]}
+    first = sweep(quick(), grid, replications=2, seed=SEED, executor=SerialExecutor(),
+                  folder=tmp_path)
+    edited = sorted((tmp_path / POINTS).iterdir())[0]
+    edited.write_text(edited.read_text().replace("overall", "overall", 1) + "0,x,y,z,1\n")
     plan = plan_sweep(quick(), grid, 2, SEED, tmp_path)
-    plan.point_file(0).parent.mkdir(parents=True)
-    plan.point_file(0).write_text("replication,scope,key,kpi,value\n0,overall,all,fcr,1\n")
-    with pytest.raises(simcc.SimccError, match="not a finished sweep point.*delete the file"):
-        plan_sweep(quick(), grid, 2, SEED, tmp_path)
+    assert plan.rejected == (edited,) and len(plan.done) == 1
+    spy = CountingExecutor()
+    again = sweep(quick(), grid, replications=2, seed=SEED, executor=spy, folder=tmp_path)
+    assert spy.tasks == 2  # the edited point, two replications
+    pd.testing.assert_frame_equal(again.table, first.table, check_exact=True)
+    assert edited.exists()  # simcc leaves the edited file alone and writes a fresh one
+    assert len(plan_sweep(quick(), grid, 2, SEED, tmp_path).done) == 2
+
+
+def test_point_ids_depend_on_the_simcc_version():
+    scenario = simcc.load_scenario(quick())
+    assert point_id(scenario, SEED, 2, "0.1.0") != point_id(scenario, SEED, 2, "0.2.0")
+    assert point_id(scenario, SEED, 2) == point_id(scenario, SEED, 2, simcc_version())
 
 
 # ----------------------------------------------------------------------------- scenario

@@ -8,10 +8,13 @@ without its ``sweep`` and ``variants`` sections), and every point runs replicati
 paired as in :mod:`simcc.experiment.compare`. All points' replications go to the
 executor as one batch.
 
-With a folder, each point is written to ``points/<point id>.csv`` as soon as its
-replications are done; the id hashes the point's full scenario, the seed and the
-number of replications, so a re-run with the same folder reads finished points back
-instead of recomputing them, and a changed scenario never reuses a stale point.
+With a folder, each point is written to ``points/<point id>.<content hash>.csv`` as
+soon as its replications are done; the id hashes the point's full scenario, the seed,
+the number of replications and the simcc version, so a re-run with the same folder
+reads finished points back instead of recomputing them, and a changed scenario or
+another simcc never reuses a stale point. The content hash (of the file's bytes) is
+verified on resume: a point file edited or damaged since it was written is ignored and
+the point recomputed.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -87,13 +91,28 @@ def describe_point(values: Mapping[str, Any]) -> str:
     return ", ".join(f"{path}={value}" for path, value in values.items())
 
 
-def point_id(scenario: Scenario, seed: int, replications: int) -> str:
+def point_id(scenario: Scenario, seed: int, replications: int,
+             version: str | None = None) -> str:
     """A stable name for a point's results: 16 hex digits of the SHA-256 of the point
-    scenario's full content (JSON dump), the seed and the number of replications."""
+    scenario's full content (JSON dump), the seed, the number of replications and the
+    simcc ``version`` (default: the installed one)."""
     content = {"scenario": scenario.model_dump(mode="json"), "seed": seed,
-               "replications": replications}
+               "replications": replications, "simcc": version or simcc_version()}
     text = json.dumps(content, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def simcc_version() -> str:
+    """The installed simcc version (``unknown`` when simcc is not installed)."""
+    try:
+        return metadata.version("simcc")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def content_hash(data: bytes) -> str:
+    """16 hex digits of the SHA-256 of a point file's bytes."""
+    return hashlib.sha256(data).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -110,17 +129,23 @@ class SweepPlan:
     replications: int
     folder: Path | None
     done: dict[int, pd.DataFrame]
+    rejected: tuple[Path, ...] = ()
+    """Point files of this sweep whose content no longer matches their hash (edited or
+    damaged): ignored, their points are recomputed."""
 
     @property
     def remaining(self) -> list[int]:
         """Indices of the points still to run, in point order."""
         return [k for k in range(len(self.points)) if k not in self.done]
 
-    def point_file(self, k: int) -> Path:
-        """Where point ``k`` is stored (needs a folder)."""
+    def write_point(self, k: int, kpis: pd.DataFrame) -> Path:
+        """Store point ``k``'s per-replication KPIs as
+        ``points/<id>.<content hash>.csv`` (needs a folder), atomically."""
         if self.folder is None:
             raise ValueError("this sweep has no folder")
-        return self.folder / POINTS / f"{self.ids[k]}.csv"
+        data = kpis.to_csv(index=False).encode()
+        target = self.folder / POINTS / f"{self.ids[k]}.{content_hash(data)}.csv"
+        return write_atomic(target, lambda p: Path(p).write_bytes(data))
 
 
 def plan_sweep(scenario: str | Path | Mapping[str, Any] | Scenario,
@@ -142,8 +167,10 @@ def plan_sweep(scenario: str | Path | Mapping[str, Any] | Scenario,
     scenarios = _point_scenarios(_source(scenario), overrides, points)
     ids = [point_id(model, seed, replications) for model in scenarios]
     folder = None if folder is None else Path(folder)
-    done = {} if folder is None else _finished_points(folder, ids, replications)
-    return SweepPlan(base, grid, points, scenarios, ids, seed, replications, folder, done)
+    done, rejected = ({}, []) if folder is None else _finished_points(folder, ids,
+                                                                        replications)
+    return SweepPlan(base, grid, points, scenarios, ids, seed, replications, folder, done,
+                     tuple(rejected))
 
 
 def _grid_of(base: Scenario, grid: Mapping[str, Any] | None) -> Grid:
@@ -185,10 +212,17 @@ def _point_scenarios(source: Mapping[str, Any] | Scenario, overrides: Mapping[st
 
 
 def _finished_points(folder: Path, ids: list[str], replications: int
-                     ) -> dict[int, pd.DataFrame]:
-    """Per-replication KPIs of the points whose file exists in ``folder``."""
-    files = [folder / POINTS / f"{point}.csv" for point in ids]
-    return {k: read_point(path, replications) for k, path in enumerate(files) if path.is_file()}
+                     ) -> tuple[dict[int, pd.DataFrame], list[Path]]:
+    """Per-replication KPIs of the points with a verified file in ``folder``, and the
+    files of these points that fail their content hash."""
+    done, rejected = {}, []
+    for k, point in enumerate(ids):
+        for path in sorted((folder / POINTS).glob(f"{point}.*.csv")):
+            if path.name.split(".")[1] == content_hash(path.read_bytes()):
+                done[k] = read_point(path, replications)
+                break
+            rejected.append(path)
+    return done, rejected
 
 
 def read_point(path: Path, replications: int) -> pd.DataFrame:
@@ -231,7 +265,7 @@ def run_sweep(plan: SweepPlan, executor: Executor | None = None, workers: int | 
         k = todo[j]
         kpis[k] = replication_table(outputs)
         if plan.folder is not None:
-            write_atomic(plan.point_file(k), lambda p: kpis[k].to_csv(p, index=False))
+            plan.write_point(k, kpis[k])
 
     if todo:
         if executor is None:
