@@ -346,6 +346,7 @@ def check(
     nothing regressed, 1 when a KPI regressed or a limit is violated, 2 for invalid
     input."""
     from simcc.experiment import prepare
+    from simcc.experiment.baseline import read_baseline
     from simcc.experiment.regression import run_check
 
     if (baseline is None) == (baselines is None):
@@ -360,7 +361,7 @@ def check(
     if update:
         _update_baselines(models, files, workers)
         return
-    documents = {path: _read_baseline(files[path]) for path in scenarios}
+    documents = {path: read_baseline(files[path]) for path in scenarios}
     overrides = _overrides(assignments)
     results = [run_check(models[path], documents[path], overrides, workers)
                for path in scenarios]
@@ -380,15 +381,6 @@ def check(
                          "[bold red]failed[/]:\n" + result.describe_failures(), highlight=False)
     if not all(r.passed for r in results):
         raise typer.Exit(EXIT_FAILURE)
-
-
-def _read_baseline(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text())
-    except FileNotFoundError:
-        raise _fail(f"baseline {path} not found: create it with --update") from None
-    except json.JSONDecodeError as exc:
-        raise _fail(f"baseline {path} is not valid JSON ({exc})") from None
 
 
 def _update_baselines(models: dict, files: dict, workers: int | None) -> None:
