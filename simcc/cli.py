@@ -373,14 +373,29 @@ def check(
     if as_json:
         sys.stdout.write(json.dumps([r.to_json() for r in results]) + "\n")
     else:
+        from rich.markup import escape
+
         from simcc.report.tables import check_table
 
+        console = _log_console()
         for result in results:
-            stdout.print(check_table(result))
-            stdout.print("[green]passed[/]" if result.passed else
-                         "[bold red]failed[/]:\n" + result.describe_failures(), highlight=False)
+            console.print(check_table(result))
+            console.print("[green]passed[/]" if result.passed else
+                          "[bold red]failed[/]:\n" + escape(result.describe_failures()),
+                          highlight=False)
     if not all(r.passed for r in results):
         raise typer.Exit(EXIT_FAILURE)
+
+
+PIPED_WIDTH = 200
+
+
+def _log_console() -> Console:
+    """stdout on a terminal; piped (CI logs, files) a console ``$COLUMNS`` or
+    ``PIPED_WIDTH`` characters wide, so that tables keep every column."""
+    if stdout.is_terminal or "COLUMNS" in os.environ:
+        return stdout
+    return Console(width=PIPED_WIDTH)
 
 
 def _update_baselines(models: dict, files: dict, workers: int | None) -> None:
@@ -394,7 +409,7 @@ def _update_baselines(models: dict, files: dict, workers: int | None) -> None:
         comparison = compare(model, list(model.variants), workers=workers)
         document = baseline_document(comparison, model, version("simcc"))
         write_text_atomic(files[path], json.dumps(document, indent=1) + "\n")
-        stdout.print(f"baseline written: {files[path]} ({len(comparison.results)} runs, "
+        _log_console().print(f"baseline written: {files[path]} ({len(comparison.results)} runs, "
                      f"{model.replications} replications, seed {model.seed})", highlight=False)
 
 

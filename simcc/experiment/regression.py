@@ -45,6 +45,7 @@ DEFAULT_TOLERANCE = {kpi: Tolerance(abs=0.01) for kpi in
 DEFAULT_TOLERANCE.update({kpi: Tolerance(rel=0.05) for kpi in
                           ("asa_s", "mean_wait_s", "wait_p90_s", "handled", "cost",
                            "cost_per_handled", "cost_per_resolved_issue")})
+FAMILY_CONFIDENCE = 0.95
 _OPS = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt}
 
 
@@ -96,8 +97,9 @@ class CheckResult:
     def describe_failures(self) -> str:
         """One line per regression and failed limit (for assertion messages)."""
         lines = [f"{r.run}: {r.kpi} regressed from {r.baseline:.4g} to {r.now:.4g} "
-                 f"(delta {r.delta:+.4g}, 95% CI [{r.ci_low:+.4g}, {r.ci_high:+.4g}], "
-                 f"tolerance {r.tolerance})" for r in self.regressions.itertuples()]
+                 f"(delta {r.delta:+.4g}, simultaneous 95% CI [{r.ci_low:+.4g}, "
+                 f"{r.ci_high:+.4g}], tolerance {r.tolerance})"
+                 for r in self.regressions.itertuples()]
         lines += [f"{r.run}: limit {r.limit} violated (value {r.value:.4g})"
                   for r in self.failed_limits.itertuples()]
         return "\n".join(lines)
@@ -127,6 +129,7 @@ def evaluate(comparison: Comparison, baseline: Baseline, scenario: Scenario) -> 
     """Apply the rules of ``scenario.checks`` to a comparison and a validated baseline."""
     checks = scenario.checks
     _require_valid_rules(checks)
+    confidence = simultaneous_confidence(len(comparison.results) * len(judged_kpis(checks)))
     rows, limits = [], []
     for run, result in comparison.results.items():
         stored = baseline.runs.get(run)
@@ -135,7 +138,8 @@ def evaluate(comparison: Comparison, baseline: Baseline, scenario: Scenario) -> 
         overall = result.replication_kpis[result.replication_kpis["scope"] == "overall"]
         for kpi in kpi_names():
             now = overall.loc[overall["kpi"] == kpi].sort_values("replication")["value"]
-            row = _verdict(run, kpi, stored.get(kpi), now.to_numpy(dtype=float), checks)
+            row = _verdict(run, kpi, stored.get(kpi), now.to_numpy(dtype=float), checks,
+                           confidence)
             if row["verdict"] == UNSUPPORTED:
                 raise baseline.fail(f"runs.{run}.{kpi}: {_unsupported(row)}")
             rows.append(row)
@@ -150,15 +154,23 @@ def evaluate(comparison: Comparison, baseline: Baseline, scenario: Scenario) -> 
 UNSUPPORTED = "unsupported"
 
 
+def simultaneous_confidence(tests: int) -> float:
+    """Confidence of each paired interval so that all ``tests`` intervals of one check
+    hold together with probability ``FAMILY_CONFIDENCE`` (Bonferroni): when the
+    customers are re-drawn (another engine, numpy or scipy), a check of an unchanged
+    scenario fails by chance in at most 5 % of scenarios, however many KPIs it judges."""
+    return 1 - (1 - FAMILY_CONFIDENCE) / max(tests, 1)
+
+
 def _verdict(run: str, kpi: str, stored: KpiSummary | None, now: np.ndarray,
-             checks: Checks) -> dict:
+             checks: Checks, confidence: float = FAMILY_CONFIDENCE) -> dict:
     """One row of the check. ``verdict`` is ``UNSUPPORTED`` for a judged KPI whose
     baseline and current values share no replication where both are defined while each
     has some (the KPI appeared, vanished or the values are damaged): no verdict possible."""
     base = np.array(stored.array if stored is not None else [], dtype=float)
     row = {"run": run, "kpi": kpi, "baseline": mean_ci(base)[0], "now": mean_ci(now)[0]}
     paired = now - base if base.shape == now.shape else np.array([])
-    delta, low, high, _ = mean_ci(paired)
+    delta, low, high, _ = mean_ci(paired, confidence)
     tolerance = _tolerance(kpi, checks)
     row.update(delta=delta, ci_low=low, ci_high=high, tolerance=_tolerance_text(tolerance))
     sign = _direction(kpi)
