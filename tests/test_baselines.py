@@ -192,8 +192,8 @@ def test_validate_rejects_an_invalid_checks_section_before_simulating(tmp_path):
                                              if command == "check" else ()))
             assert proc.returncode == 2 and message in proc.stderr, proc.stderr
             assert str(path) in proc.stderr
-    path.write_text(yaml.safe_dump({**document, "checks": {"limits": ["p_wait < 1e999", "p_wait << 1"],
-                                                           "tolerance": {"fcr": {"abs": 1e999}}}}))
+    checks = {"limits": ["p_wait < 1e999", "p_wait << 1"], "tolerance": {"fcr": {"abs": 1e999}}}
+    path.write_text(yaml.safe_dump({**document, "checks": checks}))
     proc = cli("validate", str(path))
     assert proc.returncode == 2
     assert "checks.limits[0]: cannot read limit" in proc.stderr
