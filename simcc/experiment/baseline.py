@@ -39,6 +39,7 @@ MAX_BASELINE_BYTES = 32 * 2**20
 MEAN_TOLERANCE = 1e-9
 """Relative agreement required between a stored mean and the mean of its values."""
 BASELINE_RUN = "baseline"
+IN_MEMORY = "(not from a file)"
 MAX_LISTED = 8
 
 Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
@@ -90,7 +91,7 @@ class Baseline(BaseModel):
     seed: Annotated[int, Field(strict=True, ge=0)]
     replications: Annotated[int, Field(strict=True, ge=1)]
     runs: dict[str, dict[str, KpiSummary]] = Field(min_length=1)
-    _source: str = PrivateAttr(default="baseline")
+    _source: str = PrivateAttr(default=IN_MEMORY)
 
     @model_validator(mode="after")
     def _complete(self) -> Baseline:
@@ -163,7 +164,7 @@ def read_baseline(path: Path) -> Baseline:
     return parse_baseline(text, label)
 
 
-def parse_baseline(text: str, source: str = "baseline") -> Baseline:
+def parse_baseline(text: str, source: str = IN_MEMORY) -> Baseline:
     """Parse and validate the JSON text of a baseline file."""
     try:
         document = json.loads(text, parse_constant=_no_constant,
@@ -173,7 +174,7 @@ def parse_baseline(text: str, source: str = "baseline") -> Baseline:
     return validate_baseline(document, source)
 
 
-def validate_baseline(document: Any, source: str = "baseline") -> Baseline:
+def validate_baseline(document: Any, source: str = IN_MEMORY) -> Baseline:
     """A :class:`Baseline` from a parsed JSON document, or a :class:`SimccError` listing
     what is wrong with it."""
     if not isinstance(document, dict):
@@ -213,9 +214,9 @@ def _no_constant(name: str) -> float:
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    document = dict(pairs)
-    if len(document) != len(pairs):
-        seen: set[str] = set()
-        twice = next(key for key, _ in pairs if key in seen or seen.add(key))
-        raise ValueError(f"key {twice!r} appears twice in one object")
+    document: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in document:
+            raise ValueError(f"key {key!r} appears twice in one object")
+        document[key] = value
     return document
