@@ -409,8 +409,9 @@ def _update_baselines(models: dict, files: dict, workers: int | None) -> None:
         comparison = compare(model, list(model.variants), workers=workers)
         document = baseline_document(comparison, model, version("simcc"))
         write_text_atomic(files[path], json.dumps(document, indent=1) + "\n")
-        _log_console().print(f"baseline written: {files[path]} ({len(comparison.results)} runs, "
-                     f"{model.replications} replications, seed {model.seed})", highlight=False)
+        stdout.print(f"baseline written: {files[path]} ({len(comparison.results)} runs, "
+                     f"{model.replications} replications, seed {model.seed})", highlight=False,
+                     soft_wrap=True)
 
 
 @app.command()

@@ -4,14 +4,17 @@ A baseline file keeps, for the baseline run and each variant, every overall KPI'
 95% CI and per-replication values, plus the simcc version, the seed, the replications
 and a hash of the scenario (without its ``checks`` section).
 
-Rule, per run and KPI with a direction (docs/regression.md): the *paired* difference
-``now - baseline`` over replications (same seed, so the same customers) gets a mean and
-a 95% CI. The KPI **regressed** when the mean is worse than the tolerance in the KPI's
-bad direction *and* the CI excludes zero; **improved** symmetrically; otherwise **ok**.
-With the same seed and engine an unchanged scenario reproduces the baseline exactly
-(difference 0); after an engine change the customers differ and the CI keeps noise
-from failing the check. Hard limits (``service_level >= 0.8``) are checked on the
-current means.
+Rule, per run and judged KPI (a direction and a tolerance; docs/regression.md): the
+*paired* difference ``now - baseline`` over replications (same seed, so the same
+customers) gets a mean and a CI; the CIs of one check are simultaneous at 95 %
+(Bonferroni over its judged run x KPI pairs). The KPI **regressed** when the mean is
+worse than the tolerance in the KPI's bad direction *and* the CI excludes zero;
+**improved** symmetrically; otherwise **ok**. With the same seed, engine and libraries
+an unchanged scenario reproduces the baseline exactly (difference 0); after an engine
+or library change the customers differ and the simultaneous CI keeps noise from
+failing the check. Nothing is compared for equality. Hard limits
+(``service_level >= 0.8``) are checked on the current means. Baseline files are
+validated by :mod:`simcc.experiment.baseline`.
 """
 
 from __future__ import annotations
