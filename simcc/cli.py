@@ -458,6 +458,7 @@ def check(
     nothing regressed, 1 when a KPI regressed or a limit is violated, 2 for invalid
     input."""
     from simcc.experiment import prepare
+    from simcc.experiment.baseline import read_baseline
     from simcc.experiment.regression import run_check
 
     if (baseline is None) == (baselines is None):
@@ -474,7 +475,7 @@ def check(
     if update:
         _update_baselines(models, files, workers)
         return
-    documents = {path: _read_baseline(files[path]) for path in scenarios}
+    documents = {path: read_baseline(files[path]) for path in scenarios}
     overrides = _overrides(assignments)
     results = [run_check(models[path], documents[path], overrides, workers)
                for path in scenarios]
@@ -486,23 +487,29 @@ def check(
     if as_json:
         sys.stdout.write(json.dumps([r.to_json() for r in results]) + "\n")
     else:
+        from rich.markup import escape
+
         from simcc.report.tables import check_table
 
+        console = _log_console()
         for result in results:
-            stdout.print(check_table(result))
-            stdout.print("[green]passed[/]" if result.passed else
-                         "[bold red]failed[/]:\n" + result.describe_failures(), highlight=False)
+            console.print(check_table(result))
+            console.print("[green]passed[/]" if result.passed else
+                          "[bold red]failed[/]:\n" + escape(result.describe_failures()),
+                          highlight=False)
     if not all(r.passed for r in results):
         raise typer.Exit(EXIT_FAILURE)
 
 
-def _read_baseline(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text())
-    except FileNotFoundError:
-        raise _fail(f"baseline {path} not found: create it with --update") from None
-    except json.JSONDecodeError as exc:
-        raise _fail(f"baseline {path} is not valid JSON ({exc})") from None
+PIPED_WIDTH = 200
+
+
+def _log_console() -> Console:
+    """stdout on a terminal; piped (CI logs, files) a console ``$COLUMNS`` or
+    ``PIPED_WIDTH`` characters wide, so that tables keep every column."""
+    if stdout.is_terminal or "COLUMNS" in os.environ:
+        return stdout
+    return Console(width=PIPED_WIDTH)
 
 
 def _update_baselines(models: dict, files: dict, workers: int | None) -> None:
@@ -517,7 +524,8 @@ def _update_baselines(models: dict, files: dict, workers: int | None) -> None:
         document = baseline_document(comparison, model, version("simcc"))
         write_text_atomic(files[path], json.dumps(document, indent=1) + "\n")
         stdout.print(f"baseline written: {files[path]} ({len(comparison.results)} runs, "
-                     f"{model.replications} replications, seed {model.seed})", highlight=False)
+                     f"{model.replications} replications, seed {model.seed})", highlight=False,
+                     soft_wrap=True)
 
 
 @app.command()
@@ -546,7 +554,7 @@ def validate(
                          highlight=False, soft_wrap=True)
             continue
         note = f", {len(found)} warning(s)" if found else ""
-        stdout.print(f"ok: {path} ({model.name}){note}", highlight=False)
+        stdout.print(f"ok: {path} ({model.name}){note}", highlight=False, soft_wrap=True)
     if failed:
         raise typer.Exit(EXIT_INVALID)
 

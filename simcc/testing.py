@@ -10,12 +10,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from simcc.experiment import prepare
+from simcc.experiment.baseline import read_baseline
 from simcc.experiment.regression import CheckResult, run_check
 
 
@@ -23,9 +23,10 @@ def assert_no_regression(scenario: str | Path, baseline: str | Path,
                          overrides: Mapping[str, Any] | None = None,
                          workers: int | None = None) -> CheckResult:
     """Run ``simcc check`` in-process; raise ``AssertionError`` listing every regressed
-    KPI and violated limit. Returns the check result when it passes."""
-    document = json.loads(Path(baseline).read_text())
-    result = run_check(prepare(scenario), document, dict(overrides or {}), workers)
+    KPI and violated limit. Returns the check result when it passes; a baseline that
+    cannot support a verdict raises :class:`~simcc.errors.SimccError`."""
+    result = run_check(prepare(scenario), read_baseline(Path(baseline)), dict(overrides or {}),
+                       workers)
     assert result.passed, (f"{result.scenario} regressed against {baseline}:\n"
                            + result.describe_failures())
     return result

@@ -26,7 +26,7 @@ def cli(*args, env=None):
 def project(tmp_path_factory):
     """A small scenario with a variant and its freshly written baseline."""
     folder = tmp_path_factory.mktemp("check")
-    doc = small(replications=4, demand=[{"channel": "voice", "rate": {"per_hour": 90},
+    doc = small(replications=8, demand=[{"channel": "voice", "rate": {"per_hour": 90},
                                          "mix": {"general": 1.0}}])
     doc["variants"] = {"plus_1": {"agents.team.count": 6}}
     scenario = folder / "center.yaml"
@@ -44,7 +44,7 @@ def test_baseline_is_readable_json_with_what_a_diff_needs(project):
             "runs"} <= set(document)
     assert set(document["runs"]) == {"baseline", "plus_1"}
     fcr = document["runs"]["baseline"]["fcr"]
-    assert set(fcr) == {"mean", "ci95", "values"} and len(fcr["values"]) == 4
+    assert set(fcr) == {"mean", "ci95", "values"} and len(fcr["values"]) == 8
     assert baseline.read_text().count("\n") > 100  # indented: one value a line
 
 
@@ -69,7 +69,7 @@ def test_fewer_agents_regress_more_agents_improve(project, tmp_path):
     assert int(suite.get("failures")) > 0
     failed = {case.get("name") for case in suite.iter("testcase")
               if case.find("failure") is not None}
-    assert {"asa_s", "service_level"} <= failed
+    assert {"asa_s", "abandon_rate"} <= failed
     better = cli("check", str(scenario), "--baseline", str(baseline), "--set",
                  "agents.team.count=7", "--json")
     assert better.returncode == 0
@@ -116,9 +116,12 @@ def test_pytest_helper(project):
 
 
 def test_project_scenarios_match_their_committed_baselines():
-    proc = cli("check", "scenarios/erlang_a.yaml", "scenarios/bank_multiskill.yaml",
-               "--baselines", "baselines")
+    """The README's command, `simcc check scenarios/*.yaml --baselines baselines/`."""
+    scenarios = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "scenarios").glob("*.yaml"))
+    assert len(scenarios) == len(list((ROOT / "baselines").glob("*.json")))
+    proc = cli("check", *scenarios, "--baselines", "baselines/")
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.count("passed") == len(scenarios)
 
 
 def test_a_worse_routing_policy_fails_the_check():

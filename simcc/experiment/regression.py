@@ -4,23 +4,24 @@ A baseline file keeps, for the baseline run and each variant, every overall KPI'
 95% CI and per-replication values, plus the simcc version, the seed, the replications
 and a hash of the scenario (without its ``checks`` section).
 
-Rule, per run and KPI with a direction (docs/regression.md): the *paired* difference
-``now - baseline`` over replications (same seed, so the same customers) gets a mean and
-a 95% CI. The KPI **regressed** when the mean is worse than the tolerance in the KPI's
-bad direction *and* the CI excludes zero; **improved** symmetrically; otherwise **ok**.
-With the same seed and engine an unchanged scenario reproduces the baseline exactly
-(difference 0); after an engine change the customers differ and the CI keeps noise
-from failing the check. Hard limits (``service_level >= 0.8``) are checked on the
-current means.
+Rule, per run and judged KPI (a direction and a tolerance; docs/regression.md): the
+*paired* difference ``now - baseline`` over replications (same seed, so the same
+customers) gets a mean and a CI; the CIs of one check are simultaneous at 95 %
+(Bonferroni over its judged run x KPI pairs). The KPI **regressed** when the mean is
+worse than the tolerance in the KPI's bad direction *and* the CI excludes zero;
+**improved** symmetrically; otherwise **ok**. With the same seed, engine and libraries
+an unchanged scenario reproduces the baseline exactly (difference 0); after an engine
+or library change the customers differ and the simultaneous CI keeps noise from
+failing the check. Nothing is compared for equality. Hard limits
+(``service_level >= 0.8``) are checked on the current means. Baseline files are
+validated by :mod:`simcc.experiment.baseline`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import operator
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,23 +29,17 @@ import numpy as np
 import pandas as pd
 
 from simcc import catalogue
-from simcc.catalogue import ALL_KPIS, KPIS
-from simcc.errors import ScenarioError, SimccError
+from simcc.catalogue import KPIS
+from simcc.errors import ScenarioError
 from simcc.experiment.aggregate import mean_ci
+from simcc.experiment.baseline import Baseline, KpiSummary, scenario_hash, validate_baseline
 from simcc.experiment.compare import BASELINE, Comparison, compare
 from simcc.experiment.result import json_number
-from simcc.scenario.schema import Scenario, Tolerance
+from simcc.experiment.rules import kpi_names, rule_problems
+from simcc.scenario.schema import Checks, Scenario, Tolerance, parse_limit
 
-_LIMIT = re.compile(r"^\s*([a-z_0-9]+)\s*(<=|>=|<|>)\s*([-+0-9.eE]+)\s*$")
+FAMILY_CONFIDENCE = 0.95
 _OPS = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt}
-
-
-def scenario_hash(scenario: Scenario) -> str:
-    """sha256 of the scenario's canonical JSON, ``checks`` and ``sweep`` excluded (rules
-    and sweep grids may change without invalidating a baseline)."""
-    document = scenario.model_dump(mode="json", exclude={"checks", "sweep"})
-    text = json.dumps(document, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def baseline_document(comparison: Comparison, scenario: Scenario, version: str) -> dict:
@@ -53,7 +48,7 @@ def baseline_document(comparison: Comparison, scenario: Scenario, version: str) 
     for name, result in comparison.results.items():
         overall = result.replication_kpis[result.replication_kpis["scope"] == "overall"]
         kpis = {}
-        for kpi in ALL_KPIS:
+        for kpi in kpi_names():
             values = overall.loc[overall["kpi"] == kpi].sort_values("replication")["value"]
             mean, low, high, _ = mean_ci(values.to_numpy(), bounded=KPIS[kpi].bounded)
             kpis[kpi] = {"mean": json_number(mean), "ci95": [json_number(low), json_number(high)],
@@ -95,64 +90,90 @@ class CheckResult:
     def describe_failures(self) -> str:
         """One line per regression and failed limit (for assertion messages)."""
         lines = [f"{r.run}: {r.kpi} regressed from {r.baseline:.4g} to {r.now:.4g} "
-                 f"(delta {r.delta:+.4g}, 95% CI [{r.ci_low:+.4g}, {r.ci_high:+.4g}], "
-                 f"tolerance {r.tolerance})" for r in self.regressions.itertuples()]
+                 f"(delta {r.delta:+.4g}, simultaneous 95% CI [{r.ci_low:+.4g}, "
+                 f"{r.ci_high:+.4g}], tolerance {r.tolerance})"
+                 for r in self.regressions.itertuples()]
         lines += [f"{r.run}: limit {r.limit} violated (value {r.value:.4g})"
                   for r in self.failed_limits.itertuples()]
         return "\n".join(lines)
 
 
-def run_check(scenario: Scenario, baseline: dict, overrides: dict | None = None,
+def run_check(scenario: Scenario, baseline: Baseline | dict, overrides: dict | None = None,
               workers: int | None = None) -> CheckResult:
-    """Check ``scenario`` (with ``overrides`` applied after the hash check) against a
-    baseline document; a baseline of another scenario is an error."""
-    expected = baseline.get("scenario_hash")
-    actual = scenario_hash(scenario)
-    if expected != actual:
-        raise SimccError(
-            f"the baseline was made from a different scenario (hash {str(expected)[:12]}, "
-            f"this scenario {actual[:12]}): it cannot be compared; refresh it on purpose "
-            "with --update")
+    """Check ``scenario`` (with ``overrides`` applied after the baseline's fit to the
+    scenario is checked) against a baseline; a baseline that cannot support a verdict
+    (damaged, of another scenario, lacking a judged KPI) raises ``SimccError``."""
+    if not isinstance(baseline, Baseline):
+        baseline = validate_baseline(baseline)
+    _require_valid_rules(scenario.checks)
+    baseline.require_fit(scenario, judged_kpis(scenario.checks))
     model = scenario.with_overrides(overrides) if overrides else scenario
-    names = [n for n in baseline["runs"] if n != BASELINE]
-    comparison = compare(model, names, workers=workers)
+    comparison = compare(model, [n for n in baseline.runs if n != BASELINE], workers=workers)
     return evaluate(comparison, baseline, model)
 
 
-def evaluate(comparison: Comparison, baseline: dict, scenario: Scenario) -> CheckResult:
-    """Apply the rules of ``scenario.checks`` to a comparison and a baseline document."""
+def judged_kpis(checks: Checks) -> list[str]:
+    """The KPIs that get a verdict: a direction, a tolerance, and not ignored."""
+    return [kpi for kpi in kpi_names() if KPIS[kpi].direction != 0 and kpi not in checks.ignore
+            and _tolerance(kpi, checks) is not None]
+
+
+def evaluate(comparison: Comparison, baseline: Baseline, scenario: Scenario) -> CheckResult:
+    """Apply the rules of ``scenario.checks`` to a comparison and a validated baseline."""
     checks = scenario.checks
-    _validate_rules(checks)
+    _require_valid_rules(checks)
+    confidence = simultaneous_confidence(len(comparison.results) * len(judged_kpis(checks)))
     rows, limits = [], []
     for run, result in comparison.results.items():
-        stored = baseline["runs"].get(run)
+        stored = baseline.runs.get(run)
         if stored is None:
-            raise SimccError(f"the baseline has no run '{run}': refresh it with --update")
+            raise baseline.fail(f"it has no run '{run}'")
         overall = result.replication_kpis[result.replication_kpis["scope"] == "overall"]
-        for kpi in ALL_KPIS:
+        for kpi in kpi_names():
             now = overall.loc[overall["kpi"] == kpi].sort_values("replication")["value"]
-            rows.append(_verdict(run, kpi, stored.get(kpi), now.to_numpy(dtype=float), checks))
+            row = _verdict(run, kpi, stored.get(kpi), now.to_numpy(dtype=float), checks,
+                           confidence)
+            if row["verdict"] == UNSUPPORTED:
+                raise baseline.fail(f"runs.{run}.{kpi}: {_unsupported(row)}")
+            rows.append(row)
         for text in checks.limits:
-            kpi, op, bound = _parse_limit(text)
+            kpi, op, bound = parse_limit(text)
             value = result.kpi(kpi)
             limits.append({"run": run, "limit": text, "value": value,
                            "passed": bool(math.isfinite(value) and _OPS[op](value, bound))})
     return CheckResult(scenario.name, pd.DataFrame(rows), pd.DataFrame(limits))
 
 
-def _verdict(run: str, kpi: str, stored: dict | None, now: np.ndarray, checks) -> dict:
-    base = np.array([np.nan if v is None else v for v in (stored or {}).get("values", [])],
-                    dtype=float)
+UNSUPPORTED = "unsupported"
+
+
+def simultaneous_confidence(tests: int) -> float:
+    """Confidence of each paired interval so that all ``tests`` intervals of one check
+    hold together with probability ``FAMILY_CONFIDENCE`` (Bonferroni): when the
+    customers are re-drawn (another engine, numpy or scipy), a check of an unchanged
+    scenario fails by chance in at most 5 % of scenarios, however many KPIs it judges."""
+    return 1 - (1 - FAMILY_CONFIDENCE) / max(tests, 1)
+
+
+def _verdict(run: str, kpi: str, stored: KpiSummary | None, now: np.ndarray,
+             checks: Checks, confidence: float = FAMILY_CONFIDENCE) -> dict:
+    """One row of the check. ``verdict`` is ``UNSUPPORTED`` for a judged KPI whose
+    baseline and current values share no replication where both are defined while each
+    has some (the KPI appeared, vanished or the values are damaged): no verdict possible."""
+    base = np.array(stored.array if stored is not None else [], dtype=float)
     row = {"run": run, "kpi": kpi, "baseline": mean_ci(base)[0], "now": mean_ci(now)[0]}
     paired = now - base if base.shape == now.shape else np.array([])
-    delta, low, high, _ = mean_ci(paired)
-    entry = KPIS[kpi]
-    tolerance = checks.tolerance.get(kpi, entry.tolerance)
+    delta, low, high, _ = mean_ci(paired, confidence)
+    tolerance = _tolerance(kpi, checks)
     row.update(delta=delta, ci_low=low, ci_high=high, tolerance=_tolerance_text(tolerance))
-    sign = entry.direction
+    sign = KPIS[kpi].direction
+    judged = sign != 0 and tolerance is not None
     if kpi in checks.ignore:
         row["verdict"] = "ignored"
-    elif sign == 0 or tolerance is None or not math.isfinite(delta):
+    elif judged and not math.isfinite(delta):
+        defined = [bool(np.isfinite(values).any()) for values in (base, now)]
+        row["verdict"] = UNSUPPORTED if any(defined) else "info"
+    elif not judged:
         row["verdict"] = "info"
     else:
         allowed = (tolerance.abs if tolerance.abs is not None
@@ -167,35 +188,26 @@ def _verdict(run: str, kpi: str, stored: dict | None, now: np.ndarray, checks) -
     return row
 
 
+def _unsupported(row: dict) -> str:
+    if not math.isfinite(row["baseline"]):
+        return "the baseline has no value but the current run measures it"
+    if not math.isfinite(row["now"]):
+        return "the baseline has values but the current run cannot measure the KPI"
+    return "no replication has a value in both the baseline and the current run"
+
+
+def _tolerance(kpi: str, checks: Checks) -> Tolerance | catalogue.Tolerance | None:
+    """The scenario's tolerance for ``kpi``, else the catalogue's default."""
+    return checks.tolerance.get(kpi, KPIS[kpi].tolerance)
+
+
 def _tolerance_text(tolerance: Tolerance | catalogue.Tolerance | None) -> str:
     if tolerance is None:
         return ""
     return f"{tolerance.abs:g}" if tolerance.abs is not None else f"{100 * tolerance.rel:g}%"
 
 
-def _parse_limit(text: str) -> tuple[str, str, float]:
-    match = _LIMIT.match(text)
-    if not match:
-        raise ScenarioError([("checks.limits", f"cannot read limit {text!r}: write it as "
-                                               "'kpi >= value' (or <=, <, >)")])
-    kpi, op, bound = match.groups()
-    return kpi, op, float(bound)
-
-
-def _validate_rules(checks) -> None:
-    problems = []
-    named = [(f"checks.tolerance.{kpi}", kpi) for kpi in checks.tolerance]
-    named += [(f"checks.ignore[{i}]", kpi) for i, kpi in enumerate(checks.ignore)]
-    for path, kpi in named:
-        if kpi not in ALL_KPIS:
-            problems.append((path, catalogue.unknown_kpi_message(kpi)))
-    for i, text in enumerate(checks.limits):
-        try:
-            kpi, _, _ = _parse_limit(text)
-        except ScenarioError as exc:
-            problems.extend(exc.problems)
-            continue
-        if kpi not in ALL_KPIS:
-            problems.append((f"checks.limits[{i}]", catalogue.unknown_kpi_message(kpi)))
+def _require_valid_rules(checks: Checks) -> None:
+    problems = rule_problems(checks)
     if problems:
         raise ScenarioError(problems)

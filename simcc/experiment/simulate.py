@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from simcc.errors import ScenarioWarning
+from simcc.errors import ScenarioError, ScenarioWarning
 from simcc.experiment.aggregate import aggregate_kpis, mean_intervals
 from simcc.experiment.executors import Executor, LocalExecutor
 from simcc.experiment.records_out import RecordsSpec
@@ -19,6 +19,7 @@ from simcc.experiment.replications import (
     run_replications,
 )
 from simcc.experiment.result import Result
+from simcc.experiment.rules import rule_problems
 from simcc.routing import make_policy
 from simcc.scenario import load_scenario
 from simcc.scenario.schema import Scenario
@@ -27,8 +28,13 @@ from simcc.scenario.semantics import scenario_warnings
 
 def prepare(source: str | Path | Mapping[str, Any] | Scenario,
             overrides: Mapping[str, Any] | None = None) -> Scenario:
-    """Load and fully validate a scenario, including its routing policy."""
+    """Load and fully validate a scenario, including its routing policy and the KPIs
+    its ``checks`` section names."""
     scenario = load_scenario(source, overrides)
+    problems = rule_problems(scenario.checks)
+    if problems:
+        label = str(source) if isinstance(source, str | Path) else None
+        raise ScenarioError(problems, label)
     make_policy(scenario.routing.policy, scenario.routing.params)
     return scenario
 

@@ -20,7 +20,7 @@ def junit_xml(results: list[CheckResult]) -> str:
                 failure = ET.SubElement(case, "failure", message=f"{row.kpi} regressed",
                                         type="regression")
                 failure.text = (f"baseline {row.baseline:.6g}, now {row.now:.6g}, delta "
-                                f"{row.delta:+.6g} (95% CI {row.ci_low:+.6g} to "
+                                f"{row.delta:+.6g} (simultaneous 95% CI {row.ci_low:+.6g} to "
                                 f"{row.ci_high:+.6g}), tolerance {row.tolerance}")
             elif row.verdict in ("ignored", "info"):
                 ET.SubElement(case, "skipped", message=row.verdict)

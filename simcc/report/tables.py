@@ -6,6 +6,7 @@ import math
 
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from simcc.catalogue import CATALOGUE, KPI, keys
 from simcc.experiment.result import Result
@@ -144,7 +145,8 @@ def comparison_table(comparison) -> Table:
     95% CI (``*`` when the interval excludes 0)."""
     base = comparison.results["baseline"]
     table = Table(title=f"{base.scenario.name}: variants vs baseline, {base.replications} "
-                        f"replications on common random numbers", title_justify="left")
+                        f"replications on common random numbers", title_justify="left",
+                  caption=Text(COMPARE_NOTE), caption_justify="left")
     table.add_column("KPI", no_wrap=True)
     table.add_column("baseline", justify="right")
     for name in comparison.variants:
@@ -189,13 +191,21 @@ VERDICT_STYLE = {"regressed": "bold red", "improved": "green", "ok": "", "info":
                  "ignored": "dim"}
 
 
+CHECK_NOTE = ("delta: now - baseline, paired over replications (pp = percentage points); "
+              "[low, high]: its simultaneous 95% interval over all judged KPIs, shown for "
+              "regressed and improved KPIs")
+COMPARE_NOTE = ("(difference from the baseline; pp = percentage points; * = its 95% "
+                "interval excludes 0)")
+
+
 def check_table(result) -> Table:
     """KPI, baseline, now, delta and verdict for every judged KPI of every run (KPIs
-    without a direction are in the JSON output only)."""
-    table = Table(title=f"{result.scenario}: check against the baseline", title_justify="left")
+    without a direction are in the JSON output only); a caption explains the delta."""
+    table = Table(title=f"{result.scenario}: check against the baseline", title_justify="left",
+                  caption=Text(CHECK_NOTE), caption_justify="left")
     for name, justify in (("run", "left"), ("KPI", "left"), ("baseline", "right"),
                           ("now", "right"), ("delta", "right"), ("verdict", "left")):
-        table.add_column(name, justify=justify, no_wrap=name != "delta")
+        table.add_column(name, justify=justify, no_wrap=True)
     for row in result.rows.itertuples():
         if row.verdict in ("info", "ignored"):
             continue
@@ -203,18 +213,25 @@ def check_table(result) -> Table:
         if row.verdict in ("regressed", "improved") and math.isfinite(row.ci_low):
             delta += f" [{signed(row.kpi, row.ci_low)}, {signed(row.kpi, row.ci_high)}]"
         style = VERDICT_STYLE[row.verdict]
-        table.add_row(row.run, LABELS.get(row.kpi, row.kpi), fmt(row.kpi, row.baseline),
+        table.add_row(escape(row.run), LABELS.get(row.kpi, row.kpi), fmt(row.kpi, row.baseline),
                       fmt(row.kpi, row.now), delta,
                       f"[{style}]{row.verdict}[/]" if style else row.verdict)
     for row in (result.limits.itertuples() if not result.limits.empty else []):
         verdict = "[green]ok[/]" if row.passed else "[bold red]violated[/]"
-        table.add_row(row.run, f"limit {row.limit}", "", fmt(row.limit.split()[0], row.value),
-                      "", verdict)
+        table.add_row(escape(row.run), f"limit {escape(row.limit)}", "",
+                      fmt(row.limit.split()[0], row.value), "", verdict)
     return table
 
 
 def signed(kpi: str, value: float) -> str:
-    """A difference for people: percentage points for rates, signed value otherwise."""
+    """A difference for people, rounded to the KPI's display unit: percentage points
+    (2 decimals) for rates, 3 decimals for ratios, 1 decimal otherwise (seconds, counts,
+    money); a difference that rounds to zero is ``0`` (never ``+1.15e-15``)."""
     if not math.isfinite(value):
         return "–"
-    return f"{100 * value:+.2f} pp" if kpi in PERCENT else f"{value:+,.3g}"
+    if kpi in PERCENT:
+        points = round(100 * value, 2)
+        return "0 pp" if points == 0 else f"{points:+.2f} pp"
+    decimals = 3 if kpi in RATIOS else 1
+    rounded = round(value, decimals)
+    return "0" if rounded == 0 else f"{rounded:+,.{decimals}f}"

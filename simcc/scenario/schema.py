@@ -7,9 +7,11 @@ times in seconds after midnight, rates in contacts per second. Cross-references
 
 from __future__ import annotations
 
+import math
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from simcc.dists import Sampler
 from simcc.scenario.grid import expand_grid
@@ -267,8 +269,8 @@ class Tolerance(Spec):
     amount (in the KPI's unit: 0.01 = one percentage point for a rate) or a relative
     share of the baseline value."""
 
-    abs: float | None = Field(default=None, ge=0)
-    rel: float | None = Field(default=None, ge=0)
+    abs: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    rel: float | None = Field(default=None, ge=0, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _one(self) -> Tolerance:
@@ -277,13 +279,49 @@ class Tolerance(Spec):
         return self
 
 
+_LIMIT = re.compile(r"^\s*([a-z_0-9]+)\s*(<=|>=|<|>)\s*([-+0-9.eE]+)\s*$")
+
+
+def parse_limit(text: str) -> tuple[str, str, float]:
+    """``"service_level >= 0.8"`` -> ``("service_level", ">=", 0.8)``; ``ValueError``
+    when the text is not ``kpi op number`` with a finite number."""
+    match = _LIMIT.match(text)
+    bound = _finite_float(match.group(3)) if match else None
+    if bound is None:
+        raise ValueError(f"cannot read limit {text!r}: write it as 'kpi >= value' (or <=, "
+                         "<, >) with a finite number")
+    return match.group(1), match.group(2), bound
+
+
+def _finite_float(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _readable_limit(text: str) -> str:
+    parse_limit(text)
+    return text
+
+
 class Checks(Spec):
     """Rules of ``simcc check``: tolerances per KPI, KPIs to ignore, hard limits such as
-    ``"service_level >= 0.8"``."""
+    ``"service_level >= 0.8"``. KPI names are checked against the KPIs simcc computes
+    when the scenario is prepared (:mod:`simcc.experiment.rules`)."""
 
     tolerance: dict[str, Tolerance] = Field(default_factory=dict)
     ignore: list[str] = Field(default_factory=list)
-    limits: list[str] = Field(default_factory=list)
+    limits: list[Annotated[str, AfterValidator(_readable_limit)]] = Field(default_factory=list)
+
+    @field_validator("ignore")
+    @classmethod
+    def _ignored_once(cls, value: list[str]) -> list[str]:
+        twice = sorted({kpi for kpi in value if value.count(kpi) > 1})
+        if twice:
+            raise ValueError(f"KPI ignored more than once: {', '.join(twice)}")
+        return value
 
 
 class Sweep(Spec):
