@@ -52,6 +52,11 @@ RecordsOpt = Annotated[str, typer.Option(
     "chunk: none (KPIs only; memory does not grow with the contacts), sample (5%% of "
     "issues) or all")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")]
+IntervalsOpt = Annotated[bool, typer.Option(
+    "--intervals", help="also print the KPIs of every reporting interval and channel, "
+    "flagging intervals below the service-level target")]
+ChannelOpt = Annotated[str | None, typer.Option(
+    "--channel", help="with --intervals: only this channel's intervals")]
 
 
 def _fail(message: str, code: int = EXIT_INVALID) -> typer.Exit:
@@ -106,6 +111,8 @@ def run(
     records: RecordsOpt = "none",
     report: ReportOpt = None,
     quiet: QuietOpt = False,
+    intervals: IntervalsOpt = False,
+    channel: ChannelOpt = None,
 ) -> None:
     """Simulate a scenario and report its KPIs with 95% confidence intervals."""
     from simcc.experiment import prepare, simulate
@@ -115,6 +122,7 @@ def run(
     if RecordsSpec(records).mode != "none" and out is None:
         raise _fail(f"--records {records} needs --out (records are written to OUT/records)")
     model = prepare(scenario, _overrides(assignments))
+    _check_intervals_options(intervals, channel, as_json, model)
     reps = replications or model.replications
     with _records_target(records, out, report) as spec, \
             _executor(executor, workers, scheduler) as runner, \
@@ -132,7 +140,20 @@ def run(
         from simcc.report.html import render_report
 
         write_text_atomic(report, render_report(result))
-    _finish(as_json, result.to_json, lambda: _print_tables(result), out, report)
+    _finish(as_json, result.to_json, lambda: _print_tables(result, intervals, channel), out,
+            report)
+
+
+def _check_intervals_options(intervals: bool, channel: str | None, as_json: bool,
+                             model) -> None:
+    """--channel needs --intervals and a channel of the scenario; --json prints JSON only."""
+    if channel is not None and not intervals:
+        raise _fail("--channel selects the intervals shown: use it with --intervals")
+    if intervals and as_json:
+        raise _fail("--intervals prints a table; with --json, use --out (intervals.csv)")
+    if channel is not None and channel not in model.channels:
+        raise _fail(f"--channel {channel}: not a channel of the scenario (channels: "
+                    f"{', '.join(model.channels)})")
 
 
 def _show_progress(quiet: bool, as_json: bool) -> bool:
@@ -152,8 +173,8 @@ def _finish(as_json: bool, document: Callable[[], dict], print_tables: Callable[
             stdout.print(f"written: {path}", highlight=False)
 
 
-def _print_tables(result) -> None:
-    from simcc.report.tables import issue_table, overall_table, scope_table
+def _print_tables(result, intervals: bool = False, channel: str | None = None) -> None:
+    from simcc.report.tables import interval_table, issue_table, overall_table, scope_table
 
     stdout.print(overall_table(result))
     for scope in ("channel", "segment", "intent", "group"):
@@ -163,6 +184,8 @@ def _print_tables(result) -> None:
     issues = issue_table(result)
     if issues is not None:
         stdout.print(issues)
+    if intervals:
+        stdout.print(interval_table(result, channel))
 
 
 @contextmanager
@@ -372,10 +395,12 @@ def check(
     if as_json:
         sys.stdout.write(json.dumps([r.to_json() for r in results]) + "\n")
     else:
-        from simcc.report.tables import check_table
+        from simcc.report.tables import CHECK_NOTE, check_table
 
         for result in results:
-            stdout.print(check_table(result))
+            table = check_table(result)
+            table.caption, table.caption_justify = CHECK_NOTE, "left"
+            stdout.print(table)
             stdout.print("[green]passed[/]" if result.passed else
                          "[bold red]failed[/]:\n" + result.describe_failures(), highlight=False)
     if not all(r.passed for r in results):
