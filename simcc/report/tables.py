@@ -18,7 +18,6 @@ from rich.table import Table
 
 from simcc.catalogue import CATALOGUE, KPIS, keys
 from simcc.experiment.result import Result
-from simcc.scenario.load import flatten_overrides
 from simcc.scenario.schema import Scenario
 from simcc.units import DAY, HOUR, MINUTE
 
@@ -296,12 +295,25 @@ def fmt_value(value) -> str:
     return text.strip().removesuffix("...").strip()
 
 
+def _chains(overrides: dict, prefix: str = "") -> list[tuple[str, object]]:
+    """(path, value) pairs: a mapping with a single key joins its parent's path
+    (``{agents: {team: {count: 102}}}`` -> ``agents.team.count``); a mapping of several
+    keys is a value (a new agent group stays one ``agents.tech={...}``)."""
+    pairs: list[tuple[str, object]] = []
+    for key, value in overrides.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, dict) and len(value) == 1:
+            pairs.extend(_chains(value, path))
+        else:
+            pairs.append((path, value))
+    return pairs
+
+
 def describe_changes(overrides: dict) -> str:
-    """A variant's changes as ``path=value`` pairs (nested mappings flattened to dotted
-    paths): ``agents.team.count=102, routing.policy=fifo``; ``no changes`` when empty."""
-    flat = flatten_overrides(overrides)
-    return ", ".join(f"{path}={fmt_value(value)}" for path, value in flat.items()) or \
-        "no changes"
+    """A variant's changes as ``path=value`` pairs in YAML flow style:
+    ``agents.team.count=102, routing.policy=fifo``; ``no changes`` when empty."""
+    return ", ".join(f"{path}={fmt_value(value)}" for path, value in _chains(overrides)) \
+        or "no changes"
 
 
 def comparison_table(comparison) -> Table:
