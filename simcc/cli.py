@@ -395,12 +395,10 @@ def check(
     if as_json:
         sys.stdout.write(json.dumps([r.to_json() for r in results]) + "\n")
     else:
-        from simcc.report.tables import CHECK_NOTE, check_table
+        from simcc.report.tables import check_table, with_check_note
 
         for result in results:
-            table = check_table(result)
-            table.caption, table.caption_justify = CHECK_NOTE, "left"
-            stdout.print(table)
+            stdout.print(with_check_note(check_table(result)))
             stdout.print("[green]passed[/]" if result.passed else
                          "[bold red]failed[/]:\n" + result.describe_failures(), highlight=False)
     if not all(r.passed for r in results):

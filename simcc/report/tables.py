@@ -286,6 +286,12 @@ CHECK_NOTE = ("pp = percentage points; [low, high] = 95% CI of the change (impro
 """Footnotes printed under the comparison and check tables."""
 
 
+def with_check_note(table: Table) -> Table:
+    """``table`` (a :func:`check_table`) with :data:`CHECK_NOTE` as its caption."""
+    table.caption, table.caption_justify = escape(CHECK_NOTE), "left"
+    return table
+
+
 def fmt_value(value) -> str:
     """A scenario value as written in YAML flow style: ``102``, ``null``, ``08:00``,
     ``{default: 0.92, tech: 0.9}``, ``[{start: 08:00, count: 33}]``."""
