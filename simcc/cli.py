@@ -59,6 +59,11 @@ RecordsOpt = Annotated[str, typer.Option(
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")]
 StrictOpt = Annotated[bool, typer.Option(
     "--strict", help="treat scenario warnings (docs/scenario.md) as errors: exit 2")]
+IntervalsOpt = Annotated[bool, typer.Option(
+    "--intervals", help="also print the KPIs of every reporting interval and channel, "
+    "flagging intervals below the service-level target")]
+ChannelOpt = Annotated[str | None, typer.Option(
+    "--channel", help="with --intervals: only this channel's intervals")]
 
 
 def _fail(message: str, code: int = EXIT_INVALID) -> typer.Exit:
@@ -181,6 +186,8 @@ def run(
     limits: LimitOpt = None,
     quiet: QuietOpt = False,
     strict: StrictOpt = False,
+    intervals: IntervalsOpt = False,
+    channel: ChannelOpt = None,
 ) -> None:
     """Simulate a scenario and report its KPIs with 95% confidence intervals."""
     from simcc.experiment import prepare, simulate
@@ -193,6 +200,7 @@ def run(
         raise _fail(f"--records {records} needs --out (records are written to OUT/records)")
     model = prepare(scenario, _overrides(assignments))
     _warn_about(model, scenario, strict=strict)
+    _check_intervals_options(intervals, channel, as_json, model)
     reps = replications or model.replications
     estimate = _check_work([model], reps, workers, limits, quiet)
     with staged_output(out, "run", force) as staging, \
@@ -209,7 +217,20 @@ def run(
         from simcc.report.html import render_report
 
         write_text_atomic(report, render_report(result))
-    _finish(as_json, result.to_json, lambda: _print_tables(result), out, report)
+    _finish(as_json, result.to_json, lambda: _print_tables(result, intervals, channel), out,
+            report)
+
+
+def _check_intervals_options(intervals: bool, channel: str | None, as_json: bool,
+                             model) -> None:
+    """--channel needs --intervals and a channel of the scenario; --json prints JSON only."""
+    if channel is not None and not intervals:
+        raise _fail("--channel selects the intervals shown: use it with --intervals")
+    if intervals and as_json:
+        raise _fail("--intervals prints a table; with --json, use --out (intervals.csv)")
+    if channel is not None and channel not in model.channels:
+        raise _fail(f"--channel {channel}: not a channel of the scenario (channels: "
+                    f"{', '.join(model.channels)})")
 
 
 def _progress_mode(quiet: bool, as_json: bool, estimate=None) -> str | None:
@@ -236,8 +257,8 @@ def _finish(as_json: bool, document: Callable[[], dict], print_tables: Callable[
             stdout.print(f"written: {path}", highlight=False)
 
 
-def _print_tables(result) -> None:
-    from simcc.report.tables import issue_table, overall_table, scope_table
+def _print_tables(result, intervals: bool = False, channel: str | None = None) -> None:
+    from simcc.report.tables import interval_table, issue_table, overall_table, scope_table
 
     stdout.print(overall_table(result))
     for scope in ("channel", "segment", "intent", "group"):
@@ -247,6 +268,8 @@ def _print_tables(result) -> None:
     issues = issue_table(result)
     if issues is not None:
         stdout.print(issues)
+    if intervals:
+        stdout.print(interval_table(result, channel))
 
 
 def _records_spec(mode: str, staging: Path | None, report: Path | None):

@@ -71,7 +71,7 @@ def test_computed_kpis_are_the_catalogue_in_every_scope(small_result):
 
 def test_presentation_reads_the_catalogue():
     assert list(tables.LABELS) == list(KPIS)
-    assert tables.LABELS["asa_s"] == "ASA (s)" and tables.LABELS["fcr"] == "FCR"
+    assert tables.LABELS["asa_s"] == "ASA" and tables.LABELS["fcr"] == "FCR"
     assert tables.fmt("callback_success", 0.995) == "99.5%"
     for entry in CATALOGUE:
         assert figures.kpi_label(entry.key) == (entry.axis_label, entry.scale)

@@ -229,7 +229,7 @@ def test_cli_sweeps_the_section_and_resumes(tmp_path):
     proc = runner.invoke(app, [*base, "--out", str(out)])
     assert proc.exit_code == 0, proc.output
     assert "resuming: 2 of 2 points already done" in proc.stderr
-    assert "agents.team.count" in proc.stdout and "ASA (s)" in proc.stdout
+    assert "agents.team.count" in proc.stdout and "ASA" in proc.stdout
     assert json.loads((out / "sweep.json").read_text()) == document
     run = runner.invoke(app, ["run", str(path), "-n", "1", "--executor", "serial", "--json"])
     assert run.exit_code == 0, run.output  # simcc run ignores the section

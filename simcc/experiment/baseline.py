@@ -141,9 +141,10 @@ class Baseline(BaseModel):
 
 
 def scenario_hash(scenario: Scenario) -> str:
-    """sha256 of the scenario's canonical JSON, ``checks`` and ``sweep`` excluded (rules
-    and sweep grids may change without invalidating a baseline)."""
-    document = scenario.model_dump(mode="json", exclude={"checks", "sweep"})
+    """sha256 of the scenario's canonical JSON, ``checks``, ``sweep`` and ``currency``
+    excluded (rules, sweep grids and the display currency may change without
+    invalidating a baseline)."""
+    document = scenario.model_dump(mode="json", exclude={"checks", "sweep", "currency"})
     text = json.dumps(document, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 

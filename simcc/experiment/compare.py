@@ -68,8 +68,9 @@ class Comparison:
 
     def to_json(self) -> dict[str, Any]:
         """The JSON contract of ``simcc compare --json``: per run (the baseline and each
-        variant) its overall KPIs (``mean``, ``ci95``) and, for variants, the paired
-        differences from the baseline (``diff``)."""
+        variant) its overall KPIs (``mean``, ``ci95``) and, for variants, the overrides as written
+        in the scenario (``overrides``) and the paired differences from the baseline
+        (``diff``)."""
         base = self.results[BASELINE]
         out: dict[str, Any] = {"scenario": base.scenario.name, "seed": base.seed,
                                "replications": base.replications, "baseline": BASELINE,
@@ -77,6 +78,7 @@ class Comparison:
         for name, result in self.results.items():
             entry = {"overall": result.to_json()["kpis"]["overall"]}
             if name != BASELINE:
+                entry["overrides"] = self.overrides[name]
                 part = self.differences[(self.differences["variant"] == name)
                                         & (self.differences["scope"] == "overall")]
                 entry["diff"] = {

@@ -72,8 +72,23 @@ def interval_sums(frames: dict[str, pd.DataFrame], flags: pd.DataFrame, period: 
                                  minlength=len(index))[:len(index)]
                for name, values in counted.items()},
             "staffed_s": overlap_per_bin(sessions["start_s"], sessions["end_s"], clipped),
-            "busy_s": overlap_per_bin(legs["answered_s"], legs["end_s"], clipped)}))
+            "busy_s": _busy_per_bin(legs, clipped, period.concurrency)}))
     return pd.concat(parts, ignore_index=True).set_index(["channel", "interval"])
+
+
+def _busy_per_bin(legs: pd.DataFrame, edges: np.ndarray, concurrency: dict[str, int]
+                  ) -> np.ndarray:
+    """Agent-seconds of capacity in use per bin: a leg on a channel with concurrency c
+    counts 1/c of its duration (as the overall occupancy does)."""
+    if "channel" not in legs or not any(c > 1 for c in concurrency.values()):
+        return overlap_per_bin(legs["answered_s"], legs["end_s"], edges)
+    channel = legs["channel"].astype(object).to_numpy()
+    busy = np.zeros(len(edges) - 1)
+    for name in set(channel):
+        part = legs[channel == name]
+        busy += overlap_per_bin(part["answered_s"], part["end_s"], edges) / \
+            concurrency.get(name, 1)
+    return busy
 
 
 def interval_ratios(sums: pd.DataFrame, period: Period, interval_s: float,

@@ -21,7 +21,15 @@ from simcc.report.figures import (
     occupancy_heatmap,
     wait_cdf_figure,
 )
-from simcc.report.tables import COMPARED, LABELS, SCOPE_COLUMNS, fmt, overall_rows, signed
+from simcc.report.tables import (
+    COMPARED,
+    LABELS,
+    SCOPE_COLUMNS,
+    describe_changes,
+    fmt,
+    overall_rows,
+    signed,
+)
 from simcc.units import format_clock_exact
 
 CSS = """
@@ -170,7 +178,7 @@ def render_comparison_report(comparison: Comparison) -> str:
     base = comparison.results[BASELINE]
     variants = "".join(
         f"<li><b>{html.escape(name)}</b>: "
-        f"{html.escape(', '.join(f'{k} = {v}' for k, v in comparison.overrides[name].items()))}"
+        f"{html.escape(describe_changes(comparison.overrides[name]))}"
         "</li>" for name in comparison.variants)
     body = (f"<h2>Variants</h2><ul>{variants}</ul><h2>Baseline scenario</h2>"
             f"{_scenario_summary(base)}<h2>Differences</h2>{_differences_table(comparison)}"

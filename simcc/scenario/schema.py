@@ -26,6 +26,7 @@ from simcc.scenario.journeys import (
 )
 from simcc.scenario.types import (
     ClockTime,
+    Currency,
     Distribution,
     Duration,
     DurationSpec,
@@ -365,6 +366,8 @@ class Scenario(Spec):
     transfers: Transfers = Transfers()
     repeats: Repeats | None = Field(default=None, description="omit: no repeat contacts")
     sweep: Sweep | None = Field(default=None, description="parameter grid of simcc sweep")
+    currency: Currency | None = Field(
+        default=None, description="currency of cost_per_hour and the cost KPIs (display only)")
 
     @property
     def skills(self) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -37,6 +38,24 @@ ClockTime = Annotated[
                     "description": "clock time of day, 'HH:MM'"}),
 ]
 """A clock time of day ("08:00"), stored as seconds after midnight."""
+
+CURRENCY_SIGNS = "$€£¥₹₩₽¢₺₪₫₴₦₱฿¤"
+"""Currency symbols a ``currency`` may use besides letters."""
+
+
+def check_currency(text: str) -> str:
+    """A currency code or symbol (``EUR``, ``€``, ``R$``): 1 to 5 letters or currency
+    signs, nothing else (it is printed after amounts in tables and reports)."""
+    if not 1 <= len(text) <= 5 or not all(c.isalpha() or c in CURRENCY_SIGNS for c in text):
+        raise ValueError(f"must be a currency code or symbol of 1 to 5 letters or signs "
+                         f"such as EUR, USD, € or R$, got {text!r}")
+    return text
+
+
+Currency = Annotated[str, AfterValidator(check_currency), WithJsonSchema(
+    {"type": "string", "minLength": 1, "maxLength": 5,
+     "description": "currency code or symbol (letters or currency signs), e.g. EUR or €"})]
+"""A currency code or symbol shown after money amounts."""
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
