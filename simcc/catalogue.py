@@ -209,6 +209,12 @@ def is_bounded(key: str) -> bool:
     return bool(entry and entry.bounded)
 
 
+def is_nonnegative(key: str) -> bool:
+    """True for every KPI of the catalogue: each is a rate, count, duration, ratio, cost or
+    number of agents, none of which can be negative (confidence intervals stop at 0)."""
+    return key in KPIS
+
+
 def unknown_kpi_message(name: str) -> str:
     """The error text for a name that is not a KPI key, with a close match if any."""
     import difflib

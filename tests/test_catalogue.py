@@ -141,6 +141,19 @@ def test_aggregate_bounds_rates_and_leaves_other_kpis_student_t():
     assert out.loc["asa_s", "ci_high"] > 1.0
 
 
+def test_intervals_of_counts_durations_and_costs_stop_at_zero():
+    """A rarely positive count (e.g. two transfers in one of three replications) has a
+    Student-t interval reaching below 0; no KPI of the catalogue can be negative."""
+    frame = pd.DataFrame({"scope": "overall", "key": "all",
+                          "kpi": ["handled"] * 3 + ["asa_s"] * 3 + ["custom"] * 3,
+                          "value": [0.0, 0.0, 2.0, 0.0, 0.5, 9.0, 0.0, 0.0, 2.0]})
+    out = aggregate_kpis(frame).set_index("kpi")
+    assert out.loc["handled", "ci_low"] == 0.0 and out.loc["asa_s", "ci_low"] == 0.0
+    assert out.loc["handled", "ci_high"] == pytest.approx(
+        2 / 3 + 4.302653 * np.std([0, 0, 2], ddof=1) / np.sqrt(3), rel=1e-5)
+    assert out.loc["custom", "ci_low"] < 0  # not a catalogue KPI: no bound assumed
+
+
 def test_every_rate_interval_of_the_retail_example_json_is_in_the_unit_interval():
     """The issue's case: ``simcc run scenarios/retail_omnichannel.yaml -n 3`` printed
     callback success 99.0 %-100.6 % and email service level 92.1 %-103.4 %."""
@@ -156,3 +169,6 @@ def test_every_rate_interval_of_the_retail_example_json_is_in_the_unit_interval(
               if catalogue.is_bounded(kpi) and value["ci95"][0] is not None]
     assert len(bounds) > 50
     assert all(0.0 <= low <= high <= 1.0 for low, high in bounds)
+    lows = [value["ci95"][0] for entries in scopes for value in entries.values()
+            if value["ci95"][0] is not None]
+    assert min(lows) >= 0.0

@@ -15,17 +15,19 @@ import math
 import numpy as np
 import pandas as pd
 
-from simcc.catalogue import is_bounded
+from simcc.catalogue import is_bounded, is_nonnegative
 
 CONFIDENCE = 0.95
 
 
-def mean_ci(values: np.ndarray, confidence: float = CONFIDENCE,
-            bounded: bool = False) -> tuple[float, float, float, int]:
+def mean_ci(values: np.ndarray, confidence: float = CONFIDENCE, bounded: bool = False,
+            nonnegative: bool = False) -> tuple[float, float, float, int]:
     """``(mean, ci_low, ci_high, n)`` of the finite values; CI NaN when n < 2.
 
     ``bounded``: the values are proportions in [0, 1] and so is the interval (the
-    adjusted Wilson interval of the module docstring); otherwise Student-t.
+    adjusted Wilson interval of the module docstring); otherwise Student-t, with its lower
+    end cut at 0 when ``nonnegative`` (counts, durations, costs: the true mean cannot be
+    negative, so the cut interval covers it exactly as often).
     """
     values = np.asarray(values, dtype=float)
     values = values[np.isfinite(values)]
@@ -41,7 +43,8 @@ def mean_ci(values: np.ndarray, confidence: float = CONFIDENCE,
     se = float(values.std(ddof=1)) / math.sqrt(n)
     if bounded:
         return (*wilson_interval(mean, se, quantile), n)
-    return mean, mean - quantile * se, mean + quantile * se, n
+    low = mean - quantile * se
+    return mean, max(low, 0.0) if nonnegative else low, mean + quantile * se, n
 
 
 def wilson_interval(mean: float, se: float, z: float) -> tuple[float, float, float]:
@@ -61,11 +64,12 @@ def wilson_interval(mean: float, se: float, z: float) -> tuple[float, float, flo
 
 def aggregate_kpis(replication_kpis: pd.DataFrame) -> pd.DataFrame:
     """Long per-replication KPIs -> one row per (scope, key, kpi) with mean and CI
-    (within [0, 1] for proportions)."""
+    (within [0, 1] for proportions, never below 0 for the catalogue's other KPIs)."""
     rows = []
     for (scope, key, kpi), group in replication_kpis.groupby(["scope", "key", "kpi"],
                                                             sort=False, observed=True):
-        mean, low, high, n = mean_ci(group["value"].to_numpy(), bounded=is_bounded(kpi))
+        mean, low, high, n = mean_ci(group["value"].to_numpy(), bounded=is_bounded(kpi),
+                                 nonnegative=is_nonnegative(kpi))
         rows.append((scope, key, kpi, mean, low, high, n))
     return pd.DataFrame(rows, columns=["scope", "key", "kpi", "mean", "ci_low", "ci_high", "n"])
 

@@ -50,7 +50,8 @@ def baseline_document(comparison: Comparison, scenario: Scenario, version: str) 
         kpis = {}
         for kpi in kpi_names():
             values = overall.loc[overall["kpi"] == kpi].sort_values("replication")["value"]
-            mean, low, high, _ = mean_ci(values.to_numpy(), bounded=KPIS[kpi].bounded)
+            mean, low, high, _ = mean_ci(values.to_numpy(), bounded=KPIS[kpi].bounded,
+                                      nonnegative=True)
             kpis[kpi] = {"mean": json_number(mean), "ci95": [json_number(low), json_number(high)],
                          "values": [json_number(v) for v in values]}
         runs[name] = kpis
