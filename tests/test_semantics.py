@@ -115,6 +115,23 @@ def test_chat_concurrency_counts_as_capacity():
     assert paths(chat(16)) == []
 
 
+def test_agents_of_a_channel_offered_to_waiting_customers_count_as_capacity():
+    # 100 calls/h x 5 min = 8.3 Erlangs: 5 voice agents alone cannot do it; with a chat
+    # offer to waiting callers, the 4 chat agents take part of the work.
+    def offered(offers):
+        return small(channels={"voice": {}, "chat": {}},
+                     demand=[{"channel": "voice", "rate": {"per_hour": 100},
+                              "mix": {"general": 1.0}}],
+                     agents={"voice": {"count": 5, "skills": {"general": 1.0},
+                                       "channels": ["voice"]},
+                             "chat": {"count": 4, "skills": {"general": 1.0},
+                                      "channels": ["chat"]}},
+                     routing={"policy": "fifo", "params": {"offers": offers}})
+    assert paths(offered([])) == ["agents.voice"]
+    assert paths(offered([{"offer": "chat", "when_wait_over": "30s", "acceptance": 0.4}])) == []
+    assert paths(offered([{"offer": "callback", "when_wait_over": "30s"}])) == ["agents.voice"]
+
+
 def test_warmup_as_long_as_the_busy_part():
     doc = small(horizon={"duration": "24h", "warmup": "10h", "start": "00:00"},
                 profiles={"day": {"start": "08:00", "interval": "1h", "weights": [1] * 9}},

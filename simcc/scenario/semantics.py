@@ -13,7 +13,8 @@ checks only warn when the problem is certain, so a sensible scenario gets none:
   could answer it is logged in (the spans of the day are listed);
 * ``agents.GROUP`` (or ``agents``): the offered work of a skill over the horizon is more
   than the agents having the skill can give, even at full proficiency, without wrap-up,
-  transfers or follow-up contacts, and with chat concurrency at its best;
+  transfers or follow-up contacts, and with chat concurrency at its best (agents of a
+  channel that the routing policy offers waiting customers count too);
 * ``horizon.warmup``: the warm-up lasts at least as long as the time with demand;
 * ``agents.GROUP.shifts[j]`` / ``agents.GROUP.staffing``: never logged in during the
   horizon (for instance shifts at ``"08:00"`` with the default ``horizon.start`` 00:00
@@ -86,6 +87,14 @@ class _Plan:
         return [name for name, g in self.scenario.agents.items()
                 if need.skill in g.skills and need.demand.channel in g.channels]
 
+    def relieving(self, need: _Need) -> list[str]:
+        """Groups with the need's skill on a channel the routing policy offers the
+        waiting customers of the need's channel (``routing.params.offers``): their work
+        can move there, so the overload check counts these agents too."""
+        channels = _offered_channels(self.scenario) - {need.demand.channel}
+        return [name for name, g in self.scenario.agents.items()
+                if need.skill in g.skills and channels & set(g.channels)]
+
     def window(self, need: _Need) -> np.ndarray:
         """Segments in which agents can work on the need's contacts: the arrival period,
         and the drain too for an asynchronous channel (backlogs wait for agents)."""
@@ -111,6 +120,16 @@ class _Plan:
                     for n in need.intents)
         rate = self.rates[need.index] * share
         return rate if spec.asynchronous else rate * channel_open(s, channel, self.line.clock)
+
+
+def _offered_channels(scenario: Scenario) -> set[str]:
+    """Channels named by ``offer`` in the built-in policies' ``routing.params.offers``."""
+    offers = scenario.routing.params.get("offers") if isinstance(
+        scenario.routing.params, dict) else None
+    if not isinstance(offers, list):
+        return set()
+    return {o.get("offer") for o in offers
+            if isinstance(o, dict) and o.get("offer") in scenario.channels}
 
 
 def _containment(scenario: Scenario, channel: str, intent: str) -> float:
@@ -195,7 +214,8 @@ def _overload(plan: _Plan) -> Iterator[ScenarioWarning]:
         if not needs:
             continue
         work = sum(_work_s(plan, need) for need in needs)
-        groups = list(dict.fromkeys(g for need in needs for g in plan.eligible(need)))
+        groups = list(dict.fromkeys(g for need in needs
+                                    for g in plan.eligible(need) + plan.relieving(need)))
         window = np.logical_or.reduce([plan.window(need) for need in needs])
         capacity = plan.agent_seconds(groups, window)
         if work > capacity * (1 + 1e-9):
@@ -204,8 +224,9 @@ def _overload(plan: _Plan) -> Iterator[ScenarioWarning]:
                 f"skill '{skill}': the offered work, at least {work / HOUR:,.0f} agent-hours "
                 f"over the horizon ({work / plan.length_s:,.1f} Erlangs on average), is more "
                 f"than the {capacity / HOUR:,.0f} agent-hours its agents are logged in "
-                f"({', '.join(groups)}): queues grow all along (the work is counted at full "
-                "proficiency, without wrap-up, transfers or follow-up contacts)"))
+                f"({', '.join(groups)}): queues grow all along or customers abandon (the work "
+                "is counted at full proficiency, without wrap-up, transfers or follow-up "
+                "contacts)"))
 
 
 def _work_s(plan: _Plan, need: _Need) -> float:
