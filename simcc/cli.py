@@ -211,7 +211,7 @@ def run(
         if staging is not None:
             from simcc.report.files import write_result
 
-            write_result(result, staging, records=False)
+            write_result(result, staging)
     if report is not None:
         from simcc.report.files import write_text_atomic
         from simcc.report.html import render_report
