@@ -6,7 +6,6 @@ never leaves a half-written file."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 from simcc.experiment.result import Result
