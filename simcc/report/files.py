@@ -24,7 +24,8 @@ def write_result(result: Result, folder: Path) -> list[Path]:
         frame = getattr(result, name)
         if frame is None or frame.empty:
             continue
-        written.append(write_atomic(folder / f"{name}.csv", lambda p, f=frame: f.to_csv(p, index=False)))
+        written.append(write_atomic(folder / f"{name}.csv",
+                                    lambda p, f=frame: f.to_csv(p, index=False)))
     text = json.dumps(result.to_json(), indent=2)
     written.append(write_atomic(folder / "result.json", lambda p: Path(p).write_text(text)))
     return written
