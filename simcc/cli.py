@@ -130,13 +130,15 @@ def _out_path(text: str | None) -> Path | None:
 
 def _check_work(scenarios: list, replications: int, workers: int | None,
                 limits: list[str] | None, quiet: bool):
-    """Refuse work beyond the resource limits; announce a long run on stderr."""
-    from simcc.experiment.limits import enforce_limits
+    """Refuse work beyond the resource limits before anything is written; announce a long
+    run on stderr. Returns the estimate and the limits (passed on to the run)."""
+    from simcc.experiment.limits import check_work, command_limits, estimate_work
 
-    estimate = enforce_limits(scenarios, replications, workers, limits or [])
+    bounds = command_limits(limits or [])
+    estimate = check_work(estimate_work(scenarios, replications, workers), bounds)
     if not quiet and estimate.seconds[1] >= LONG_RUN_S:
         stderr.print(f"large run: {estimate.describe()}", highlight=False, soft_wrap=True)
-    return estimate
+    return estimate, bounds
 
 
 LONG_RUN_S = 60.0
@@ -202,12 +204,13 @@ def run(
     _warn_about(model, scenario, strict=strict)
     _check_intervals_options(intervals, channel, as_json, model)
     reps = replications or model.replications
-    estimate = _check_work([model], reps, workers, limits, quiet)
+    estimate, bounds = _check_work([model], reps, workers, limits, quiet)
     with staged_output(out, "run", force) as staging, \
             _executor(executor, workers, scheduler) as runner, \
             _progress(reps, _progress_mode(quiet, as_json, estimate)) as progress:
         result = simulate(model, replications=reps, seed=seed, executor=runner,
-                          progress=progress, records=_records_spec(records, staging, report))
+                          progress=progress, records=_records_spec(records, staging, report),
+                          limits=bounds)
         if staging is not None:
             from simcc.report.files import write_result
 
@@ -374,12 +377,13 @@ def compare_command(
     runs = [model, *(model.variant(name) for name in names)]  # unknown names fail here
     _warn_about(model, scenario, names)
     reps = replications or model.replications
-    estimate = _check_work(runs, reps, workers, limits, quiet)
+    estimate, bounds = _check_work(runs, reps, workers, limits, quiet)
     with staged_output(out, "compare", force) as staging, \
             _executor(executor, workers, scheduler) as runner, \
             _progress(reps * len(runs), _progress_mode(quiet, as_json, estimate)) as progress:
         comparison = compare(model, names, replications=reps, seed=seed, executor=runner,
-                             progress=progress, records="sample" if report is not None else "none")
+                             progress=progress, records="sample" if report is not None else "none",
+                             limits=bounds)
         if staging is not None:
             from simcc.report.files import write_comparison
 
@@ -435,7 +439,7 @@ def sweep_command(
     plan = plan_sweep(scenario, parse_grid(grid) if grid else None, replications, seed, out,
                       _overrides(assignments))  # every point valid before anything runs
     _warn_about(plan.scenario, scenario)
-    estimate = _check_work([plan.scenarios[k] for k in plan.remaining], plan.replications,
+    estimate, bounds = _check_work([plan.scenarios[k] for k in plan.remaining], plan.replications,
                            workers, limits, quiet)
     if out is not None:
         open_sweep_folder(out, force)
@@ -450,7 +454,7 @@ def sweep_command(
     try:
         with (_executor(executor, workers, scheduler) if tasks else nullcontext()) as runner, \
                 _progress(tasks, mode) as bar:
-            result = run_sweep(plan, runner, progress=bar)
+            result = run_sweep(plan, runner, progress=bar, limits=bounds)
     except KeyboardInterrupt:
         if out is None:
             raise

@@ -15,7 +15,7 @@ from simcc.errors import SimccError
 from simcc.experiment.limits import (
     Limits,
     check_work,
-    enforce_limits,
+    command_limits,
     estimate_work,
 )
 
@@ -87,12 +87,39 @@ def test_enormous_inputs_exit_2_fast_with_the_estimate(case, tmp_path):
 
 def test_a_lifted_limit_lets_the_run_through(monkeypatch):
     doc = simcc.load_scenario(small())
+
+    def check(assignments=()):
+        return check_work(estimate_work([doc], 2), command_limits(assignments))
+
     with pytest.raises(SimccError, match="contacts .* > limit 10"):
-        enforce_limits([doc], 2, assignments=["contacts=10"])
+        check(["contacts=10"])
     monkeypatch.setenv("SIMCC_LIMITS", "contacts=10")
     with pytest.raises(SimccError, match="contacts .* > limit 10"):
-        enforce_limits([doc], 2)
-    assert enforce_limits([doc], 2, assignments=["contacts=none"]).tasks == 2
+        check()
+    assert check(["contacts=none"]).tasks == 2
+
+
+@pytest.mark.filterwarnings("ignore::simcc.ScenarioWarning")
+def test_the_python_api_refuses_enormous_runs_before_simulating(monkeypatch):
+    """simulate, compare and sweep check the limits too (defaults and SIMCC_LIMITS),
+    and an explicit ``limits=`` replaces them."""
+    from simcc.experiment.sweep import plan_sweep, run_sweep
+
+    huge = small(demand=[{"channel": "voice", "rate": {"per_hour": 1e9},
+                          "mix": {"general": 1}}])
+    for call in (lambda: simcc.simulate(huge, workers=1),
+                 lambda: simcc.compare({**huge, "variants": {"same": {}}}, workers=1),
+                 lambda: run_sweep(plan_sweep(huge, {"agents.team.count": [5, 6]}))):
+        started = time.monotonic()
+        with pytest.raises(SimccError, match="too large"):
+            call()
+        assert time.monotonic() - started < 10
+    monkeypatch.setenv("SIMCC_LIMITS", "contacts=10")
+    with pytest.raises(SimccError, match="contacts .* > limit 10"):
+        simcc.simulate(small(), workers=1, records="none")
+    result = simcc.simulate(small(), replications=1, workers=1, records="none",
+                            limits=Limits.unbounded())
+    assert result.kpi("handled") > 0
 
 
 def test_the_cli_applies_the_limit_option(tmp_path):

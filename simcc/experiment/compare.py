@@ -19,6 +19,7 @@ import pandas as pd
 
 from simcc.experiment.aggregate import mean_ci
 from simcc.experiment.executors import Executor, LocalExecutor
+from simcc.experiment.limits import Limits
 from simcc.experiment.records_out import RecordsSpec
 from simcc.experiment.replications import Progress, run_scenarios
 from simcc.experiment.result import Result, json_number
@@ -109,10 +110,11 @@ def compare(scenario: str | Path | Mapping[str, Any] | Scenario,
             variants: Sequence[str] | None = None, replications: int | None = None,
             seed: int | None = None, workers: int | None = None,
             progress: Progress | None = None, records: RecordsSpec | str = "none",
-            executor: Executor | None = None) -> Comparison:
+            executor: Executor | None = None, limits: Limits | None = None) -> Comparison:
     """Run the baseline and ``variants`` (default: all of the scenario's) on common
     random numbers and compute paired differences. All runs' replications go to
-    ``executor`` (default: ``workers`` local processes) as one batch."""
+    ``executor`` (default: ``workers`` local processes) as one batch, after a check of
+    their work against ``limits`` (as in :func:`~simcc.experiment.simulate.simulate`)."""
     base = prepare(scenario)
     names = list(base.variants) if variants is None else list(variants)
     warn_semantics(base, names)
@@ -123,7 +125,7 @@ def compare(scenario: str | Path | Mapping[str, Any] | Scenario,
     if executor is None:
         executor = LocalExecutor(workers)
     outputs = run_scenarios(list(runs.values()), replications, seed, executor,
-                            records, progress)
+                            records, progress, limits=limits)
     results = {name: result_of(model, seed, out)
                for (name, model), out in zip(runs.items(), outputs, strict=True)}
     differences = [paired_differences(results[BASELINE], results[name], name) for name in names]

@@ -51,6 +51,11 @@ class Limits:
     tasks: float | None = 100_000
 
     @classmethod
+    def unbounded(cls) -> Limits:
+        """No limit at all (for a caller who knows the run is as large as intended)."""
+        return cls(**dict.fromkeys(cls.names()))
+
+    @classmethod
     def names(cls) -> list[str]:
         return [f.name for f in fields(cls)]
 
@@ -203,12 +208,8 @@ def _duration(seconds: float) -> str:
     return f"{max(seconds, 1):.0f} s"
 
 
-def enforce_limits(scenarios: Sequence[Scenario], replications: int,
-                   workers: int | None = None, assignments: Sequence[str] = ()
-                   ) -> WorkEstimate:
-    """Estimate the work and check it against the limits: the defaults, then
-    ``SIMCC_LIMITS``, then ``assignments`` (``--limit NAME=N`` options). Returns the
-    estimate; raises :class:`SimccError` when a limit is exceeded or an assignment is
+def command_limits(assignments: Sequence[str] = ()) -> Limits:
+    """The limits of a command: the defaults, then ``SIMCC_LIMITS``, then
+    ``assignments`` (``--limit NAME=N`` options); :class:`SimccError` when one is
     malformed."""
-    limits = Limits.from_environment().with_assignments(assignments, "--limit")
-    return check_work(estimate_work(scenarios, replications, workers), limits)
+    return Limits.from_environment().with_assignments(assignments, "--limit")

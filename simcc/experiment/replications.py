@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from simcc.experiment.executors import Executor
+from simcc.experiment.limits import Limits, check_work, estimate_work
 from simcc.experiment.records_out import RecordsSpec
 from simcc.metrics.issues import issues_frame
 from simcc.metrics.kpis import Period, contact_flags
@@ -63,23 +64,30 @@ def run_replication(scenario: Scenario, seed: int, index: int,
 
 
 def run_replications(scenario: Scenario, replications: int, seed: int, executor: Executor,
-                     records: RecordsSpec | str, progress: Progress | None = None
-                     ) -> list[ReplicationOutput]:
+                     records: RecordsSpec | str, progress: Progress | None = None,
+                     limits: Limits | None = None) -> list[ReplicationOutput]:
     """Run replications ``0..replications-1`` on ``executor``; results ordered by
     replication."""
-    return run_scenarios([scenario], replications, seed, executor, records, progress)[0]
+    return run_scenarios([scenario], replications, seed, executor, records, progress,
+                         limits=limits)[0]
 
 
 def run_scenarios(scenarios: Sequence[Scenario], replications: int, seed: int,
                   executor: Executor, records: RecordsSpec | str,
                   progress: Progress | None = None,
-                  on_scenario: Callable[[int, list[ReplicationOutput]], None] | None = None
-                  ) -> list[list[ReplicationOutput]]:
+                  on_scenario: Callable[[int, list[ReplicationOutput]], None] | None = None,
+                  limits: Limits | None = None) -> list[list[ReplicationOutput]]:
     """Replications ``0..replications-1`` of every scenario (same seed: common random
     numbers), submitted to ``executor`` as one batch of tasks so that all its workers
     stay busy. ``progress`` counts finished replications of all scenarios;
     ``on_scenario(k, outputs)`` runs as soon as the replications of scenario ``k`` are
-    all done. Returns the outputs per scenario, ordered by replication."""
+    all done. Returns the outputs per scenario, ordered by replication.
+
+    Before anything runs, the expected work is checked against ``limits`` (default: the
+    defaults changed by ``SIMCC_LIMITS``; :mod:`simcc.experiment.limits`), raising
+    :class:`~simcc.errors.SimccError` with the estimate when it is too large."""
+    check_work(estimate_work(scenarios, replications),
+               Limits.from_environment() if limits is None else limits)
     total = len(scenarios) * replications
     outputs: list[list[ReplicationOutput | None]] = [[None] * replications for _ in scenarios]
     missing = [replications] * len(scenarios)

@@ -12,6 +12,7 @@ import pandas as pd
 from simcc.errors import ScenarioError, ScenarioWarning
 from simcc.experiment.aggregate import aggregate_kpis, mean_intervals
 from simcc.experiment.executors import Executor, LocalExecutor
+from simcc.experiment.limits import Limits
 from simcc.experiment.records_out import RecordsSpec
 from simcc.experiment.replications import (
     Progress,
@@ -71,14 +72,16 @@ def warn_semantics(scenario: Scenario, variants: Sequence[str] = (),
 def simulate(scenario: str | Path | Mapping[str, Any] | Scenario,
              replications: int | None = None, seed: int | None = None,
              workers: int | None = None, progress: Progress | None = None,
-             records: RecordsSpec | str = "all", executor: Executor | None = None) -> Result:
+             records: RecordsSpec | str = "all", executor: Executor | None = None,
+             limits: Limits | None = None) -> Result:
     """Simulate ``replications`` (default: the scenario's) with ``seed`` (default: the
     scenario's) on ``executor`` (default: ``workers`` local processes, one per core).
 
     ``records``: the per-contact records kept (``"all"``, ``"sample"`` or ``"none"``; a
     :class:`~simcc.experiment.records_out.RecordsSpec` to write them to Parquet files
     instead of memory). KPIs never need them: with ``"none"`` memory does not grow with
-    the number of contacts.
+    the number of contacts. ``limits``: the resource limits checked before anything runs
+    (default: ``Limits.from_environment()``; ``Limits.unbounded()`` lifts them all).
     """
     scenario = prepare(scenario)
     warn_semantics(scenario)
@@ -88,7 +91,8 @@ def simulate(scenario: str | Path | Mapping[str, Any] | Scenario,
         raise ValueError("replications must be >= 1")
     if executor is None:
         executor = LocalExecutor(workers)
-    outputs = run_replications(scenario, replications, seed, executor, records, progress)
+    outputs = run_replications(scenario, replications, seed, executor, records, progress,
+                               limits)
     return result_of(scenario, seed, outputs)
 
 

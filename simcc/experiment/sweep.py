@@ -35,6 +35,7 @@ import pandas as pd
 from simcc.errors import SimccError
 from simcc.experiment.aggregate import aggregate_kpis
 from simcc.experiment.executors import Executor, LocalExecutor
+from simcc.experiment.limits import Limits
 from simcc.experiment.replications import (
     Progress,
     ReplicationOutput,
@@ -252,12 +253,13 @@ def _bad_point(path: Path, problem: str) -> SimccError:
 
 
 def run_sweep(plan: SweepPlan, executor: Executor | None = None, workers: int | None = None,
-              progress: Progress | None = None) -> SweepResult:
+              progress: Progress | None = None, limits: Limits | None = None) -> SweepResult:
     """Run the points of ``plan`` not done yet as one batch on ``executor`` (default:
     ``workers`` local processes, one per core). With a folder, each point is written as
     soon as its replications are done, and ``sweep.csv`` (:attr:`SweepResult.table`)
     and ``sweep.json`` (:meth:`SweepResult.to_json`) at the end, each atomically.
-    ``progress(done, total)`` counts the replications of the points that run."""
+    ``progress(done, total)`` counts the replications of the points that run; their work
+    is checked against ``limits`` first (as in :func:`simcc.experiment.simulate`)."""
     kpis = dict(plan.done)
     todo = plan.remaining
 
@@ -271,7 +273,8 @@ def run_sweep(plan: SweepPlan, executor: Executor | None = None, workers: int | 
         if executor is None:
             executor = LocalExecutor(workers)
         run_scenarios([plan.scenarios[k] for k in todo], plan.replications, plan.seed,
-                      executor, records="none", progress=progress, on_scenario=finished)
+                      executor, records="none", progress=progress, on_scenario=finished,
+                      limits=limits)
     result = SweepResult(plan.scenario, plan.seed, plan.replications, plan.grid, plan.points,
                          [kpis[k] for k in range(len(plan.points))], resumed=len(plan.done))
     if plan.folder is not None:
@@ -284,7 +287,8 @@ def sweep(scenario: str | Path | Mapping[str, Any] | Scenario,
           seed: int | None = None, executor: Executor | None = None,
           workers: int | None = None, folder: str | Path | None = None,
           progress: Progress | None = None,
-          overrides: Mapping[str, Any] | None = None) -> SweepResult:
+          overrides: Mapping[str, Any] | None = None,
+          limits: Limits | None = None) -> SweepResult:
     """Run every point of ``grid`` x ``replications`` on common random numbers.
 
     ``grid`` maps dotted paths to a range string ``"a:b:step"``, a sequence of values or
@@ -293,12 +297,12 @@ def sweep(scenario: str | Path | Mapping[str, Any] | Scenario,
     ``seed`` default to the scenario's. Every point is validated before anything runs.
     With ``folder`` the sweep is resumable (finished points are stored there and read
     back on the next call) and ``sweep.csv``/``sweep.json`` are written at the end;
-    without it nothing is written.
+    without it nothing is written. ``limits``: as in :func:`simcc.simulate`.
     """
     plan = plan_sweep(scenario, grid, replications, seed,
                       None if folder is None else Path(folder), overrides)
     warn_semantics(plan.scenario)
-    return run_sweep(plan, executor, workers, progress)
+    return run_sweep(plan, executor, workers, progress, limits)
 
 
 @dataclass

@@ -39,12 +39,12 @@ def write_comparison(comparison, folder: Path) -> list[Path]:
     return [
         write_atomic(folder / "kpis.csv", lambda p: comparison.kpis.to_csv(p, index=False)),
         write_atomic(folder / "differences.csv",
-                lambda p: comparison.differences.to_csv(p, index=False)),
+                     lambda p: comparison.differences.to_csv(p, index=False)),
         write_atomic(folder / "comparison.json", lambda p: Path(p).write_text(text)),
     ]
 
 
-def write_textwrite_atomic(target: Path, text: str) -> Path:
+def write_text_atomic(target: Path, text: str) -> Path:
     """Write ``text`` to ``target`` through a temporary file and a rename."""
     target.parent.mkdir(parents=True, exist_ok=True)
     return write_atomic(target, lambda p: Path(p).write_text(text))
