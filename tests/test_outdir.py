@@ -62,6 +62,19 @@ def test_a_folder_with_user_files_is_refused_without_force(scenario, tmp_path):
     assert json.loads((out / "result.json").read_text())["replications"] == 2
 
 
+def test_force_refuses_before_simulating_when_a_file_is_named_records(scenario, tmp_path,
+                                                                     monkeypatch):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "records").write_text("a user's file")
+    monkeypatch.setattr(simcc.experiment, "simulate", None)  # would fail if it ran
+    proc = run(scenario, out, "--records", "all", "--force")
+    assert proc.exit_code == 2, proc.output
+    assert "is a file where simcc writes its records folder" in " ".join(proc.stderr.split())
+    assert (out / "records").read_text() == "a user's file"
+    assert listing(out) == ["records"]
+
+
 def test_a_simcc_output_with_an_added_user_file_is_not_replaced(scenario, tmp_path):
     out = tmp_path / "out"
     assert run(scenario, out).exit_code == 0

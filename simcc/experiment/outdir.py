@@ -96,6 +96,10 @@ def check_out(out: Path | None, kind: str, force: bool = False) -> None:
         raise SimccError(f"--out {out}: folder is not empty and holds files simcc did not "
                          "write; use an empty or new folder, or --force to write simcc's "
                          "files into it (same-named files are replaced, others kept)")
+    records = out / "records"
+    if state == "foreign" and records.exists() and not records.is_dir():
+        raise SimccError(f"--out {out}: {records} is a file where simcc writes its records "
+                         "folder; move it away")
 
 
 def remove_stale_staging(out: Path) -> list[Path]:
@@ -191,10 +195,13 @@ def _merge(source: Path, target: Path) -> None:
         destination = target / entry.name
         if entry.is_dir() and destination.is_dir() and not destination.is_symlink():
             _merge(entry, destination)
+        elif destination.is_dir() and not destination.is_symlink():
+            raise SimccError(f"--out {target}: {destination} is a folder, simcc "
+                             "writes a file there; move it away")
+        elif entry.is_dir() and destination.exists():
+            raise SimccError(f"--out {target}: {destination} is a file, simcc writes a "
+                             "folder there; move it away")
         else:
-            if destination.is_dir() and not destination.is_symlink():
-                raise SimccError(f"--out {target}: {destination} is a folder, simcc "
-                                 "writes a file there; move it away")
             os.replace(entry, destination)
 
 
