@@ -42,6 +42,8 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+CODE = Path(os.environ.get("SIMCC_FUZZ_CODE", ROOT))
+"""Where the simcc under test is imported from (default: this checkout)."""
 SEED = 20240615
 MEMORY_CAP = 2 * 1024**3
 """Address-space cap of the driver process, bytes."""
@@ -223,21 +225,21 @@ def _duplicated(rng, doc: dict[str, Any]) -> tuple[str, str]:
     return _dump(doc).replace("__DUP__", str(key), 1), _label((*path[:-1], key))
 
 
-HOSTILE_NAMES = ("[bold]x[/", "[/]", "[red]team[/red]", "[link=file:///etc]x",
+HOSTILE_NAMES = ("[bold]x[/", "[/]", "[/bold]", "[red]team[/red]", "[link=file:///etc]x",
                  "\x1b[31mred\x1b[0m", "\x1b]0;title\x07", "a\rb", "\x00nul", "tab\there",
                  ":emoji:", "é" * 50)
 
 
-def _renamed(rng, doc: dict[str, Any]) -> tuple[dict[str, Any], str]:
-    """The document with a name, a section key or a referenced name made hostile."""
+def _renamed(rng, doc: dict[str, Any], name: str) -> tuple[dict[str, Any], str]:
+    """The document with a name, a section key or a referenced name made ``name``."""
     doc = copy.deepcopy(doc)
-    name = rng.choice(HOSTILE_NAMES)
     where = rng.choice(("name", "channel", "intent", "agents", "skill", "variant",
                         "description"))
     if where in ("name", "description"):
         doc[where] = name
     elif where == "channel":
-        doc["channels"] = {name: v for v in doc["channels"].values()}
+        doc["channels"] = {name if i == 0 else key: value
+                           for i, (key, value) in enumerate(doc["channels"].items())}
     elif where == "intent":
         first = next(iter(doc["intents"]))
         doc["intents"][name] = doc["intents"].pop(first)
@@ -284,10 +286,11 @@ def corpus(seed: int = SEED, per_kind: int = 12, run_per_kind: int = 2) -> list[
     for i in range(per_kind // 2):
         text, label = _duplicated(rng, examples[rng.choice(names)])
         add("duplicate_key", label, text, 2, run=i == 0)
-    for i in range(per_kind + run_per_kind):
-        run = i >= per_kind
+    hostile = list(HOSTILE_NAMES) + [rng.choice(HOSTILE_NAMES) for _ in range(run_per_kind)]
+    for i, name in enumerate(hostile):
+        run = i >= len(HOSTILE_NAMES)
         base = examples[rng.choice(names)]
-        doc, label = _renamed(rng, tiny(base) if run else base)
+        doc, label = _renamed(rng, tiny(base) if run else base, name)
         kind = "control" if any(ord(c) < 32 for c in label.encode().decode(
             "unicode_escape")) else "markup"
         add(kind, label, _dump(doc), run=run)
@@ -459,7 +462,7 @@ def _run_batch(cases: list[Case], folder: Path) -> list[Outcome]:
     """Run ``cases`` in one driver until they are all done or one dies or hangs."""
     cases_file = folder / "cases.json"
     cases_file.write_text(json.dumps([asdict(c) for c in cases]))
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "OPENBLAS_NUM_THREADS": "1",
+    env = {**os.environ, "PYTHONPATH": str(CODE), "OPENBLAS_NUM_THREADS": "1",
            "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "COLUMNS": "120",
            "TERM": "dumb"}
     proc = subprocess.Popen(
@@ -534,7 +537,7 @@ def main() -> None:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--driver"]:
-        sys.path.insert(0, str(ROOT))
+        sys.path.insert(0, str(CODE))
         driver_main(sys.argv[2], sys.argv[3])
     else:
         main()

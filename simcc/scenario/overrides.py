@@ -34,7 +34,7 @@ def split_path(path: str) -> list[str | int]:
         while (match := _INDEX.match(piece)):
             piece, index = match.group(1), match.group(2).strip()
             if not index.isdigit():
-                raise ValueError(f"a list index is a whole number from 0, got [{index}]")
+                raise ValueError(f"a list index is a whole number from 0, got {index!r}")
             indices.insert(0, int(index))
         if "[" in piece or "]" in piece:
             raise ValueError(f"unmatched bracket in {piece!r}: write list items as "

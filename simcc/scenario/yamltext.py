@@ -71,8 +71,9 @@ def parse_yaml(text: str, source: str | None = None, where: str = "",
     ``source`` (a file) and ``where`` (e.g. ``--set``) for syntax errors and for the
     refusals listed in the module docstring. With ``text_if_invalid`` a syntax error
     returns ``text`` itself (a command-line value such as ``a: b`` read as a string)."""
-    loader = _BoundedLoader(text)
+    loader = None
     try:
+        loader = _BoundedLoader(text)  # the reader refuses control characters here
         node = loader.get_single_node()
         if node is None:
             return None
@@ -85,7 +86,8 @@ def parse_yaml(text: str, source: str | None = None, where: str = "",
             return text
         raise ScenarioError([(where, syntax_message(exc))], source) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def _join(where: str, path: str) -> str:
@@ -115,11 +117,17 @@ def _check_tree(root: Node) -> None:
 def _expanded_size(node: Node, sizes: dict[int, int]) -> int:
     """Nodes of ``node`` with every alias expanded; each distinct node is visited once
     (``sizes`` memoises by identity), so a bomb costs its written size, not its
-    expansion. The depth is bounded by the loader."""
+    expansion. An alias inside its own anchor (a cycle) is refused. The depth is
+    bounded by the loader."""
     known = sizes.get(id(node))
+    if known == _VISITING:
+        mark = node.start_mark
+        raise _Refused("", f"a YAML alias refers to a list or mapping that contains it "
+                           f"(anchor on line {mark.line + 1}): recursive values are not "
+                           "accepted")
     if known is not None:
         return known
-    sizes[id(node)] = 1  # a recursive alias counts once
+    sizes[id(node)] = _VISITING
     if isinstance(node, SequenceNode):
         total = 1 + sum(_expanded_size(child, sizes) for child in node.value)
     elif isinstance(node, MappingNode):
@@ -129,6 +137,9 @@ def _expanded_size(node: Node, sizes: dict[int, int]) -> int:
         total = 1
     sizes[id(node)] = total
     return total
+
+
+_VISITING = -1
 
 
 def _check_duplicates(node: Node, path: str, seen: set[int]) -> None:
