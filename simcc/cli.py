@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import sys
 import warnings
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from typing import Annotated, ParamSpec
 import typer
 from rich.console import Console
 
-from simcc.errors import ScenarioWarning, SimccError
+from simcc.errors import ScenarioWarning, SimccError, shown
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="simcc: discrete-event contact-center simulator.")
@@ -289,7 +290,15 @@ def _executor(kind: str | None, workers: int | None, scheduler: str | None):
     """The executor the options ask for (a context manager that releases it)."""
     from simcc.experiment.executors import make_executor
 
+    if scheduler is not None and not _SCHEDULER_ADDRESS.match(scheduler):
+        raise _fail(f"--scheduler: expected a Dask scheduler address such as "
+                    f"tcp://host:8786 or host:8786, got {shown(scheduler, 80)}")
     return make_executor(kind, workers, scheduler)
+
+
+_SCHEDULER_ADDRESS = re.compile(
+    r"^(?:(?:tcp|tls|ws|wss|ucx)://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):\d{1,5}/?$"
+    r"|^inproc://\S+$")
 
 
 class _progress:
@@ -614,6 +623,10 @@ def _read_log(logs: list[Path], log_format: str, days: str, first: str | None,
     return log
 
 
+CALIBRATE_MIN_INTERVAL_S, DAY_S = 60.0, 86400.0
+"""Shortest and longest ``calibrate --interval``, seconds."""
+
+
 @app.command()
 @_reports_errors
 def calibrate(
@@ -640,6 +653,9 @@ def calibrate(
         interval_s, threshold_s = parse_duration(interval), parse_duration(sl_threshold)
     except ValueError as exc:
         raise _fail(str(exc)) from None
+    if not CALIBRATE_MIN_INTERVAL_S <= interval_s <= DAY_S:
+        raise _fail(f"--interval: must lie between 1m and 24h (one profile weight and one "
+                    f"staffing count per interval of the day), got {interval}")
     if handle_time not in ("auto", "lognormal", "gamma", "empirical"):
         raise _fail(f"--handle-time: expected auto, lognormal, gamma or empirical, "
                     f"got {handle_time!r}")

@@ -6,6 +6,35 @@ it into a one-paragraph message and exit code 2 (invalid input) without a traceb
 
 from __future__ import annotations
 
+import reprlib
+from typing import Any
+
+SHOWN_CHARS = 200
+"""Longest user value echoed in a message (longer ones are cut, with their length)."""
+PROBLEM_CHARS = 1000
+"""Longest path or message of one scenario problem (a safety net over :func:`shown`)."""
+
+_SHORT_REPR = reprlib.Repr()
+_SHORT_REPR.maxlevel, _SHORT_REPR.maxstring, _SHORT_REPR.maxother = 3, SHOWN_CHARS, SHOWN_CHARS
+_SHORT_REPR.maxlist = _SHORT_REPR.maxdict = _SHORT_REPR.maxtuple = _SHORT_REPR.maxset = 8
+
+
+def shown(value: Any, limit: int = SHOWN_CHARS) -> str:
+    """``repr(value)`` for a message, at most about ``limit`` characters: long text is cut
+    and followed by ``... (N characters)``, large lists and mappings are abbreviated
+    (without building their whole repr, so an alias bomb costs nothing here)."""
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[:limit]!r}... ({len(value):,} characters)"
+    text = _SHORT_REPR.repr(value) if isinstance(value, list | dict | tuple | set) \
+        else repr(value)
+    return clip(text, limit)
+
+
+def clip(text: str, limit: int = PROBLEM_CHARS) -> str:
+    """``text`` cut to ``limit`` characters, followed by ``... (N characters)``."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
+
+
 
 class SimccError(Exception):
     """Base class of all errors simcc raises on purpose."""
@@ -20,7 +49,7 @@ class ScenarioError(SimccError):
     """
 
     def __init__(self, problems: list[tuple[str, str]], source: str | None = None):
-        self.problems = list(problems)
+        self.problems = [(clip(path), clip(message)) for path, message in problems]
         self.source = source
         super().__init__(self.message())
 

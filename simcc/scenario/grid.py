@@ -13,9 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import yaml
-
 from simcc.scenario.overrides import split_path
+from simcc.scenario.yamltext import parse_yaml
 
 MAX_RANGE_VALUES = 10_000
 """Most values one range may produce (a guard against a typo such as ``0:100000:1``)."""
@@ -78,10 +77,7 @@ def text_values(text: str) -> list[Any]:
 
 
 def _yaml_scalar(text: str) -> Any:
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        return text
+    return parse_yaml(text, where="--grid", text_if_invalid=True)
 
 
 def values_of(spec: Any) -> list[Any]:

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from simcc.scenario.types import (
+    MAX_NAME_CHARS,
     ClockTime,
     Duration,
     DurationSpec,
@@ -89,7 +90,8 @@ class Escalation(Spec):
     contact to it after ``after`` (a share) of the handle time."""
 
     probability: Probability
-    to: str = Field(min_length=1, description="the skill that takes escalated contacts")
+    to: str = Field(min_length=1, max_length=MAX_NAME_CHARS,
+                    description="the skill that takes escalated contacts")
     after: float = Field(default=0.5, gt=0, le=1)
 
 

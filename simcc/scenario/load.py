@@ -14,13 +14,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
-from simcc.errors import ScenarioError
+from simcc.errors import ScenarioError, shown
 from simcc.scenario.checks import check_scenario
 from simcc.scenario.overrides import apply_overrides
-from simcc.scenario.schema import Scenario
+from simcc.scenario.schema import MAX_TEXT_CHARS, Scenario
+from simcc.scenario.types import MAX_NAME_CHARS
+from simcc.scenario.yamltext import parse_yaml, read_text_file
 
 
 def load_scenario(
@@ -48,19 +49,10 @@ def load_scenario(
 
 
 def read_document(path: Path) -> dict[str, Any]:
-    """Parse a YAML scenario file into a mapping, with readable errors."""
+    """Parse a YAML scenario file into a mapping, with readable errors (the file and
+    YAML limits of :mod:`simcc.scenario.yamltext` apply)."""
     label = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError([("", "file not found")], label) from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
-        raise ScenarioError([("", f"cannot read the file ({exc.__class__.__name__})")],
-                            label) from None
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ScenarioError([("", _yaml_message(exc))], label) from None
+    document = parse_yaml(read_text_file(path), label)
     if document is None:
         raise ScenarioError([("", "the file is empty; a scenario needs name, horizon, "
                                   "channels, intents, demand and agents")], label)
@@ -70,16 +62,12 @@ def read_document(path: Path) -> dict[str, Any]:
     return document
 
 
-def _yaml_message(exc: yaml.YAMLError) -> str:
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc)
-    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-    return f"YAML syntax error at {where}{problem}"
-
-
 def validate_document(document: dict[str, Any], label: str | None = None) -> Scenario:
-    """Validate a parsed document: schema first, then cross-references, then each
-    variant applied to the base."""
+    """Validate a parsed document: sizes of names and texts first, then the schema,
+    then cross-references, then each variant applied to the base."""
+    oversized = _oversized_texts(document)
+    if oversized:
+        raise ScenarioError(oversized, label)
     try:
         scenario = Scenario.model_validate(document)
     except ValidationError as exc:
@@ -94,6 +82,29 @@ def validate_document(document: dict[str, Any], label: str | None = None) -> Sce
             raise ScenarioError([(f"variants.{name}" + (f" -> {path}" if path else ""), msg)
                                  for path, msg in exc.problems], label) from None
     return scenario
+
+
+def _oversized_texts(document: Any) -> list[tuple[str, str]]:
+    """Keys longer than :data:`MAX_NAME_CHARS` and texts longer than
+    :data:`MAX_TEXT_CHARS` anywhere in ``document``, as problems (checked before the
+    schema, so that no later step ever compares or prints megabytes of text)."""
+    problems: list[tuple[str, str]] = []
+    stack: list[tuple[tuple[Any, ...], Any]] = [((), document)]
+    while stack and len(problems) < 10:
+        loc, node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(key, str) and len(key) > MAX_NAME_CHARS:
+                    problems.append((format_path(loc), f"the key {shown(key, 40)} is too "
+                                     f"long: names are at most {MAX_NAME_CHARS} characters"))
+                else:
+                    stack.append(((*loc, key), value))
+        elif isinstance(node, list):
+            stack.extend(((*loc, i), item) for i, item in enumerate(node))
+        elif isinstance(node, str) and len(node) > MAX_TEXT_CHARS:
+            problems.append((format_path(loc), f"text of {len(node):,} characters: at "
+                             f"most {MAX_TEXT_CHARS:,} are accepted"))
+    return problems
 
 
 def flatten_overrides(overrides: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -158,25 +169,30 @@ def _message(error: dict[str, Any], loc: tuple[Any, ...]) -> str:
               "less_than": "<"}
     if kind in limits:
         bound = next(iter(ctx.values()))
-        return f"must be {limits[kind]} {bound}, got {value!r}"
+        return f"must be {limits[kind]} {bound}, got {shown(value)}"
     if kind == "extra_forbidden":
         return _unknown_key_message(loc)
+    if kind == "finite_number":
+        return f"must be a finite number, got {shown(value)}"
+    if kind == "string_too_long":
+        return (f"must be at most {ctx.get('max_length')} characters, got "
+                f"{len(value):,}: {shown(value, 40)}")
     if kind == "missing":
         return "required key is missing"
     if kind == "literal_error":
-        return f"must be one of {ctx.get('expected')}, got {value!r}"
+        return f"must be one of {ctx.get('expected')}, got {shown(value)}"
     if kind in ("too_short",):
         return "must not be empty"
     if kind in ("int_type", "int_parsing", "int_from_float"):
-        return f"must be a whole number, got {value!r}"
+        return f"must be a whole number, got {shown(value)}"
     if kind in ("float_type", "float_parsing"):
-        return f"must be a number, got {value!r}"
+        return f"must be a number, got {shown(value)}"
     if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return f"must be a mapping of keys, got {type(value).__name__} {value!r}"
+        return f"must be a mapping of keys, got {type(value).__name__} {shown(value)}"
     if kind == "list_type":
-        return f"must be a list, got {value!r}"
+        return f"must be a list, got {shown(value)}"
     if kind == "string_type":
-        return f"must be text, got {value!r}"
+        return f"must be text, got {shown(value)}"
     message = error["msg"]
     return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
 

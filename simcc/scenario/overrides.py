@@ -7,11 +7,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import yaml
-
 from simcc.errors import ScenarioError
+from simcc.scenario.yamltext import parse_yaml
 
-_INDEX = re.compile(r"^(.*?)\[(\d+)\]$")
+_INDEX = re.compile(r"^(.*?)\[([^\[\]]*)\]$")
 
 
 def parse_assignment(text: str) -> tuple[str, Any]:
@@ -20,21 +19,26 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     key = key.strip()
     if not sep or not key:
         raise ScenarioError([("--set", f"expected key.path=value, got {text!r}")])
-    try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError:
-        value = raw
+    value = parse_yaml(raw, where=f"--set {key}", text_if_invalid=True) if raw.strip() else ""
     return key, value
 
 
 def split_path(path: str) -> list[str | int]:
-    """``"demand[0].rate.per_hour"`` or ``"demand.0.rate"`` -> ``['demand', 0, 'rate', ...]``."""
+    """``"demand[0].rate.per_hour"`` or ``"demand.0.rate"`` -> ``['demand', 0, 'rate', ...]``.
+
+    List indices are whole numbers from 0; ``ValueError`` for anything else in brackets
+    (``demand[-1]``, ``demand[x]``) and for an unmatched bracket (``demand[0.rate``)."""
     parts: list[str | int] = []
     for piece in path.split("."):
         indices = []
         while (match := _INDEX.match(piece)):
-            piece, index = match.group(1), int(match.group(2))
-            indices.insert(0, index)
+            piece, index = match.group(1), match.group(2).strip()
+            if not index.isdigit():
+                raise ValueError(f"a list index is a whole number from 0, got {index!r}")
+            indices.insert(0, int(index))
+        if "[" in piece or "]" in piece:
+            raise ValueError(f"unmatched bracket in {piece!r}: write list items as "
+                             "name[0]")
         if piece:
             parts.append(int(piece) if piece.isdigit() else piece)
         parts.extend(indices)
@@ -51,7 +55,10 @@ def apply_overrides(
     """
     result = copy.deepcopy(document)
     for path, value in overrides.items():
-        parts = split_path(path)
+        try:
+            parts = split_path(path)
+        except ValueError as exc:
+            raise ScenarioError([(path, str(exc))], label) from None
         if not parts:
             raise ScenarioError([("--set", f"empty key in override {path!r}")], label)
         _set(result, parts, copy.deepcopy(value), path, label)

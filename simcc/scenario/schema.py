@@ -25,17 +25,28 @@ from simcc.scenario.journeys import (
     Transfers,
 )
 from simcc.scenario.types import (
+    CV,
     ClockTime,
     Currency,
     Distribution,
     Duration,
     DurationSpec,
+    Name,
     Probability,
     Share,
     Spec,
     duration_sampler,
 )
 from simcc.units import DAY, HOUR, MINUTE
+
+MAX_RATE = 1e9
+"""Largest arrival rate in its unit (the resource limits refuse far less in practice)."""
+MAX_AMOUNT = 1e9
+"""Largest cost per hour, customer value and profile weight."""
+MAX_PRIORITY = 1_000_000
+"""Largest segment priority in absolute value."""
+MAX_TEXT_CHARS = 10_000
+"""Longest description."""
 
 
 class Horizon(Spec):
@@ -89,7 +100,7 @@ class Channel(Spec):
     concurrency: int = Field(default=1, ge=1,
                              description="conversations of this channel an agent holds at once")
     concurrency_stretch: float = Field(
-        default=0.25, ge=0,
+        default=0.25, ge=0, le=100,
         description="handle time x (1 + stretch x (conversations held - 1)) at its start")
     hours: Hours | None = Field(default=None, description="opening hours; omit: always open")
     self_service: SelfService | None = None
@@ -118,9 +129,10 @@ class Segment(Spec):
     """A customer segment. A larger ``priority`` is served first."""
 
     share: Share
-    priority: int = 0
-    patience_factor: float = Field(default=1.0, gt=0)
-    value: float = Field(default=1.0, ge=0, description="relative value of a customer")
+    priority: int = Field(default=0, ge=-MAX_PRIORITY, le=MAX_PRIORITY)
+    patience_factor: float = Field(default=1.0, gt=0, le=1000)
+    value: float = Field(default=1.0, ge=0, le=MAX_AMOUNT,
+                         description="relative value of a customer")
     callback_acceptance: Probability | None = Field(
         default=None, description="overrides the channels' callback acceptance")
 
@@ -128,7 +140,7 @@ class Segment(Spec):
 class Intent(Spec):
     """A contact reason: the skill it needs, its handle time and resolution probability."""
 
-    skill: str = Field(min_length=1)
+    skill: Name
     handle_time: Distribution
     resolution: Probability = 1.0
     misroute: Probability = Field(
@@ -143,11 +155,11 @@ class Rate(Spec):
     in proportion to the profile weights.
     """
 
-    per_second: float | None = Field(default=None, gt=0)
-    per_minute: float | None = Field(default=None, gt=0)
-    per_hour: float | None = Field(default=None, gt=0)
-    per_day: float | None = Field(default=None, gt=0)
-    profile: str | None = None
+    per_second: float | None = Field(default=None, gt=0, le=MAX_RATE)
+    per_minute: float | None = Field(default=None, gt=0, le=MAX_RATE)
+    per_hour: float | None = Field(default=None, gt=0, le=MAX_RATE)
+    per_day: float | None = Field(default=None, gt=0, le=MAX_RATE)
+    profile: Name | None = None
 
     @model_validator(mode="after")
     def _one_rate(self) -> Rate:
@@ -174,13 +186,13 @@ class Busyness(Spec):
     """Day-to-day overdispersion: each simulated day's rates are multiplied by a gamma
     factor with mean 1 and coefficient of variation ``cv``."""
 
-    cv: float = Field(gt=0)
+    cv: CV
 
 
 class Demand(Spec):
     """One arrival stream: a channel, a rate, an intent mix and a segment mix."""
 
-    channel: str
+    channel: Name
     rate: Rate
     mix: dict[str, Share] = Field(min_length=1, description="intent -> share")
     segments: dict[str, Share] | None = Field(
@@ -192,7 +204,7 @@ class Profile(Spec):
     """Intraday weights, one per interval from ``start``; repeated every day; zero
     outside the span they cover."""
 
-    weights: list[Annotated[float, Field(ge=0)]] = Field(min_length=1)
+    weights: list[Annotated[float, Field(ge=0, le=MAX_AMOUNT)]] = Field(min_length=1)
     start: ClockTime | None = Field(default=None, description="default: horizon.start")
     interval: Duration | None = Field(default=None, description="default: horizon.interval")
 
@@ -241,10 +253,10 @@ class AgentGroup(Spec):
     staffing: Staffing | None = None
     skills: dict[str, Annotated[float, Field(gt=0.0, le=1.0)]] = Field(
         min_length=1, description="skill -> proficiency in (0, 1]")
-    channels: list[str] = Field(min_length=1)
+    channels: list[Name] = Field(min_length=1)
     wrap_up: DurationSpec | None = Field(
         default=None, description="after-contact work: a duration or a distribution")
-    cost_per_hour: float = Field(default=0.0, ge=0)
+    cost_per_hour: float = Field(default=0.0, ge=0, le=MAX_AMOUNT)
 
     @model_validator(mode="after")
     def _one_way_to_staff(self) -> AgentGroup:
@@ -346,8 +358,8 @@ DEFAULT_SEGMENT = "default"
 class Scenario(Spec):
     """A contact center, its demand and its routing: one validated, frozen scenario."""
 
-    name: str = Field(min_length=1)
-    description: str = ""
+    name: Name
+    description: str = Field(default="", max_length=MAX_TEXT_CHARS)
     horizon: Horizon
     seed: int = Field(default=1, ge=0)
     replications: int = Field(default=10, ge=1)

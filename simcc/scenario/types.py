@@ -21,14 +21,32 @@ from simcc.units import format_clock_exact, parse_clock, parse_duration
 
 _DURATION_JSON = {
     "anyOf": [
-        {"type": "number", "minimum": 0},
+        {"type": "number", "minimum": 0, "maximum": 1e9},
         {"type": "string",
          "pattern": r"^\s*((\d+(\.\d*)?|\.\d+)\s*[dhms]\s*)+$|^\s*\d+(\.\d*)?\s*$"},
     ],
     "description": "seconds, or a string such as '20s', '4m30s', '1h30m', '2d'",
 }
-Duration = Annotated[float, BeforeValidator(parse_duration), WithJsonSchema(_DURATION_JSON)]
-"""A duration in seconds, written as a number or as a string with units."""
+MAX_DURATION_S = 1e9
+"""Longest duration a scenario may give, seconds (about 31.7 years)."""
+
+
+def _bounded_duration(seconds: float) -> float:
+    if seconds > MAX_DURATION_S:
+        raise ValueError(f"a duration must be at most {MAX_DURATION_S:.0e} s (about 31 "
+                         f"years), got {seconds:.4g} s")
+    return seconds
+
+
+Duration = Annotated[float, BeforeValidator(parse_duration), AfterValidator(_bounded_duration),
+                     WithJsonSchema(_DURATION_JSON)]
+"""A duration in seconds, written as a number or as a string with units; finite, from 0
+to :data:`MAX_DURATION_S`."""
+
+MAX_NAME_CHARS = 200
+"""Longest name (scenario, channel, intent, skill, segment, group, variant, ...)."""
+Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME_CHARS)]
+"""A name given by the user: 1 to :data:`MAX_NAME_CHARS` characters."""
 
 ClockTime = Annotated[
     float,
@@ -62,9 +80,24 @@ Share = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
 class Spec(BaseModel):
-    """Base of every scenario model: frozen, unknown keys are errors."""
+    """Base of every scenario model: frozen, unknown keys are errors, numbers are finite
+    (``.inf`` and ``.nan`` are errors everywhere)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+MIN_CV, MAX_CV = 0.001, 10.0
+"""Range of a coefficient of variation (lognormal, gamma, busyness): beyond 10 the
+samplers return 0 for most draws and astronomically large values for the rest; below
+0.001 a gamma's shape (1/cv^2) exceeds what its quantile function handles."""
+MIN_SHAPE, MAX_SHAPE = 0.25, 1000.0
+"""Range of a Weibull shape: 0.25 is a cv of about 8.3 (the heavy-tail bound of cv)."""
+MAX_ERLANG_K = 1_000_000
+"""Largest Erlang k (cv = 1/sqrt(k) >= 0.001, the bound of cv)."""
+MIN_MEAN_S = 0.001
+"""Smallest distribution mean, seconds (one millisecond)."""
+CV = Annotated[float, Field(ge=MIN_CV, le=MAX_CV)]
+"""A coefficient of variation in [:data:`MIN_CV`, :data:`MAX_CV`]."""
 
 
 _DIST_PARAMS: dict[str, tuple[str, ...]] = {
@@ -86,9 +119,9 @@ class Distribution(Spec):
         "exponential", "constant", "uniform", "lognormal", "gamma", "erlang", "weibull", "empirical"
     ]
     mean: Duration | None = None
-    cv: float | None = Field(default=None, gt=0)
-    k: int | None = Field(default=None, ge=1)
-    shape: float | None = Field(default=None, gt=0)
+    cv: CV | None = None
+    k: int | None = Field(default=None, ge=1, le=MAX_ERLANG_K)
+    shape: float | None = Field(default=None, ge=MIN_SHAPE, le=MAX_SHAPE)
     low: Duration | None = None
     high: Duration | None = None
     values: list[Duration] | None = Field(default=None, min_length=1)
@@ -106,8 +139,9 @@ class Distribution(Spec):
         if extra:
             raise ValueError(
                 f"{self.dist} takes only {', '.join(needed)}; remove {', '.join(extra)}")
-        if self.mean is not None and self.mean <= 0:
-            raise ValueError("mean must be > 0")
+        if self.mean is not None and self.mean < MIN_MEAN_S:
+            raise ValueError(f"mean must be >= {MIN_MEAN_S} s (one millisecond), got "
+                             f"{self.mean:.4g}")
         if self.dist == "uniform" and not self.low <= self.high:
             raise ValueError("uniform needs low <= high")
         return self
