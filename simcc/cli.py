@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import re
 import sys
 import warnings
 from collections.abc import Callable
@@ -20,7 +19,7 @@ from typing import Annotated, ParamSpec
 import typer
 from rich.console import Console
 
-from simcc.errors import ScenarioWarning, SimccError, shown
+from simcc.errors import ScenarioWarning, SimccError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="simcc: discrete-event contact-center simulator.")
@@ -288,17 +287,11 @@ def _records_spec(mode: str, staging: Path | None, report: Path | None):
 
 def _executor(kind: str | None, workers: int | None, scheduler: str | None):
     """The executor the options ask for (a context manager that releases it)."""
-    from simcc.experiment.executors import make_executor
+    from simcc.experiment.executors import check_scheduler_address, make_executor
 
-    if scheduler is not None and not _SCHEDULER_ADDRESS.match(scheduler):
-        raise _fail(f"--scheduler: expected a Dask scheduler address such as "
-                    f"tcp://host:8786 or host:8786, got {shown(scheduler, 80)}")
+    if scheduler is not None:
+        check_scheduler_address(scheduler)
     return make_executor(kind, workers, scheduler)
-
-
-_SCHEDULER_ADDRESS = re.compile(
-    r"^(?:(?:tcp|tls|ws|wss|ucx)://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):\d{1,5}/?$"
-    r"|^inproc://\S+$")
 
 
 class _progress:

@@ -256,6 +256,15 @@ def test_a_bad_scheduler_address_exits_2_quickly(address):
     assert "--scheduler" in result.output
 
 
+def test_a_bad_scheduler_address_in_the_environment_is_named(monkeypatch):
+    """``SIMCC_SCHEDULER`` is checked like ``--scheduler`` (and in the Python API)."""
+    monkeypatch.setenv("SIMCC_SCHEDULER", "not a url")
+    result = runner.invoke(app, ["run", str(ROOT / "scenarios/erlang_a.yaml"), "-q",
+                                 "--set", "horizon={duration: 60}"])
+    assert result.exit_code == 2, result.output
+    assert "SIMCC_SCHEDULER: expected a Dask scheduler address" in result.output
+
+
 def test_calibrate_refuses_a_zero_interval(tmp_path):
     log = tmp_path / "log.csv"
     log.write_text("contact_id\n1\n")

@@ -17,6 +17,7 @@ import ctypes
 import math
 import multiprocessing
 import os
+import re
 import signal
 import sys
 import threading
@@ -25,7 +26,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
 
-from simcc.errors import SimccError
+from simcc.errors import SimccError, shown
 from simcc.units import parse_duration
 
 SCHEDULER_ENV = "SIMCC_SCHEDULER"
@@ -175,13 +176,15 @@ class DaskExecutor(Executor):
         self.timeout_s = dask_timeout() if timeout_s is None else timeout_s
         self._owns_client = client is None
         if client is None:
+            origin = "--scheduler" if address else SCHEDULER_ENV
             address = address or os.environ.get(SCHEDULER_ENV)
             if not address:
                 raise SimccError(f"the dask executor needs a scheduler address: give "
                                  f"--scheduler ADDRESS or set {SCHEDULER_ENV}")
+            check_scheduler_address(address, origin)
             try:
                 client = distributed.Client(address, timeout="20s")
-            except (OSError, TimeoutError) as error:
+            except (OSError, TimeoutError, ValueError) as error:
                 raise SimccError(f"cannot reach the Dask scheduler at {address}: "
                                  f"{error}") from None
         self.client = client
@@ -264,6 +267,20 @@ def _import_distributed() -> Any:
     except ImportError:
         raise SimccError('the dask executor needs Dask: pip install "simcc[dask]"') from None
     return distributed
+
+
+SCHEDULER_ADDRESS = re.compile(
+    r"^(?:(?:tcp|tls|ws|wss|ucx)://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):\d{1,5}/?$"
+    r"|^inproc://\S+$")
+"""A Dask scheduler address: ``[protocol://]host:port`` (IPv6 hosts in brackets)."""
+
+
+def check_scheduler_address(address: str, origin: str = "--scheduler") -> None:
+    """Raise :class:`SimccError` naming ``origin`` unless ``address`` reads as a Dask
+    scheduler address (:data:`SCHEDULER_ADDRESS`)."""
+    if not SCHEDULER_ADDRESS.match(address):
+        raise SimccError(f"{origin}: expected a Dask scheduler address such as "
+                         f"tcp://host:8786 or host:8786, got {shown(address, 80)}")
 
 
 def make_executor(kind: str | None = None, workers: int | None = None,
