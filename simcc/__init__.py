@@ -58,12 +58,22 @@ if TYPE_CHECKING:  # for type checkers and editors: the names as if imported eag
     from simcc.scenario import Scenario
 
 
+SUBPACKAGES = ("calibrate", "catalogue", "dists", "experiment", "metrics", "model",
+               "report", "routing", "runtime", "scenario", "testing", "theory", "units")
+"""Modules reachable as attributes after a bare ``import simcc`` (``simcc.routing``),
+as when this package imported them eagerly."""
+
+
 def __getattr__(name: str):
-    """Import a public name of :data:`_LAZY` on first use (PEP 562) and keep it."""
-    if name not in _LAZY:
+    """Import a public name of :data:`_LAZY`, or a module of :data:`SUBPACKAGES`, on
+    first use (PEP 562) and keep it."""
+    if name in _LAZY:
+        module, attribute = _LAZY[name]
+        value = getattr(import_module(module), attribute)
+    elif name in SUBPACKAGES:
+        value = import_module(f"simcc.{name}")
+    else:
         raise AttributeError(f"module 'simcc' has no attribute {name!r}")
-    module, attribute = _LAZY[name]
-    value = getattr(import_module(module), attribute)
     globals()[name] = value
     return value
 

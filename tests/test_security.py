@@ -186,6 +186,16 @@ def test_a_scipy_py_in_the_working_directory_is_not_imported(tmp_path):
         assert not [m for m in markers.values() if m.exists()], command
 
 
+def test_a_bare_import_of_simcc_imports_no_third_party_package():
+    code = ("import sys, simcc; assert not {'numpy', 'scipy', 'yaml', 'pandas'} & "
+            "set(sys.modules), sorted(sys.modules)\n"
+            "assert simcc.routing.registered_policies() and simcc.simulate\n"
+            "from simcc import Scenario, load_scenario; print('ok')")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.stdout.strip() == "ok", proc.stderr
+
+
 def test_working_directory_last_moves_every_spelling_of_it(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     path = ["", str(tmp_path), "/usr/lib/python3", ".", "/site-packages"]
