@@ -17,14 +17,43 @@ from pathlib import Path
 from typing import Annotated, ParamSpec
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 
 from simcc.errors import ScenarioWarning, SimccError
+from simcc.report.terminal import line, plain, visible
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="simcc: discrete-event contact-center simulator.")
-stdout = Console()
-stderr = Console(stderr=True)
+
+PIPED_WIDTH = 200
+"""Line width of output that does not go to a terminal (CI logs, files, pipes) unless
+``$COLUMNS`` says otherwise: wide enough that tables keep every column and long paths
+stay on one line."""
+
+
+class _CliConsole(Console):
+    """A console as wide as the terminal, or, writing elsewhere, ``$COLUMNS`` or
+    :data:`PIPED_WIDTH` characters (rich alone would wrap piped output at 80).
+    ``$COLUMNS`` is read when printing, not frozen when the console is made."""
+
+    def __init__(self, *args, width: int | None = None, **kwargs):
+        super().__init__(*args, width=width, **kwargs)
+        self._width = width  # rich copies $COLUMNS here at construction
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        size = super().size
+        if self._width is None and not self.is_terminal and "COLUMNS" not in os.environ:
+            return ConsoleDimensions(PIPED_WIDTH, size.height)
+        return size
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        Console.size.fset(self, new_size)
+
+
+stdout = _CliConsole()
+stderr = _CliConsole(stderr=True)
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
 P = ParamSpec("P")
@@ -66,9 +95,37 @@ ChannelOpt = Annotated[str | None, typer.Option(
     "--channel", help="with --intervals: only this channel's intervals")]
 
 
+NoUserCodeOpt = Annotated[bool, typer.Option(
+    "--no-user-code", help="refuse user routing policies (routing.policy: module:Class "
+    "imports and runs that module): only built-in policies; also SIMCC_NO_USER_CODE=1 "
+    "(docs/security.md)")]
+
+
+def _user_code(no_user_code: bool) -> bool | None:
+    """The ``user_code`` argument of the API for ``--no-user-code`` (None: the default,
+    which honours ``SIMCC_NO_USER_CODE``)."""
+    return False if no_user_code else None
+
+
 def _fail(message: str, code: int = EXIT_INVALID) -> typer.Exit:
-    stderr.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True, emoji=False)
+    """Print ``error: message`` on stderr as plain text (never read as markup, control
+    characters made visible) and return the exit to raise. Printing cannot fail: if
+    rich cannot write the message, it is written directly."""
+    _say(stderr, line(("error:", "bold red"), " ", message))
     return typer.Exit(code)
+
+
+def _say(console: Console, text) -> None:
+    """Print ``text`` (a rich renderable) on ``console``, unwrapped; should rich fail,
+    write its plain form to the console's stream instead, unencodable characters
+    escaped."""
+    try:
+        console.print(text, highlight=False, soft_wrap=True, emoji=False)
+    except Exception:
+        stream = sys.stderr if console.stderr else sys.stdout
+        data = (visible(getattr(text, "plain", text), keep="\n\t") + "\n")
+        stream.write(data.encode(stream.encoding or "utf-8", "backslashreplace")
+                     .decode(stream.encoding or "utf-8", "replace"))
 
 
 def _reports_errors(command: Callable[P, None]) -> Callable[P, None]:
@@ -137,7 +194,7 @@ def _check_work(scenarios: list, replications: int, workers: int | None,
     bounds = command_limits(limits or [])
     estimate = check_work(estimate_work(scenarios, replications, workers), bounds)
     if not quiet and estimate.seconds[1] >= LONG_RUN_S:
-        stderr.print(f"large run: {estimate.describe()}", highlight=False, soft_wrap=True)
+        _say(stderr, line("large run: ", estimate.describe()))
     return estimate, bounds
 
 
@@ -157,14 +214,11 @@ def _warn_about(model, source: Path, variants: list[str] | None = (),
     """Print the semantic warnings of ``model`` and of ``variants`` (None: all of its
     variants) on stderr, one line each naming the file and the path; with ``strict``
     any warning stops the command with exit code 2."""
-    from rich.markup import escape
-
     from simcc.experiment import semantic_warnings
 
     found = semantic_warnings(model, variants)
     for warning in found:
-        stderr.print(f"[bold yellow]warning:[/] {escape(f'{source}: {warning}')}",
-                     highlight=False, soft_wrap=True, emoji=False)
+        _say(stderr, line(("warning:", "bold yellow"), f" {source}: {warning}"))
     if strict and found:
         raise _fail(f"{source}: {len(found)} warning(s) and --strict")
     return found
@@ -190,6 +244,7 @@ def run(
     strict: StrictOpt = False,
     intervals: IntervalsOpt = False,
     channel: ChannelOpt = None,
+    no_user_code: NoUserCodeOpt = False,
 ) -> None:
     """Simulate a scenario and report its KPIs with 95% confidence intervals."""
     from simcc.experiment import prepare, simulate
@@ -200,7 +255,7 @@ def run(
     check_out(out, "run", force)
     if RecordsSpec(records).mode != "none" and out is None:
         raise _fail(f"--records {records} needs --out (records are written to OUT/records)")
-    model = prepare(scenario, _overrides(assignments))
+    model = prepare(scenario, _overrides(assignments), user_code=_user_code(no_user_code))
     _warn_about(model, scenario, strict=strict)
     _check_intervals_options(intervals, channel, as_json, model)
     reps = replications or model.replications
@@ -257,7 +312,7 @@ def _finish(as_json: bool, document: Callable[[], dict], print_tables: Callable[
     print_tables()
     for path in written:
         if path is not None:
-            stdout.print(f"written: {path}", highlight=False)
+            _say(stdout, line("written: ", path))
 
 
 def _print_tables(result, intervals: bool = False, channel: str | None = None) -> None:
@@ -342,8 +397,7 @@ def _progress_lines(total: int) -> Callable[[int, int], None]:
         now = time.monotonic()
         if now - last >= PROGRESS_LINE_S or done == total:
             last = now
-            stderr.print(f"progress: {done}/{total} replications, {now - start:.0f} s",
-                         highlight=False)
+            _say(stderr, line(f"progress: {done}/{total} replications, {now - start:.0f} s"))
 
     return report
 
@@ -367,6 +421,7 @@ def compare_command(
     report: ReportOpt = None,
     limits: LimitOpt = None,
     quiet: QuietOpt = False,
+    no_user_code: NoUserCodeOpt = False,
 ) -> None:
     """Run the baseline and its variants on common random numbers; paired differences."""
     from simcc.experiment import compare, prepare
@@ -374,7 +429,7 @@ def compare_command(
 
     out = _out_path(out_text)
     check_out(out, "compare", force)
-    model = prepare(scenario, _overrides(assignments))
+    model = prepare(scenario, _overrides(assignments), user_code=_user_code(no_user_code))
     names = variant or list(model.variants)
     runs = [model, *(model.variant(name) for name in names)]  # unknown names fail here
     _warn_about(model, scenario, names)
@@ -428,6 +483,7 @@ def sweep_command(
     as_json: JsonOpt = False,
     limits: LimitOpt = None,
     quiet: QuietOpt = False,
+    no_user_code: NoUserCodeOpt = False,
 ) -> None:
     """Run every point of a parameter grid x replications on common random numbers, as one
     batch; with --out an interrupted sweep resumes where it stopped (docs/sweep.md)."""
@@ -439,18 +495,19 @@ def sweep_command(
     out = _out_path(out_text)
     check_out(out, "sweep", force)
     plan = plan_sweep(scenario, parse_grid(grid) if grid else None, replications, seed, out,
-                      _overrides(assignments))  # every point valid before anything runs
+                      _overrides(assignments),  # every point valid before anything runs
+                      user_code=_user_code(no_user_code))
     _warn_about(plan.scenario, scenario)
-    estimate, bounds = _check_work([plan.scenarios[k] for k in plan.remaining], plan.replications,
-                           workers, limits, quiet)
+    estimate, bounds = _check_work([plan.scenarios[k] for k in plan.remaining],
+                                   plan.replications, workers, limits, quiet)
     if out is not None:
         open_sweep_folder(out, force)
     for path in plan.rejected:
-        stderr.print(f"ignoring {path}: changed since simcc wrote it (content hash); the "
-                     "point is recomputed", highlight=False, soft_wrap=True)
+        _say(stderr, line(f"ignoring {path}: changed since simcc wrote it (content hash); "
+                          "the point is recomputed"))
     if plan.done:
-        stderr.print(f"resuming: {len(plan.done)} of {len(plan.points)} points already done",
-                     highlight=False)
+        _say(stderr, line(f"resuming: {len(plan.done)} of {len(plan.points)} points already "
+                          "done"))
     tasks = len(plan.remaining) * plan.replications
     mode = _progress_mode(quiet, as_json, estimate) if tasks else None
     try:
@@ -482,6 +539,7 @@ def check(
     workers: WorkersOpt = None,
     as_json: JsonOpt = False,
     junit: Annotated[Path | None, typer.Option(help="write a JUnit XML report here")] = None,
+    no_user_code: NoUserCodeOpt = False,
 ) -> None:
     """Check scenarios (and their variants) against stored baselines: exit 0 when
     nothing regressed, 1 when a KPI regressed or a limit is violated, 2 for invalid
@@ -497,7 +555,9 @@ def check(
     if update and assignments:
         raise _fail("--set cannot be combined with --update: a baseline stores the "
                     "scenario as written")
-    models = {path: prepare(path) for path in scenarios}  # every file valid before running
+    user_code = _user_code(no_user_code)
+    models = {path: prepare(path, user_code=user_code)  # every file valid before running
+              for path in scenarios}
     for path, model in models.items():
         _warn_about(model, path, None)
     files = {path: baseline or baselines / f"{path.stem}.json" for path in scenarios}
@@ -506,8 +566,8 @@ def check(
         return
     documents = {path: read_baseline(files[path]) for path in scenarios}
     overrides = _overrides(assignments)
-    results = [run_check(models[path], documents[path], overrides, workers)
-               for path in scenarios]
+    results = [run_check(models[path], documents[path], overrides, workers,
+                         user_code=user_code) for path in scenarios]
     if junit is not None:
         from simcc.report.files import write_text_atomic
         from simcc.report.junit import junit_xml
@@ -516,29 +576,14 @@ def check(
     if as_json:
         sys.stdout.write(json.dumps([r.to_json() for r in results]) + "\n")
     else:
-        from rich.markup import escape
-
         from simcc.report.tables import check_table
 
-        console = _log_console()
         for result in results:
-            console.print(check_table(result))
-            console.print("[green]passed[/]" if result.passed else
-                          "[bold red]failed[/]:\n" + escape(result.describe_failures()),
-                          highlight=False)
+            stdout.print(check_table(result))
+            _say(stdout, line(("passed", "green")) if result.passed else
+                 line(("failed", "bold red"), ":\n", result.describe_failures()))
     if not all(r.passed for r in results):
         raise typer.Exit(EXIT_FAILURE)
-
-
-PIPED_WIDTH = 200
-
-
-def _log_console() -> Console:
-    """stdout on a terminal; piped (CI logs, files) a console ``$COLUMNS`` or
-    ``PIPED_WIDTH`` characters wide, so that tables keep every column."""
-    if stdout.is_terminal or "COLUMNS" in os.environ:
-        return stdout
-    return Console(width=PIPED_WIDTH)
 
 
 def _update_baselines(models: dict, files: dict, workers: int | None) -> None:
@@ -552,9 +597,8 @@ def _update_baselines(models: dict, files: dict, workers: int | None) -> None:
         comparison = compare(model, list(model.variants), workers=workers)
         document = baseline_document(comparison, model, version("simcc"))
         write_text_atomic(files[path], json.dumps(document, indent=1) + "\n")
-        stdout.print(f"baseline written: {files[path]} ({len(comparison.results)} runs, "
-                     f"{model.replications} replications, seed {model.seed})", highlight=False,
-                     soft_wrap=True)
+        _say(stdout, line(f"baseline written: {files[path]} ({len(comparison.results)} runs, "
+                          f"{model.replications} replications, seed {model.seed})"))
 
 
 @app.command()
@@ -563,6 +607,7 @@ def validate(
     scenarios: Annotated[list[Path], typer.Argument(help="scenario YAML files")],
     assignments: SetOpt = None,
     strict: StrictOpt = False,
+    no_user_code: NoUserCodeOpt = False,
 ) -> None:
     """Check scenario files; report every problem found (errors: exit 2) and every
     warning (on stderr; exit 2 with --strict)."""
@@ -571,19 +616,19 @@ def validate(
     failed = False
     for path in scenarios:
         try:
-            model = prepare(path, _overrides(assignments))
+            model = prepare(path, _overrides(assignments), user_code=_user_code(no_user_code))
         except SimccError as exc:
             failed = True
-            stderr.print(f"[bold red]invalid:[/] {exc}", highlight=False, soft_wrap=True)
+            _say(stderr, line(("invalid:", "bold red"), f" {exc}"))
             continue
         found = _warn_about(model, path, None)
         if strict and found:
             failed = True
-            stderr.print(f"[bold red]invalid (--strict):[/] {path}: {len(found)} warning(s)",
-                         highlight=False, soft_wrap=True)
+            _say(stderr, line(("invalid (--strict):", "bold red"),
+                              f" {path}: {len(found)} warning(s)"))
             continue
         note = f", {len(found)} warning(s)" if found else ""
-        stdout.print(f"ok: {path} ({model.name}){note}", highlight=False, soft_wrap=True)
+        _say(stdout, line(f"ok: {path} ({model.name}){note}"))
     if failed:
         raise typer.Exit(EXIT_INVALID)
 
@@ -612,7 +657,7 @@ def _read_log(logs: list[Path], log_format: str, days: str, first: str | None,
     from simcc.calibrate.logs import filter_days, load_log
 
     log = filter_days(load_log(logs, format=log_format), days=days, start=first, end=last)
-    stderr.print(log.summary(), highlight=False)
+    _say(stderr, plain(log.summary()))
     return log
 
 
@@ -662,8 +707,8 @@ def calibrate(
     from simcc.report.files import write_text_atomic
 
     write_text_atomic(output, text)
-    stdout.print(summary(result), highlight=False)
-    stdout.print(f"scenario written to {output}", highlight=False)
+    _say(stdout, plain(summary(result)))
+    _say(stdout, line("scenario written to ", output))
 
 
 @app.command()
@@ -680,12 +725,13 @@ def backtest(
     plot: Annotated[Path | None, typer.Option(help="write the figure (PNG) here")] = None,
     out: Annotated[Path | None, typer.Option(help="write the table (CSV) here")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the table as JSON")] = False,
+    no_user_code: NoUserCodeOpt = False,
 ) -> None:
     """Simulate a scenario and compare it with what a contact log observed."""
     from simcc.calibrate.backtest import backtest as run_backtest
     from simcc.experiment import prepare
 
-    model = prepare(scenario)
+    model = prepare(scenario, user_code=_user_code(no_user_code))
     log = _read_log(logs, log_format, days, first, last)
     result = run_backtest(log.records, model, replications=replications, workers=workers)
     if out is not None:
@@ -706,8 +752,10 @@ def backtest(
 
 def main() -> None:
     """Console entry point (usage errors exit 2, as typer does). The working directory
-    is importable, as with ``python -m simcc``, so ``routing.policy: "mymodule:Class"``
-    finds a policy module next to where the command runs."""
-    if "" not in sys.path and os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
+    is importable, last (:func:`~simcc.runtime.working_directory_last`): a user policy
+    module there (``routing.policy: "mymodule:Class"``) is found, a ``scipy.py`` there
+    does not replace the installed one."""
+    from simcc.runtime import working_directory_last
+
+    working_directory_last()
     app()

@@ -1,10 +1,12 @@
 """Process-level helpers shared by every layer: a garbage-collector pause for the
-engine, atomic file writes for result files and sweep points."""
+engine, atomic file writes for result files and sweep points, the import path of the
+``simcc`` command."""
 
 from __future__ import annotations
 
 import gc
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -47,3 +49,21 @@ def write_atomic(target: Path, write: Callable[[str], object]) -> Path:
         Path(temporary).unlink(missing_ok=True)
         raise
     return target
+
+
+def working_directory_last(path: list[str] | None = None) -> list[str]:
+    """Move the working directory to the end of the import path (``sys.path``, or
+    ``path``), adding it if absent; returns the path.
+
+    ``python -m`` puts the working directory first, so a ``scipy.py``, ``numpy.py`` or
+    ``yaml.py`` lying there would be imported instead of the installed package. Last, it
+    still provides what nothing installed provides: the user policy modules a scenario
+    names (``routing.policy: "mypolicies:VipFirst"``, docs/routing.md). Entries that
+    mean the working directory are ``""``, ``"."`` and its absolute path.
+    """
+    path = sys.path if path is None else path
+    here = os.getcwd()
+    real = os.path.realpath(here)
+    path[:] = [entry for entry in path
+               if entry not in ("", ".", here) and os.path.realpath(entry) != real] + [here]
+    return path

@@ -28,15 +28,8 @@ def _check(outcomes, kind: str) -> None:
     assert not dirty, "\n".join(dirty)
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", [*KINDS, *PRINTING_KINDS])
 def test_hostile_inputs_end_cleanly(outcomes, kind):
-    _check(outcomes, kind)
-
-
-@pytest.mark.parametrize("kind", PRINTING_KINDS)
-@pytest.mark.xfail(strict=False, reason="issue 15 item 5: rich markup and escape codes "
-                   "in names printed by the command line")
-def test_markup_and_control_characters_end_cleanly(outcomes, kind):
     _check(outcomes, kind)
 
 

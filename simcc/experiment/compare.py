@@ -110,12 +110,14 @@ def compare(scenario: str | Path | Mapping[str, Any] | Scenario,
             variants: Sequence[str] | None = None, replications: int | None = None,
             seed: int | None = None, workers: int | None = None,
             progress: Progress | None = None, records: RecordsSpec | str = "none",
-            executor: Executor | None = None, limits: Limits | None = None) -> Comparison:
+            executor: Executor | None = None, limits: Limits | None = None, *,
+            user_code: bool | None = None) -> Comparison:
     """Run the baseline and ``variants`` (default: all of the scenario's) on common
     random numbers and compute paired differences. All runs' replications go to
     ``executor`` (default: ``workers`` local processes) as one batch, after a check of
-    their work against ``limits`` (as in :func:`~simcc.experiment.simulate.simulate`)."""
-    base = prepare(scenario)
+    their work against ``limits`` (as in :func:`~simcc.experiment.simulate.simulate`).
+    ``user_code``: as for :func:`~simcc.experiment.simulate.prepare`."""
+    base = prepare(scenario, user_code=user_code)
     names = list(base.variants) if variants is None else list(variants)
     warn_semantics(base, names)
     runs = {BASELINE: base.model_copy(update={"variants": {}})}

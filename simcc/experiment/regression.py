@@ -100,16 +100,18 @@ class CheckResult:
 
 
 def run_check(scenario: Scenario, baseline: Baseline | dict, overrides: dict | None = None,
-              workers: int | None = None) -> CheckResult:
+              workers: int | None = None, *, user_code: bool | None = None) -> CheckResult:
     """Check ``scenario`` (with ``overrides`` applied after the baseline's fit to the
     scenario is checked) against a baseline; a baseline that cannot support a verdict
-    (damaged, of another scenario, lacking a judged KPI) raises ``SimccError``."""
+    (damaged, of another scenario, lacking a judged KPI) raises ``SimccError``.
+    ``user_code``: as for :func:`~simcc.experiment.simulate.prepare`."""
     if not isinstance(baseline, Baseline):
         baseline = validate_baseline(baseline)
     _require_valid_rules(scenario.checks)
     baseline.require_fit(scenario, judged_kpis(scenario.checks))
     model = scenario.with_overrides(overrides) if overrides else scenario
-    comparison = compare(model, [n for n in baseline.runs if n != BASELINE], workers=workers)
+    comparison = compare(model, [n for n in baseline.runs if n != BASELINE], workers=workers,
+                         user_code=user_code)
     return evaluate(comparison, baseline, model)
 
 

@@ -28,24 +28,49 @@ from simcc.scenario.semantics import scenario_warnings
 
 
 def prepare(source: str | Path | Mapping[str, Any] | Scenario,
-            overrides: Mapping[str, Any] | None = None) -> Scenario:
-    """Load and fully validate a scenario, including its routing policy and the KPIs
-    its ``checks`` section names."""
+            overrides: Mapping[str, Any] | None = None, *,
+            user_code: bool | None = None) -> Scenario:
+    """Load and fully validate a scenario, including the routing policies of the base
+    and of every variant (see :func:`check_policies`) and the KPIs its ``checks``
+    section names. ``user_code=False`` refuses user policies (``module:Class``); None
+    refuses them only when ``SIMCC_NO_USER_CODE=1`` (docs/security.md)."""
     scenario = load_scenario(source, overrides)
+    label = str(source) if isinstance(source, str | Path) else None
     problems = rule_problems(scenario.checks)
     if problems:
-        label = str(source) if isinstance(source, str | Path) else None
         raise ScenarioError(problems, label)
-    make_policy(scenario.routing.policy, scenario.routing.params)
+    try:
+        check_policies(scenario, user_code)
+    except ScenarioError as exc:
+        raise ScenarioError(exc.problems, label) from None
     return scenario
 
 
+def check_policies(scenario: Scenario, user_code: bool | None = None) -> None:
+    """Resolve and build the routing policy of ``scenario`` and of each of its variants,
+    so that a bad one fails before anything runs (``variants.NAME -> routing.policy``).
+    A class that is not a routing policy is refused before it is built; a user policy
+    is imported (its module's code runs) unless ``user_code`` refuses it."""
+    make_policy(scenario.routing.policy, scenario.routing.params, user_code)
+    for name in scenario.variants:
+        routing = scenario.variant(name).routing
+        if routing == scenario.routing:
+            continue
+        try:
+            make_policy(routing.policy, routing.params, user_code)
+        except ScenarioError as exc:
+            raise ScenarioError([(f"variants.{name} -> {path}", message)
+                                 for path, message in exc.problems]) from None
+
+
 def validate(source: str | Path | Mapping[str, Any] | Scenario,
-             overrides: Mapping[str, Any] | None = None) -> list[ScenarioWarning]:
+             overrides: Mapping[str, Any] | None = None, *,
+             user_code: bool | None = None) -> list[ScenarioWarning]:
     """Fully validate a scenario (raises :class:`~simcc.errors.ScenarioError` when it is
     invalid) and return its semantic warnings, those of its variants included: an empty
-    list when its runs make sense (docs/scenario.md, *Warnings*)."""
-    return semantic_warnings(prepare(source, overrides))
+    list when its runs make sense (docs/scenario.md, *Warnings*). ``user_code``: as for
+    :func:`prepare`."""
+    return semantic_warnings(prepare(source, overrides, user_code=user_code))
 
 
 def semantic_warnings(scenario: Scenario,
@@ -73,7 +98,7 @@ def simulate(scenario: str | Path | Mapping[str, Any] | Scenario,
              replications: int | None = None, seed: int | None = None,
              workers: int | None = None, progress: Progress | None = None,
              records: RecordsSpec | str = "all", executor: Executor | None = None,
-             limits: Limits | None = None) -> Result:
+             limits: Limits | None = None, *, user_code: bool | None = None) -> Result:
     """Simulate ``replications`` (default: the scenario's) with ``seed`` (default: the
     scenario's) on ``executor`` (default: ``workers`` local processes, one per core).
 
@@ -82,8 +107,9 @@ def simulate(scenario: str | Path | Mapping[str, Any] | Scenario,
     instead of memory). KPIs never need them: with ``"none"`` memory does not grow with
     the number of contacts. ``limits``: the resource limits checked before anything runs
     (default: ``Limits.from_environment()``; ``Limits.unbounded()`` lifts them all).
+    ``user_code``: as for :func:`prepare`.
     """
-    scenario = prepare(scenario)
+    scenario = prepare(scenario, user_code=user_code)
     warn_semantics(scenario)
     replications = scenario.replications if replications is None else replications
     seed = scenario.seed if seed is None else seed

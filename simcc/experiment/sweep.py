@@ -152,20 +152,22 @@ class SweepPlan:
 def plan_sweep(scenario: str | Path | Mapping[str, Any] | Scenario,
                grid: Mapping[str, Any] | None = None, replications: int | None = None,
                seed: int | None = None, folder: Path | None = None,
-               overrides: Mapping[str, Any] | None = None) -> SweepPlan:
+               overrides: Mapping[str, Any] | None = None, *,
+               user_code: bool | None = None) -> SweepPlan:
     """Validate a sweep without running it: the base scenario (with ``overrides``),
     the grid (``grid``, else the scenario's ``sweep.grid``), then every point; read the
     points already finished in ``folder``. Writes nothing. Raises :class:`SimccError`
-    naming the grid problem or the first invalid point."""
+    naming the grid problem or the first invalid point. ``user_code``: as for
+    :func:`~simcc.experiment.simulate.prepare`."""
     overrides = dict(overrides or {})
-    base = prepare(scenario, overrides)
+    base = prepare(scenario, overrides, user_code=user_code)
     grid = _grid_of(base, grid)
     replications = base.replications if replications is None else replications
     seed = base.seed if seed is None else seed
     if replications < 1:
         raise SimccError("replications must be >= 1")
     points = grid_points(grid)
-    scenarios = _point_scenarios(_source(scenario), overrides, points)
+    scenarios = _point_scenarios(_source(scenario), overrides, points, user_code)
     ids = [point_id(model, seed, replications) for model in scenarios]
     folder = None if folder is None else Path(folder)
     done, rejected = ({}, []) if folder is None else _finished_points(folder, ids,
@@ -199,13 +201,15 @@ def _source(scenario: str | Path | Mapping[str, Any] | Scenario
 
 
 def _point_scenarios(source: Mapping[str, Any] | Scenario, overrides: Mapping[str, Any],
-                     points: list[dict[str, Any]]) -> list[Scenario]:
+                     points: list[dict[str, Any]], user_code: bool | None = None
+                     ) -> list[Scenario]:
     """Each point's validated scenario: ``source`` with ``overrides``, then the point's
     values, then without ``sweep`` and ``variants``."""
     scenarios = []
     for k, values in enumerate(points):
         try:
-            scenarios.append(prepare(source, {**overrides, **values, **DETACHED}))
+            scenarios.append(prepare(source, {**overrides, **values, **DETACHED},
+                                     user_code=user_code))
         except SimccError as exc:
             raise SimccError(f"sweep point {k + 1} of {len(points)} "
                              f"({describe_point(values)}): {exc}") from None
@@ -288,7 +292,7 @@ def sweep(scenario: str | Path | Mapping[str, Any] | Scenario,
           workers: int | None = None, folder: str | Path | None = None,
           progress: Progress | None = None,
           overrides: Mapping[str, Any] | None = None,
-          limits: Limits | None = None) -> SweepResult:
+          limits: Limits | None = None, *, user_code: bool | None = None) -> SweepResult:
     """Run every point of ``grid`` x ``replications`` on common random numbers.
 
     ``grid`` maps dotted paths to a range string ``"a:b:step"``, a sequence of values or
@@ -297,10 +301,11 @@ def sweep(scenario: str | Path | Mapping[str, Any] | Scenario,
     ``seed`` default to the scenario's. Every point is validated before anything runs.
     With ``folder`` the sweep is resumable (finished points are stored there and read
     back on the next call) and ``sweep.csv``/``sweep.json`` are written at the end;
-    without it nothing is written. ``limits``: as in :func:`simcc.simulate`.
+    without it nothing is written. ``limits``: as in :func:`simcc.simulate`;
+    ``user_code``: as for :func:`~simcc.experiment.simulate.prepare`.
     """
     plan = plan_sweep(scenario, grid, replications, seed,
-                      None if folder is None else Path(folder), overrides)
+                      None if folder is None else Path(folder), overrides, user_code=user_code)
     warn_semantics(plan.scenario)
     return run_sweep(plan, executor, workers, progress, limits)
 

@@ -13,12 +13,12 @@ import textwrap
 
 import yaml
 from rich import box
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from simcc.catalogue import CATALOGUE, KPIS, keys
 from simcc.experiment.result import Result
+from simcc.report.terminal import markup_safe
 from simcc.scenario.schema import Scenario
 from simcc.units import DAY, HOUR, MINUTE
 
@@ -187,14 +187,15 @@ def overall_rows(result: Result) -> list[tuple[str, str, str]]:
 
 def overall_table(result: Result) -> Table:
     """Overall KPIs: mean and 95% confidence interval over replications."""
-    table = Table(title=f"{result.scenario.name}: {result.replications} replications, "
-                        f"seed {result.seed}", title_justify="left", caption_justify="left")
+    table = Table(title=markup_safe(f"{result.scenario.name}: {result.replications} "
+                                    f"replications, seed {result.seed}"),
+                  title_justify="left", caption_justify="left")
     table.add_column("KPI")
     table.add_column("mean", justify="right")
     table.add_column("95% CI", justify="right")
     rows = overall_rows(result)
     for row in rows:
-        table.add_row(*(escape(cell) for cell in row))
+        table.add_row(*(markup_safe(cell) for cell in row))
     if any(mean.endswith(MISSED) for _, mean, _ in rows):
         table.caption = MISSED_NOTE
     return table
@@ -217,7 +218,7 @@ def issue_table(result: Result) -> Table | None:
     for kpi in columns:
         table.add_column(LABELS[kpi], justify="right")
     for key, row in wide.iterrows():
-        table.add_row(escape(str(key)), *(fmt(kpi, row[kpi]) for kpi in columns))
+        table.add_row(markup_safe(str(key)), *(fmt(kpi, row[kpi]) for kpi in columns))
     return table
 
 
@@ -238,7 +239,7 @@ def scope_table(result: Result, scope: str) -> Table | None:
             table.add_column("SL target", justify="right")
     missed = False
     for key, row in wide.iterrows():
-        cells = [escape(str(key))]
+        cells = [markup_safe(str(key))]
         for kpi in columns:
             if by_channel and kpi == "service_level":
                 goal = result.scenario.channels[key].service_level
@@ -321,13 +322,14 @@ def comparison_table(comparison) -> Table:
     changes and explains the notation."""
     base = comparison.results["baseline"]
     currency = base.scenario.currency
-    table = Table(title=f"{base.scenario.name}: variants vs baseline, {base.replications} "
-                        f"replications on common random numbers", title_justify="left",
+    table = Table(title=markup_safe(f"{base.scenario.name}: variants vs baseline, "
+                                    f"{base.replications} replications on common random "
+                                    "numbers"), title_justify="left",
                   caption_justify="left")
     table.add_column("KPI", no_wrap=True)
     table.add_column("baseline", justify="right")
     for name in comparison.variants:
-        table.add_column(escape(name), justify="right")
+        table.add_column(markup_safe(name), justify="right")
     for kpi in COMPARED:
         cells = [fmt(kpi, base.kpi(kpi), currency)]
         for name in comparison.variants:
@@ -339,10 +341,10 @@ def comparison_table(comparison) -> Table:
                                                             r.diff_ci_high < 0)
             cells.append(f"{fmt(kpi, r.variant_mean, currency)} ({signed(kpi, r.diff_mean)}"
                          f"{'*' if significant else ''})")
-        table.add_row(label(kpi, base.scenario), *cells)
+        table.add_row(markup_safe(label(kpi, base.scenario)), *cells)
     changes = [f"{name}: {describe_changes(comparison.overrides[name])}"
                for name in comparison.variants]
-    table.caption = escape("\n".join([*changes, COMPARISON_NOTE]))
+    table.caption = markup_safe("\n".join([*changes, COMPARISON_NOTE]))
     return table
 
 
@@ -354,15 +356,16 @@ def sweep_table(result) -> Table:
     KPIs (95% intervals are in ``result.table``)."""
     kpis = [kpi for kpi in SWEPT if kpi in set(result.table["kpi"])]
     wide = result.wide(kpis)
-    table = Table(title=f"{result.scenario.name}: sweep of {len(result.points)} points, "
-                        f"{result.replications} replications each on common random numbers "
-                        f"(seed {result.seed})", title_justify="left")
+    table = Table(title=markup_safe(f"{result.scenario.name}: sweep of {len(result.points)} "
+                                    f"points, {result.replications} replications each on "
+                                    f"common random numbers (seed {result.seed})"),
+                  title_justify="left")
     for path in result.grid:
-        table.add_column(path, no_wrap=True)
+        table.add_column(markup_safe(path), no_wrap=True)
     for kpi in kpis:
-        table.add_column(label(kpi, result.scenario), justify="right")
+        table.add_column(markup_safe(label(kpi, result.scenario)), justify="right")
     for values, row in zip(result.points, wide.to_dict("records"), strict=True):
-        table.add_row(*(escape(str(value)) for value in values.values()),
+        table.add_row(*(markup_safe(str(value)) for value in values.values()),
                       *(fmt(kpi, row[kpi], result.scenario.currency) for kpi in kpis))
     return table
 
@@ -380,7 +383,8 @@ CHECK_NOTE = ("delta: now - baseline, paired over replications (pp = percentage 
 def check_table(result) -> Table:
     """KPI, baseline, now, delta and verdict for every judged KPI of every run (KPIs
     without a direction are in the JSON output only); a caption explains the delta."""
-    table = Table(title=f"{result.scenario}: check against the baseline", title_justify="left",
+    table = Table(title=markup_safe(f"{result.scenario}: check against the baseline"),
+                  title_justify="left",
                   caption=Text(CHECK_NOTE), caption_justify="left")
     for name, justify in (("run", "left"), ("KPI", "left"), ("baseline", "right"),
                           ("now", "right"), ("delta", "right"), ("verdict", "left")):
@@ -392,12 +396,13 @@ def check_table(result) -> Table:
         if row.verdict in ("regressed", "improved") and math.isfinite(row.ci_low):
             delta += f" [{signed(row.kpi, row.ci_low)}, {signed(row.kpi, row.ci_high)}]"
         style = VERDICT_STYLE[row.verdict]
-        table.add_row(escape(row.run), LABELS.get(row.kpi, row.kpi), fmt(row.kpi, row.baseline),
+        table.add_row(markup_safe(row.run), markup_safe(LABELS.get(row.kpi, row.kpi)),
+                      fmt(row.kpi, row.baseline),
                       fmt(row.kpi, row.now), delta,
                       f"[{style}]{row.verdict}[/]" if style else row.verdict)
     for row in (result.limits.itertuples() if not result.limits.empty else []):
         verdict = "[green]ok[/]" if row.passed else "[bold red]violated[/]"
-        table.add_row(escape(row.run), f"limit {escape(row.limit)}", "",
+        table.add_row(markup_safe(row.run), f"limit {markup_safe(row.limit)}", "",
                       fmt(row.limit.split()[0], row.value), "", verdict)
     return table
 
@@ -445,9 +450,9 @@ def interval_table(result: Result, channel: str | None = None) -> Table:
     rows = interval_rows(result, channel)
     several_days = rows["day"].nunique() > 1
     one = channel or (next(iter(scenario.channels)) if len(scenario.channels) == 1 else None)
-    table = Table(title=f"{scenario.name}: {one + ' ' if one else ''}per "
-                        f"{fmt_span(scenario.horizon.interval)} interval, means of "
-                        f"{result.replications} replications",
+    table = Table(title=markup_safe(f"{scenario.name}: {one + ' ' if one else ''}per "
+                                    f"{fmt_span(scenario.horizon.interval)} interval, means "
+                                    f"of {result.replications} replications"),
                   title_justify="left", caption_justify="left", box=box.SIMPLE_HEAD)
     for name in ["day"] * several_days + ["from"] + ["channel"] * (one is None):
         table.add_column(name, no_wrap=True)
@@ -459,11 +464,11 @@ def interval_table(result: Result, channel: str | None = None) -> Table:
         sl = fmt_service_level(row["service_level"], target)
         missed += sl.endswith(MISSED)
         cells = [fmt(kpi, row[kpi]) if kpi != "service_level" else sl for kpi in INTERVAL_KPIS]
-        table.add_row(*[str(row["day"])] * several_days, row["clock"],
-                      *[escape(row["channel"])] * (one is None), *cells)
+        table.add_row(*[str(row["day"])] * several_days, markup_safe(row["clock"]),
+                      *[markup_safe(row["channel"])] * (one is None), *cells)
     targets = ", ".join(f"{name} {sl_target(scenario, name)}" for name in scenario.channels
                         if channel in (None, name))
-    table.caption = escape(
+    table.caption = markup_safe(
         f"{MISSED} service level below the channel's target ({targets}): {missed} of "
         f"{len(rows)} intervals. Contacts by interval of arrival; agents staffed and "
         "occupancy of the groups serving the channel.")
