@@ -216,7 +216,8 @@ def run(
         from simcc.report.files import write_text_atomic
         from simcc.report.html import render_report
 
-        write_text_atomic(report, render_report(result))
+        kept = out / "records" if out is not None and records != "none" else None
+        write_text_atomic(report, render_report(result, records=kept))
     _finish(as_json, result.to_json, lambda: _print_tables(result, intervals, channel), out,
             report)
 
