@@ -276,14 +276,14 @@ def _channel_intraday(result: Result, bins: pd.DataFrame, channel: str, top: Axe
     top.bar(x, offered, width=0.8, color=COLORS["offered"], edgecolor="white",
             label="offered contacts")
     twin = top.twinx()
-    twin.plot(x, staffed, "o-", ms=3, color=COLORS["staffed"],
+    twin.plot(x, staffed, _marker(x), ms=3, color=COLORS["staffed"],
               label=f"staffed agents (groups serving {plain(channel)})")
     twin.set_ylabel("staffed agents (agents)")
     top.set_ylim(0, np.nanmax(offered, initial=0.0) * 1.15 or 1.0)
     twin.set_ylim(0, np.nanmax(staffed, initial=0.0) * 1.15 or 1.0)
     _legend_above(top, top.get_legend_handles_labels()[0]
                   + twin.get_legend_handles_labels()[0])
-    bottom.plot(x, rows["service_level"].to_numpy(dtype=float) * 100.0, "o-", ms=3,
+    bottom.plot(x, rows["service_level"].to_numpy(dtype=float) * 100.0, _marker(x), ms=3,
                 color=COLORS["service_level"], label="service level")
     target = result.scenario.channels[channel].service_level.target
     bottom.axhline(target * 100.0, ls="--", color=COLORS["target"],
@@ -299,16 +299,21 @@ def _pooled_intraday(result: Result, bins: pd.DataFrame, top: Axes, bottom: Axes
         offered = np.nan_to_num(rows["offered"].to_numpy(dtype=float))
         color = series_color(i)
         top.bar(x, offered, bottom=below, width=0.8, color=color, edgecolor="white",
-                label=plain(name))
+                label=f"{plain(name)} (SL {_target_label(result, name)})")
         below = below + offered
-        bottom.plot(x, rows["service_level"].to_numpy(dtype=float) * 100.0, "o-", ms=3,
-                    color=color, label=f"{plain(name)} ({_target_label(result, name)})")
+        bottom.plot(x, rows["service_level"].to_numpy(dtype=float) * 100.0, _marker(x),
+                    ms=3, color=color)
         target = result.scenario.channels[name].service_level.target
         bottom.axhline(target * 100.0, ls="--", lw=1.2, color=color)
     top.set_ylim(0, below.max(initial=0.0) * 1.15 or 1.0)
-    _legend_above(top, top.get_legend_handles_labels()[0], ncols=6)
-    bottom.legend(loc="best", ncols=2, fontsize=8,
-                  title="service level; dashed: the channel's target", title_fontsize=8)
+    _legend_above(top, top.get_legend_handles_labels()[0], ncols=2)
+    bottom.set_title("service level per channel (color as above); dashed: the channel's "
+                     "target", fontsize=9)
+
+
+def _marker(x: np.ndarray) -> str:
+    """Line style of a per-interval series: with point markers up to 48 intervals."""
+    return "o-" if len(x) <= 48 else "-"
 
 
 # ----------------------------------------------------------------------------- wait CDF

@@ -61,7 +61,9 @@ ASSUMPTIONS = (
     "with probability resolution × p.",
     "Agents whose shift ends finish the contact in hand; after the horizon the center "
     "drains: every counted contact has an outcome.",
-    "Confidence intervals: 95 % Student t over independent replications.",
+    "Confidence intervals: 95 % over independent replications, Student t; for "
+    "proportions (rates, service level, FCR) an adjusted Wilson interval that stays "
+    "within 0-100 %.",
 )
 
 
@@ -252,9 +254,18 @@ def sample_figures(result: Result, sample: RecordSample) -> list[tuple[Figure, s
         out.append((wait_cdf_figure(result, contacts, note), "Waiting time of answered "
                     "contacts, one panel per channel on its own time axis; dashed: the "
                     "channel's service-level threshold." + caption))
-        out.append((journey_figure(contacts, legs, note), "How issues move across channels "
-                    "(repeat contacts) and agent groups (transfers)." + caption))
+        if _has_journeys(contacts, legs):
+            out.append((journey_figure(contacts, legs, note), "How issues move across "
+                        "channels (repeat contacts) and agent groups (transfers)." + caption))
     return out
+
+
+def _has_journeys(contacts: pd.DataFrame, legs: pd.DataFrame) -> bool:
+    """Whether the sample has a repeat contact or a transfer (else the journey figure
+    would be one cell of first contacts)."""
+    repeats = contacts.duplicated(["replication", "issue_id"]).any()
+    transfers = legs.duplicated(["replication", "contact_id"]).any()
+    return bool(repeats or transfers)
 
 
 def render_report(result: Result, records: Path | None = None) -> str:
@@ -273,6 +284,9 @@ def render_report(result: Result, records: Path | None = None) -> str:
     if sample is not None:
         drawn += sample_figures(result, sample)
     figures = "".join(_figure(fig, caption) for fig, caption in drawn)
+    if sample is not None and not _has_journeys(sample.contacts, sample.legs):
+        figures += ("<p class=\"meta\">No journey figure: the record sample has no repeat "
+                    "contact and no transfer.</p>")
     if sample is None:
         figures += ("<p class=\"meta\">The wait-time and journey figures need per-contact "
                     "records, and this run kept none (simulate with records='sample' or "
