@@ -380,7 +380,7 @@ def compare_command(
             _executor(executor, workers, scheduler) as runner, \
             _progress(reps * len(runs), _progress_mode(quiet, as_json, estimate)) as progress:
         comparison = compare(model, names, replications=reps, seed=seed, executor=runner,
-                             progress=progress, records="sample" if report is not None else "none")
+                             progress=progress, records="none")  # the page needs no records
         if staging is not None:
             from simcc.report.files import write_comparison
 

@@ -241,3 +241,21 @@ def test_names_are_escaped_in_the_report(command, tmp_path):
         assert shown == set(names) - {"variant"}
     else:  # the baseline summary and the variants; no description nor segment tables
         assert shown == {"scenario", "channel", "skill", "intent", "group", "variant"}
+
+
+def test_cli_page_is_the_same_for_every_records_option(tmp_path):
+    """``simcc run --report`` with --records none, sample and all (the latter two
+    written to --out): one page, with the record figures of the sample."""
+    pages = []
+    for mode in MODES:
+        report = tmp_path / f"{mode}.html"
+        out = ["--out", str(tmp_path / mode)]
+        proc = subprocess.run([sys.executable, "-m", "simcc", "run",
+                               "scenarios/bank_multiskill.yaml", "-n", "2", "--quiet",
+                               "--set", "horizon.duration=2h", "--records", mode, *out,
+                               "--report", str(report)], capture_output=True, text=True,
+                              cwd=ROOT, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        pages.append(report.read_text())
+    assert pages[0] == pages[1] == pages[2]
+    assert len(_pngs(pages[0])) == 3 and "sample: 5% of issues" in pages[0]

@@ -288,7 +288,8 @@ def _channel_intraday(result: Result, bins: pd.DataFrame, channel: str, top: Axe
     target = result.scenario.channels[channel].service_level.target
     bottom.axhline(target * 100.0, ls="--", color=COLORS["target"],
                    label=_target_label(result, channel))
-    bottom.legend(loc="best", ncols=2)
+    bottom.set_title(f"service level per interval; dashed: {_target_label(result, channel)}",
+                     fontsize=9)  # a title, not a legend: nothing hides the line
 
 
 def _pooled_intraday(result: Result, bins: pd.DataFrame, top: Axes, bottom: Axes) -> None:

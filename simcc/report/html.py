@@ -102,7 +102,7 @@ def _scope_table(result: Result, scope: str) -> str:
     columns = [k for k in SCOPE_COLUMNS[scope] if k in means.columns]
     head = "".join(f"<th>{_e(LABELS[k])}</th>" for k in columns)
     body = []
-    for key in means.index:
+    for key in _in_scenario_order(result, scope, means.index):
         cells = []
         for kpi in columns:
             low, high = lows.loc[key, kpi], highs.loc[key, kpi]
@@ -112,6 +112,16 @@ def _scope_table(result: Result, scope: str) -> str:
         body.append(f"<tr><td>{_e(key)}</td>{''.join(cells)}</tr>")
     return (f"<h3>by {_e(scope)}</h3><table><tr><th>{_e(scope)}</th>{head}</tr>"
             + "".join(body) + "</table>")
+
+
+def _in_scenario_order(result: Result, scope: str, keys) -> list:
+    """``keys`` in the order the scenario declares them (channels, segments, intents,
+    agent groups), unknown ones last in their given order."""
+    s = result.scenario
+    declared = {"channel": s.channels, "segment": s.segments, "intent": s.intents,
+                "group": s.agents}.get(scope, {})
+    order = {str(name): i for i, name in enumerate(declared)}
+    return sorted(keys, key=lambda key: order.get(str(key), len(order)))
 
 
 def _names(names) -> str:
