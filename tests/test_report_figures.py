@@ -259,3 +259,18 @@ def test_cli_page_is_the_same_for_every_records_option(tmp_path):
         pages.append(report.read_text())
     assert pages[0] == pages[1] == pages[2]
     assert len(_pngs(pages[0])) == 3 and "sample: 5% of issues" in pages[0]
+
+
+def test_heatmap_adds_up_to_the_occupancy_of_the_kpi_table():
+    """One channel served by every agent: the staffed-time weighted mean of the heatmap
+    row is the overall occupancy of the KPI table (within rounding: both are means over
+    replications of ratios)."""
+    result = simcc.simulate(small(replications=3), workers=1, records="none")
+    row = np.ma.filled(figures.occupancy_heatmap(result).axes[0].images[0].get_array(),
+                       np.nan)[0] / 100
+    table = result.intervals.sort_values("interval")
+    horizon = result.scenario.horizon
+    starts = np.clip(table["start_s"].to_numpy(), horizon.warmup, horizon.length_s)
+    weight = table["staffed_agents"].to_numpy() * np.diff(np.r_[starts, horizon.length_s])
+    assert np.nansum(row * weight) / weight.sum() == pytest.approx(result.kpi("occupancy"),
+                                                                  abs=0.005)

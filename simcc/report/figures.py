@@ -8,6 +8,7 @@ All figures share one style (:data:`COLORS`, :func:`new_figure`, :func:`style_ax
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -200,6 +201,17 @@ def _nan_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
 
 
+TITLE_WIDTH = 95
+"""Characters per line of a figure title before it wraps (long scenario names)."""
+
+
+def suptitle(fig: Figure, text: str) -> None:
+    """The figure title, wrapped at :data:`TITLE_WIDTH` characters (existing line
+    breaks kept) so that a long name is never cut off at the figure edge."""
+    lines = [textwrap.fill(line, TITLE_WIDTH) for line in text.split("\n")]
+    fig.suptitle("\n".join(lines))
+
+
 def plain(text: object) -> str:
     """User text (a name) shown literally by matplotlib: ``$`` would start mathtext."""
     return str(text).replace("$", r"\$")
@@ -251,8 +263,8 @@ def intraday_figure(result: Result, channel: str | None = None) -> Figure:
     bottom.set_ylabel("service level (%)")
     style_axes(bottom)
     _time_axis(bottom, result, bins)
-    fig.suptitle(f"{plain(scenario.name)}: intraday profile, {shown} "
-                 f"(mean of {result.replications} replications)")
+    suptitle(fig, f"{plain(scenario.name)}: intraday profile, {shown} "
+                  f"(mean of {result.replications} replications)")
     return fig
 
 
@@ -385,8 +397,8 @@ def wait_cdf_figure(result: Result, contacts: pd.DataFrame | None = None,
     for ax in axes[:, 0]:
         ax.set_ylabel("answered contacts with wait ≤ x (%)")
     title = f"{plain(scenario.name)}: wait of answered contacts by channel"
-    fig.suptitle(title + (f"\n{plain(note)}" if note else
-                          f" ({result.replications} replications pooled)"))
+    suptitle(fig, title + (f"\n{plain(note)}" if note else
+                           f" ({result.replications} replications pooled)"))
     return fig
 
 
@@ -451,8 +463,8 @@ def occupancy_heatmap(result: Result) -> Figure:
     ax.set_yticks(range(n_rows), [plain(name) for name in names])
     _time_axis(ax, result, bins)
     ax.set_ylabel("agents serving the channel")
-    fig.suptitle(f"{plain(scenario.name)}: occupancy of the agents serving each channel "
-                 f"(mean of {result.replications} replications; blank: nobody logged in)")
+    suptitle(fig, f"{plain(scenario.name)}: occupancy of the agents serving each channel "
+                  f"(mean of {result.replications} replications; blank: nobody logged in)")
     return fig
 
 # ----------------------------------------------------------------------------- sweep
