@@ -274,7 +274,8 @@ def run(
         from simcc.report.files import write_text_atomic
         from simcc.report.html import render_report
 
-        write_text_atomic(report, render_report(result))
+        kept = out / "records" if out is not None and records != "none" else None
+        write_text_atomic(report, render_report(result, records=kept))
     _finish(as_json, result.to_json, lambda: _print_tables(result, intervals, channel), out,
             report)
 
@@ -439,7 +440,7 @@ def compare_command(
             _executor(executor, workers, scheduler) as runner, \
             _progress(reps * len(runs), _progress_mode(quiet, as_json, estimate)) as progress:
         comparison = compare(model, names, replications=reps, seed=seed, executor=runner,
-                             progress=progress, records="sample" if report is not None else "none",
+                             progress=progress, records="none",  # the page needs none
                              limits=bounds)
         if staging is not None:
             from simcc.report.files import write_comparison

@@ -77,23 +77,25 @@ def test_intraday_one_channel(result, channel, tmp_path):
 
 
 def test_intraday_all_channels(result, tmp_path):
+    """Offered stacked by channel; each channel's own service level and target (never
+    a pooled service level against the first channel's target)."""
     fig = figures.intraday_figure(result)
-    top, bottom, twin = fig.axes
-    table = result.intervals
-    offered = table.groupby("interval")["offered"].sum()
-    np.testing.assert_allclose([b.get_height() for b in top.containers[0]], offered)
-    in_sl = (table["service_level"] * table["offered"]).groupby(table["interval"]).sum()
-    np.testing.assert_allclose(bottom.lines[0].get_ydata(), in_sl / offered * 100)
-    # all agents logged in: 32 generalists + 8 lending + 10 fraud desk from 08:00,
-    # + 4 chat from 10:00, + 26 generalists + 6 lending from 12:00
-    staffed = twin.lines[0].get_ydata()
-    clocks = list(_bins(result)["clock"])
-    assert staffed[clocks.index("08:30")] == pytest.approx(50)
-    assert staffed[clocks.index("10:00")] == pytest.approx(54)
-    assert staffed[clocks.index("12:30")] == pytest.approx(86)
-    first = next(iter(result.scenario.channels.values()))
-    dashed = [line for line in bottom.lines if line.get_linestyle() == "--"]
-    assert np.allclose(dashed[0].get_ydata(), first.service_level.target * 100)
+    top, bottom = fig.axes
+    bins = _bins(result)["interval"]
+    channels = list(result.scenario.channels)
+    assert len(top.containers) == len(channels)
+    for i, name in enumerate(channels):
+        rows = result.intervals[result.intervals["channel"] == name].set_index(
+            "interval").reindex(bins)
+        np.testing.assert_allclose([b.get_height() for b in top.containers[i]],
+                                   rows["offered"].fillna(0))
+        solid, dashed = bottom.lines[2 * i], bottom.lines[2 * i + 1]
+        np.testing.assert_allclose(solid.get_ydata(), rows["service_level"] * 100)
+        target = result.scenario.channels[name].service_level.target * 100
+        assert dashed.get_linestyle() == "--" and np.allclose(dashed.get_ydata(), target)
+        assert solid.get_color() == dashed.get_color()
+    legend = [t.get_text() for t in top.get_legend().get_texts()]
+    assert legend == ["voice (SL target 80% within 30 s)", "chat (SL target 70% within 2 min)"]
     _save(fig, tmp_path / "intraday_all.png")
 
 
@@ -105,74 +107,54 @@ def test_intraday_unknown_channel(result):
 # ----------------------------------------------------------------------------- wait CDF
 
 def test_wait_cdf(result, tmp_path):
+    """One panel per channel, each with its own threshold only."""
     fig = figures.wait_cdf_figure(result)
     assert isinstance(fig, Figure)
-    assert len(fig.axes) == 1
-    ax = fig.axes[0]
-    assert "(s)" in ax.get_xlabel() and "(%)" in ax.get_ylabel()
-    contacts = result.contacts
-    counted = contacts[(contacts["arrival_s"] >= result.scenario.horizon.warmup)
-                       & contacts["answered"]]
-    solid = [line for line in ax.lines if line.get_linestyle() == "-"]
-    dashed = [line for line in ax.lines if line.get_linestyle() == "--"]
     channels = list(result.scenario.channels)
-    assert len(solid) == len(dashed) == len(channels) == 2
-    for name, line, mark in zip(channels, solid, dashed, strict=True):
+    assert len(fig.axes) == len(channels) == 2
+    horizon = result.scenario.horizon
+    contacts = result.contacts
+    counted = contacts[(contacts["arrival_s"] >= horizon.warmup)
+                       & (contacts["arrival_s"] < horizon.length_s) & contacts["answered"]]
+    for ax, name in zip(fig.axes, channels, strict=True):
+        assert ax.get_title() == name
+        assert "(s)" in ax.get_xlabel()
+        solid = [line for line in ax.lines if line.get_linestyle() == "-"]
+        dashed = [line for line in ax.lines if line.get_linestyle() == "--"]
+        assert len(solid) == len(dashed) == 1
         waits = np.sort(counted.loc[counted["channel"] == name, "wait_s"])
-        np.testing.assert_allclose(line.get_xdata()[1:], waits)
-        y = np.asarray(line.get_ydata())
+        np.testing.assert_allclose(solid[0].get_xdata()[1:], waits)
+        y = np.asarray(solid[0].get_ydata())
         assert y[-1] == 1.0 and np.all(np.diff(y) >= 0)
         threshold = result.scenario.channels[name].service_level.threshold
-        assert np.allclose(mark.get_xdata(), threshold)
-    p99 = np.quantile(counted["wait_s"], 0.99)
-    assert ax.get_xlim()[1] == pytest.approx(max(p99, 1.05 * 120))
+        assert np.allclose(dashed[0].get_xdata(), threshold)
+        assert ax.get_xlim()[1] == pytest.approx(max(np.quantile(waits, 0.99),
+                                                     1.05 * threshold))
+    assert "(%)" in fig.axes[0].get_ylabel()
     _save(fig, tmp_path / "wait_cdf.png")
+    with pytest.raises(ValueError, match="no contact records"):
+        figures.wait_cdf_figure(result, result.contacts.iloc[:0])
 
 
 # ----------------------------------------------------------------------------- occupancy
 
-def _occupancy_by_hand(result: simcc.Result, group: str) -> np.ndarray:
-    """Occupancy (%) of one group per interval, with plain interval arithmetic."""
-    horizon = result.scenario.horizon
-    values = []
-    for start in _bins(result)["start_s"]:
-        lo = max(start, horizon.warmup)
-        hi = min(start + horizon.interval, horizon.length_s)
-        ratios = []
-        for rep in sorted(result.agents["replication"].unique()):
-            sessions = result.agents[(result.agents["replication"] == rep)
-                                     & (result.agents["group"] == group)]
-            legs = result.legs[(result.legs["replication"] == rep)
-                               & (result.legs["group"] == group)]
-            staffed = sum(max(0.0, min(e, hi) - max(s, lo))
-                          for s, e in zip(sessions["start_s"], sessions["end_s"], strict=True))
-            busy = sum(max(0.0, min(e, hi) - max(s, lo))
-                       for s, e in zip(legs["answered_s"], legs["end_s"], strict=True))
-            if staffed > 0:
-                ratios.append(busy / staffed)
-        values.append(100 * np.mean(ratios) if ratios else np.nan)
-    return np.array(values)
-
-
 def test_occupancy_heatmap(result, tmp_path):
+    """Cells are the interval table's occupancy of the agents serving each channel."""
     fig = figures.occupancy_heatmap(result)
-    assert isinstance(fig, Figure)
     assert len(fig.axes) == 2  # heatmap + colorbar
     ax, bar = fig.axes
-    groups = list(result.scenario.agents)
+    channels = list(result.scenario.channels)
     bins = _bins(result)
     data = np.ma.filled(ax.images[0].get_array().astype(float), np.nan)
-    assert data.shape == (len(groups), len(bins))
-    for group in ("generalists", "chat_team"):
-        np.testing.assert_allclose(data[groups.index(group)], _occupancy_by_hand(result, group))
-    chat = data[groups.index("chat_team")]
-    assert np.isnan(chat[list(bins["clock"]).index("09:30")])  # not logged in yet: blank
-    assert np.isfinite(chat[list(bins["clock"]).index("10:00")])
-    assert np.nanmax(data) <= 100.0 + 1e-9
+    assert data.shape == (len(channels), len(bins))
+    for row, name in enumerate(channels):
+        rows = result.intervals[result.intervals["channel"] == name].set_index(
+            "interval").reindex(bins["interval"])
+        np.testing.assert_allclose(data[row], rows["occupancy"] * 100)
     assert ax.images[0].get_clim() == (0.0, 100.0)
     assert "(%)" in bar.get_ylabel()
     assert "HH:MM" in ax.get_xlabel()
-    assert [t.get_text() for t in ax.get_yticklabels()] == groups
+    assert [t.get_text() for t in ax.get_yticklabels()] == channels
     _save(fig, tmp_path / "occupancy.png")
 
 

@@ -45,7 +45,10 @@ def test_report_is_well_formed_self_contained_and_has_the_numbers(result):
     checker = _Checker()
     checker.feed(text)
     assert checker.stack == ["html"] or checker.stack == []
-    assert len(checker.images) == 4  # intraday, wait CDF, occupancy, journeys
+    # one channel: its intraday profile, occupancy, wait CDF; no repeat nor transfer, so
+    # no journey figure (the page says so)
+    assert len(checker.images) == 3
+    assert "No journey figure" in text
     assert all(img["src"].startswith("data:image/png;base64,") for img in checker.images)
     assert not re.search(r"(src|href)=\"https?://", text)  # no network
     overall = result.kpis.query("scope == 'overall'").set_index("kpi")["mean"]

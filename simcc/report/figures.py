@@ -8,6 +8,7 @@ All figures share one style (:data:`COLORS`, :func:`new_figure`, :func:`style_ax
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +23,6 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from simcc.catalogue import KPIS
 from simcc.catalogue import direction as kpi_direction
-from simcc.metrics.timeweighted import overlap_per_bin
 
 if TYPE_CHECKING:
     from simcc.experiment.result import Result
@@ -118,21 +118,26 @@ def backtest_figure(table: pd.DataFrame, title: str = "backtest",
 
 # ----------------------------------------------------------------------------- helpers
 
+TICK_STEPS_S = (900, 1800, 3600, 7200, 10800, 14400, 21600, 28800, 43200, 86400, 172800,
+                604800)
+"""Candidate spacings of the time-axis labels (s): 15 min to a week."""
+
+DAY_S = 86400.0
+
+
 def _interval_bins(result: Result) -> pd.DataFrame:
     """The reported intervals (those of ``result.intervals``) in order: interval,
-    start_s, clock, and ``lo``/``hi``, their bounds clipped to the counted period (s)."""
-    horizon = result.scenario.horizon
-    bins = (result.intervals[["interval", "start_s", "clock"]]
+    start_s (simulated time, s) and clock (HH:MM of the day)."""
+    return (result.intervals[["interval", "start_s", "clock"]]
             .drop_duplicates("interval").sort_values("interval", ignore_index=True))
-    start = bins["start_s"].to_numpy(dtype=float)
-    bins["lo"] = np.clip(start, horizon.warmup, horizon.length_s)
-    bins["hi"] = np.clip(start + horizon.interval, horizon.warmup, horizon.length_s)
-    return bins
 
 
-def _edges(bins: pd.DataFrame) -> np.ndarray:
-    """Contiguous bin edges (s) of consecutive intervals, for ``overlap_per_bin``."""
-    return np.append(bins["lo"].to_numpy(), bins["hi"].to_numpy()[-1:])
+def _channel_rows(result: Result, bins: pd.DataFrame, channel: str) -> pd.DataFrame:
+    """The interval rows of ``channel`` in the order of ``bins`` (NaN rows where the
+    channel has none)."""
+    table = result.intervals
+    return (table[table["channel"].astype(str) == channel].set_index("interval")
+            .reindex(bins["interval"]))
 
 
 def _duration_label(seconds: float) -> str:
@@ -144,13 +149,49 @@ def _duration_label(seconds: float) -> str:
     return f"{seconds:g} s"
 
 
-def _clock_axis(ax: Axes, clocks: Sequence[str], max_labels: int = 13) -> None:
-    """Label positions ``0..n-1`` with clock times, thinned to at most ``max_labels``."""
+def day_and_clock(result: Result, bins: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+    """Day of the horizon (1 = the day the horizon starts) and clock time (HH:MM) of the
+    start of each bin."""
+    at = result.scenario.horizon.start + bins["start_s"].to_numpy(dtype=float)
+    return (np.floor(at / DAY_S).astype(int) + 1), list(bins["clock"])
+
+
+def time_labels(result: Result, bins: pd.DataFrame) -> list[str]:
+    """Label of every bin: ``"09:30"`` when the counted period lies within one day,
+    else ``"day 2 09:30"``."""
+    days, clocks = day_and_clock(result, bins)
+    if len(days) == 0 or days.min() == days.max():
+        return clocks
+    return [f"day {d} {c}" for d, c in zip(days, clocks, strict=True)]
+
+
+def _time_axis(ax: Axes, result: Result, bins: pd.DataFrame, max_labels: int = 13) -> None:
+    """Label bin positions ``0..n-1`` with their start time: clock times on whole
+    multiples of a round spacing (:data:`TICK_STEPS_S`), at most ``max_labels`` of them;
+    on a multi-day horizon each label also names the day (``"day 2\\n09:00"``), day
+    changes are dotted vertical lines and the axis label says so."""
+    days, clocks = day_and_clock(result, bins)
     n = len(clocks)
-    step = max(1, math.ceil(n / max_labels))
-    ticks = list(range(0, n, step))
-    ax.set_xticks(ticks, [clocks[i] for i in ticks])
+    multi = n > 0 and days.min() != days.max()
+    if multi:
+        max_labels = min(max_labels, 9)
+    at = result.scenario.horizon.start + bins["start_s"].to_numpy(dtype=float)
+    ticks: list[int] = []
+    for step in TICK_STEPS_S:
+        ticks = [i for i in range(n) if round(at[i]) % step == 0]
+        if ticks and len(ticks) <= max_labels:
+            break
+    if not ticks or len(ticks) > max_labels:
+        ticks = list(range(0, n, max(1, math.ceil(n / max_labels))))
+    labels = [f"day {days[i]}\n{clocks[i]}" if multi else clocks[i] for i in ticks]
+    ax.set_xticks(ticks, labels)
     ax.set_xlim(-0.5, n - 0.5)
+    if multi:
+        for i in np.flatnonzero(np.diff(days)) + 1:
+            ax.axvline(i - 0.5, color="0.4", ls=":", lw=1.0, zorder=1)
+        ax.set_xlabel("interval start (day of the horizon, clock time HH:MM)")
+    else:
+        ax.set_xlabel("interval start (clock time, HH:MM)")
 
 
 def _nan_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -160,41 +201,45 @@ def _nan_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
 
 
-def _need_records(result: Result, *names: str) -> None:
-    for name in names:
-        if getattr(result, name).empty:
-            raise ValueError(f"the result has no {name} records: simulate with "
-                             "records='all'")
+TITLE_WIDTH = 95
+"""Characters per line of a figure title before it wraps (long scenario names)."""
+
+
+def suptitle(fig: Figure, text: str) -> None:
+    """The figure title, wrapped at :data:`TITLE_WIDTH` characters (existing line
+    breaks kept) so that a long name is never cut off at the figure edge."""
+    lines = [textwrap.fill(line, TITLE_WIDTH) for line in text.split("\n")]
+    fig.suptitle("\n".join(lines))
+
+
+def plain(text: object) -> str:
+    """User text (a name) shown literally by matplotlib: ``$`` would start mathtext."""
+    return str(text).replace("$", r"\$")
 
 
 # ----------------------------------------------------------------------------- intraday
 
 def intraday_figure(result: Result, channel: str | None = None) -> Figure:
-    """Offered contacts, staffing and service level per interval of the day.
+    """Offered contacts, staffing and service level per interval, from the run's
+    accumulated interval table (``result.intervals``: the same numbers whatever
+    records were kept).
 
-    Top panel: mean offered contacts per interval of arrival (bars, left axis) and mean
-    staffed agents (line, right axis); bottom panel: service level per interval (%) with
-    the channel's target as a dashed line. The x axis is the clock time at the start of
-    each reported interval (those overlapping the counted period).
-
-    Parameters
-    ----------
-    result : Result
-        A simulation result; uses ``result.intervals`` (and ``result.agents`` when
-        ``channel`` is None).
-    channel : str, optional
-        Channel to draw. None (default) pools all channels: offered contacts are summed,
-        the service level is the offered-weighted mean of the channels' service levels
-        (contacts answered within their own channel's threshold / offered), staffed
-        agents are all agents logged in (any group; from ``result.agents`` when records
-        were kept, else the best-staffed channel), and the dashed target is the **first
-        channel's** target (scenario order).
+    With a ``channel``: top panel, mean offered contacts per interval of arrival (bars,
+    left axis) and mean agents logged in of the groups serving the channel (line, right
+    axis); bottom panel, the channel's service level per interval (%) with its target
+    as a dashed line. Without (None, default): top panel, offered contacts per interval
+    stacked by channel; bottom panel, each channel's service level (%) with its own
+    target (dashed, same color): channels are never pooled, since each counts "within
+    its own threshold". The x axis is the start of each reported interval (day and
+    clock time on multi-day horizons).
 
     Returns
     -------
     Figure
-        Three axes: offered (contacts per interval), its twin staffed agents (agents),
-        service level (%).
+        With a channel, three axes: offered (contacts per interval), service level
+        (%), staffed agents (agents; twin of the first). Without, two axes: offered
+        (one bar container per channel, scenario order) and service level (one solid
+        line and one dashed target line per channel).
 
     Raises
     ------
@@ -205,181 +250,207 @@ def intraday_figure(result: Result, channel: str | None = None) -> Figure:
     if channel is not None and channel not in scenario.channels:
         raise ValueError(f"unknown channel {channel!r}; channels: {list(scenario.channels)}")
     bins = _interval_bins(result)
-    table = result.intervals
-    if channel is not None:
-        rows = table[table["channel"] == channel].set_index("interval").reindex(bins["interval"])
-        offered = rows["offered"].to_numpy(dtype=float)
-        staffed = rows["staffed_agents"].to_numpy(dtype=float)
-        service_level = rows["service_level"].to_numpy(dtype=float)
-        target_channel = channel
-    else:
-        by = table.groupby("interval")
-        offered = by["offered"].sum().reindex(bins["interval"]).to_numpy(dtype=float)
-        in_sl = (table["service_level"].fillna(0.0) * table["offered"]).groupby(
-            table["interval"]).sum().reindex(bins["interval"]).to_numpy(dtype=float)
-        service_level = _nan_ratio(in_sl, offered)
-        if result.agents.empty:
-            staffed = by["staffed_agents"].max().reindex(bins["interval"]).to_numpy(float)
-        else:
-            logged = overlap_per_bin(result.agents["start_s"], result.agents["end_s"],
-                                     _edges(bins))
-            staffed = _nan_ratio(logged, (bins["hi"] - bins["lo"]).to_numpy()
-                                 * result.replications)
-        target_channel = next(iter(scenario.channels))
-    sl_spec = scenario.channels[target_channel].service_level
-    clocks = list(bins["clock"])
-    x = np.arange(len(clocks))
-
     fig, (top, bottom) = new_figure(2, 1, height=6.5, sharex=True, height_ratios=(3, 2))
-    top.bar(x, offered, width=0.8, color=COLORS["offered"], edgecolor="white",
-            label="offered contacts")
     top.set_ylabel(f"offered (contacts per {_duration_label(scenario.horizon.interval)})")
     style_axes(top, grid="y")
+    if channel is None:
+        _pooled_intraday(result, bins, top, bottom)
+        shown = "all channels"
+    else:
+        _channel_intraday(result, bins, channel, top, bottom)
+        shown = plain(channel)
+    bottom.set_ylim(0, 105)
+    bottom.set_ylabel("service level (%)")
+    style_axes(bottom)
+    _time_axis(bottom, result, bins)
+    suptitle(fig, f"{plain(scenario.name)}: intraday profile, {shown} "
+                  f"(mean of {result.replications} replications)")
+    return fig
+
+
+def _legend_above(ax: Axes, handles: list, ncols: int = 2) -> None:
+    """A legend above the axes: it never hides data."""
+    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=ncols,
+              frameon=False, borderaxespad=0.1)
+
+
+def _target_label(result: Result, channel: str) -> str:
+    spec = result.scenario.channels[channel].service_level
+    return f"target {spec.target:.0%} within {_duration_label(spec.threshold)}"
+
+
+def _channel_intraday(result: Result, bins: pd.DataFrame, channel: str, top: Axes,
+                      bottom: Axes) -> None:
+    rows = _channel_rows(result, bins, channel)
+    offered = rows["offered"].to_numpy(dtype=float)
+    staffed = rows["staffed_agents"].to_numpy(dtype=float)
+    x = np.arange(len(bins))
+    top.bar(x, offered, width=0.8, color=COLORS["offered"], edgecolor="white",
+            label="offered contacts")
     twin = top.twinx()
-    serving = "all groups" if channel is None else f"groups serving {channel}"
-    twin.plot(x, staffed, "o-", color=COLORS["staffed"], label=f"staffed agents ({serving})")
+    twin.plot(x, staffed, _marker(x), ms=3, color=COLORS["staffed"],
+              label=f"staffed agents (groups serving {plain(channel)})")
     twin.set_ylabel("staffed agents (agents)")
     top.set_ylim(0, np.nanmax(offered, initial=0.0) * 1.15 or 1.0)
     twin.set_ylim(0, np.nanmax(staffed, initial=0.0) * 1.15 or 1.0)
-    handles = top.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
-    top.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2,
-               frameon=False, borderaxespad=0.1)  # above the bars: never hides data
+    _legend_above(top, top.get_legend_handles_labels()[0]
+                  + twin.get_legend_handles_labels()[0])
+    bottom.plot(x, rows["service_level"].to_numpy(dtype=float) * 100.0, _marker(x), ms=3,
+                color=COLORS["service_level"], label="service level")
+    target = result.scenario.channels[channel].service_level.target
+    bottom.axhline(target * 100.0, ls="--", color=COLORS["target"],
+                   label=_target_label(result, channel))
+    bottom.set_title(f"service level per interval; dashed: {_target_label(result, channel)}",
+                     fontsize=9)  # a title, not a legend: nothing hides the line
 
-    bottom.plot(x, service_level * 100.0, "o-", color=COLORS["service_level"],
-                label="service level")
-    who = "" if channel is not None or len(scenario.channels) == 1 else f" ({target_channel})"
-    bottom.axhline(sl_spec.target * 100.0, ls="--", color=COLORS["target"],
-                   label=f"target{who}: {sl_spec.target:.0%} within "
-                         f"{_duration_label(sl_spec.threshold)}")
-    bottom.set_ylim(0, 105)
-    bottom.set_ylabel("service level (%)")
-    bottom.set_xlabel("interval start (clock time, HH:MM)")
-    bottom.legend(loc="best", ncols=2)
-    style_axes(bottom)
-    _clock_axis(bottom, clocks)
-    shown = channel if channel is not None else "all channels"
-    fig.suptitle(f"{scenario.name}: intraday profile, {shown} "
-                 f"(mean of {result.replications} replications)")
-    return fig
+
+def _pooled_intraday(result: Result, bins: pd.DataFrame, top: Axes, bottom: Axes) -> None:
+    x = np.arange(len(bins))
+    below = np.zeros(len(bins))
+    for i, name in enumerate(result.scenario.channels):
+        rows = _channel_rows(result, bins, name)
+        offered = np.nan_to_num(rows["offered"].to_numpy(dtype=float))
+        color = series_color(i)
+        top.bar(x, offered, bottom=below, width=0.8, color=color, edgecolor="white",
+                label=f"{plain(name)} (SL {_target_label(result, name)})")
+        below = below + offered
+        bottom.plot(x, rows["service_level"].to_numpy(dtype=float) * 100.0, _marker(x),
+                    ms=3, color=color)
+        target = result.scenario.channels[name].service_level.target
+        bottom.axhline(target * 100.0, ls="--", lw=1.2, color=color)
+    top.set_ylim(0, below.max(initial=0.0) * 1.15 or 1.0)
+    _legend_above(top, top.get_legend_handles_labels()[0], ncols=2)
+    bottom.set_title("service level per channel (color as above); dashed: the channel's "
+                     "target", fontsize=9)
+
+
+def _marker(x: np.ndarray) -> str:
+    """Line style of a per-interval series: with point markers up to 48 intervals."""
+    return "o-" if len(x) <= 48 else "-"
 
 
 # ----------------------------------------------------------------------------- wait CDF
 
-def wait_cdf_figure(result: Result) -> Figure:
-    """Empirical CDF of the wait of answered contacts, one line per channel.
+def _wait_unit(threshold_s: float) -> tuple[str, float]:
+    """Unit of a channel's wait axis from its service-level threshold: s, min or h."""
+    if threshold_s >= 7200:
+        return "h", 3600.0
+    if threshold_s >= 600:
+        return "min", 60.0
+    return "s", 1.0
+
+
+def wait_cdf_figure(result: Result, contacts: pd.DataFrame | None = None,
+                    note: str | None = None) -> Figure:
+    """Empirical CDF of the wait of answered contacts: one panel per channel, each on
+    its own wait axis (s, min or h after the channel's threshold), since thresholds of
+    different channels (20 s for voice, 24 h for email) cannot share one axis.
 
     Counted contacts only (arrival in ``[warmup, horizon)``), all replications pooled.
-    Each channel's service-level threshold is a vertical dashed line in the channel's
-    color; the legend gives the share of answered contacts within it. The x axis stops
-    at the 99th percentile of all waits (or just past the largest threshold, if
-    further) so that a long tail does not squash the curves; the lines themselves are
-    not cut and end at 1.
+    The channel's service-level threshold is a vertical dashed line; the legend gives
+    the share of answered contacts within it (a share of *answered* contacts, not the
+    service level, which divides by offered). Each x axis stops at the channel's 99th
+    percentile wait (or just past its threshold, if further); the lines are not cut.
 
     Parameters
     ----------
     result : Result
-        A simulation result with records (``result.contacts``).
+        A simulation result (scenario, horizon).
+    contacts : pandas.DataFrame, optional
+        The contact records to draw (default ``result.contacts``), e.g. a sample
+        (:mod:`simcc.report.sample`).
+    note : str, optional
+        Appended to the title (e.g. which sample the records are).
 
     Returns
     -------
     Figure
-        One axes: wait (s) vs cumulative share of answered contacts (%; stored as a
-        fraction 0-1, ticks formatted in %).
+        One axes per channel (scenario order): wait (in the panel's unit) vs cumulative
+        share of answered contacts (%; stored as a fraction 0-1); one solid line (the
+        CDF, waits in the panel's unit) and one dashed line (threshold) per panel.
+
+    Raises
+    ------
+    ValueError
+        If there are no contact records.
     """
-    _need_records(result, "contacts")
+    contacts = result.contacts if contacts is None else contacts
+    if contacts.empty:
+        raise ValueError("no contact records: simulate with records='all' or 'sample'")
     scenario = result.scenario
     horizon = scenario.horizon
-    contacts = result.contacts
     answered = contacts[(contacts["arrival_s"] >= horizon.warmup)
                         & (contacts["arrival_s"] < horizon.length_s)
                         & contacts["answered"].astype(bool)]
-    all_waits = answered["wait_s"].to_numpy(dtype=float)
-    p99 = float(np.quantile(all_waits, 0.99)) if len(all_waits) else 0.0
-    thresholds = [ch.service_level.threshold for ch in scenario.channels.values()]
-    right = max(p99, 1.05 * max(thresholds), 1.0)
+    names = list(scenario.channels)
+    ncols = min(len(names), 2)
+    nrows = math.ceil(len(names) / ncols)
+    fig, axes = new_figure(nrows, ncols, squeeze=False, sharey=True,
+                           height=1.0 + 3.6 * nrows)
+    for ax in axes.flat[len(names):]:
+        ax.remove()
+    channel = answered["channel"].astype(str).to_numpy()
+    for i, (ax, name) in enumerate(zip(axes.flat, names, strict=False)):
+        waits = np.sort(answered.loc[channel == name, "wait_s"].to_numpy(float))
+        _wait_panel(ax, name, waits, scenario.channels[name].service_level.threshold,
+                    series_color(i))
+    for ax in axes[:, 0]:
+        ax.set_ylabel("answered contacts with wait ≤ x (%)")
+    title = f"{plain(scenario.name)}: wait of answered contacts by channel"
+    suptitle(fig, title + (f"\n{plain(note)}" if note else
+                           f" ({result.replications} replications pooled)"))
+    return fig
 
-    fig, ax = new_figure(1, 1, height=5.0)
-    for i, (name, spec) in enumerate(scenario.channels.items()):
-        color = series_color(i)
-        threshold = spec.service_level.threshold
-        waits = np.sort(answered.loc[answered["channel"] == name, "wait_s"].to_numpy(float))
-        n = len(waits)
-        if n:
-            within = np.searchsorted(waits, threshold, side="right") / n
-            ax.plot(np.r_[0.0, waits], np.r_[0.0, np.arange(1, n + 1) / n],
-                    drawstyle="steps-post", color=color, lw=2,
-                    label=f"{name}: {within:.0%} of {n:,} answered within "
-                          f"{_duration_label(threshold)}")
-        else:
-            ax.plot([], [], color=color, lw=2, label=f"{name}: no answered contact")
-        ax.axvline(threshold, ls="--", lw=1.2, color=color,
-                   label=f"{name} SL threshold ({_duration_label(threshold)})")
+
+def _wait_panel(ax: Axes, name: str, waits: np.ndarray, threshold: float, color) -> None:
+    """One channel's CDF panel; ``waits`` sorted, in seconds."""
+    unit, scale = _wait_unit(threshold)
+    n = len(waits)
+    p99 = float(np.quantile(waits, 0.99)) if n else 0.0
+    right = max(p99, 1.05 * threshold, 1.0) / scale
+    if n:
+        within = np.searchsorted(waits, threshold, side="right") / n
+        ax.plot(np.r_[0.0, waits] / scale, np.r_[0.0, np.arange(1, n + 1) / n],
+                drawstyle="steps-post", color=color, lw=2,
+                label=f"{within:.0%} of {n:,} answered within {_duration_label(threshold)}")
+    else:
+        ax.plot([], [], color=color, lw=2, label="no answered contact")
+    ax.axvline(threshold / scale, ls="--", lw=1.2, color=color,
+               label=f"SL threshold ({_duration_label(threshold)})")
     ax.set_xlim(-0.01 * right, right)  # the jump at 0 (answered at once) stays visible
     ax.set_ylim(0, 1.02)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0, symbol=""))
-    ax.set_xlabel(f"wait before answer (s); axis cut at the 99th percentile, {p99:.0f} s")
-    ax.set_ylabel("answered contacts with wait ≤ x (%)")
-    ax.legend(loc="lower right")
+    ax.set_xlabel(f"wait before answer ({unit}); axis cut at the 99th percentile")
+    ax.set_title(plain(name), fontsize=10)
+    ax.legend(loc="lower right", fontsize=8)
     style_axes(ax)
-    fig.suptitle(f"{scenario.name}: wait of answered contacts "
-                 f"(counted period, {result.replications} replications pooled)")
-    return fig
 
 
 # ----------------------------------------------------------------------------- occupancy
 
-def _group_occupancy(result: Result, bins: pd.DataFrame,
-                     groups: Sequence[str]) -> np.ndarray:
-    """Occupancy (fraction) per group x interval, the mean over replications of busy /
-    logged-in time in the counted part of each interval; NaN when nobody was logged in
-    in any replication."""
-    edges = _edges(bins)
-    agents, legs = result.agents, result.legs
-    total = np.zeros((len(groups), len(bins)))
-    count = np.zeros((len(groups), len(bins)))
-    for rep in np.unique(agents["replication"]):
-        rep_agents = agents[agents["replication"] == rep]
-        rep_legs = legs[legs["replication"] == rep]
-        for row, group in enumerate(groups):
-            sessions = rep_agents[rep_agents["group"] == group]
-            work = rep_legs[rep_legs["group"] == group]
-            staffed = overlap_per_bin(sessions["start_s"], sessions["end_s"], edges)
-            busy = overlap_per_bin(work["answered_s"], work["end_s"], edges)
-            occupancy = _nan_ratio(busy, staffed)
-            seen = ~np.isnan(occupancy)
-            total[row] += np.where(seen, occupancy, 0.0)
-            count[row] += seen
-    return _nan_ratio(total, count)
-
-
 def occupancy_heatmap(result: Result) -> Figure:
-    """Occupancy by agent group (rows) and interval (columns), in %.
+    """Occupancy per interval of the agents serving each channel (rows) in %, from the
+    run's accumulated interval table: each cell is ``result.intervals["occupancy"]``
+    (busy / logged-in agent time of the groups serving the channel within the counted
+    part of the interval; a conversation on a channel of concurrency c counts 1/c; mean
+    over replications). The same numbers whatever records were kept.
 
-    Occupancy is busy time (answer to end of wrap-up, from ``result.legs``) / logged-in
-    time (``result.agents`` sessions) within the counted part of each interval,
-    computed per replication and averaged over the replications where the group had
-    someone logged in. Cells where nobody was logged in are blank; cell values are
-    printed when there are at most 30 intervals.
-
-    Parameters
-    ----------
-    result : Result
-        A simulation result with records (``result.legs``, ``result.agents``).
+    Cells where nobody was logged in are blank; cell values are printed when there are
+    at most 30 intervals.
 
     Returns
     -------
     Figure
-        Two axes: the heatmap (image array: groups x intervals, in %, rows in scenario
-        order) and its colorbar (0-100 %).
+        Two axes: the heatmap (image array: channels x intervals, in %, rows in
+        scenario order) and its colorbar (0-100 %).
     """
-    _need_records(result, "agents")
     scenario = result.scenario
     bins = _interval_bins(result)
-    groups = list(scenario.agents)
-    values = _group_occupancy(result, bins, groups) * 100.0
-    n_groups, n_bins = values.shape
-
-    fig, ax = new_figure(1, 1, height=max(2.8, 1.6 + 0.55 * n_groups))
+    names = list(scenario.channels)
+    values = np.vstack([_channel_rows(result, bins, name)["occupancy"].to_numpy(dtype=float)
+                        for name in names]) * 100.0
+    n_rows, n_bins = values.shape
+    fig, ax = new_figure(1, 1, height=max(2.8, 1.9 + 0.55 * n_rows))
     cmap = colormaps[HEATMAP_CMAP].with_extremes(bad="white")
     image = ax.imshow(values, aspect="auto", cmap=cmap, vmin=0.0, vmax=100.0,
                       interpolation="nearest")
@@ -389,14 +460,12 @@ def occupancy_heatmap(result: Result) -> Figure:
             if np.isfinite(value):
                 ax.text(col, row, f"{value:.0f}", ha="center", va="center", fontsize=8,
                         color="white" if value < 60 else "black")
-    ax.set_yticks(range(n_groups), groups)
-    _clock_axis(ax, list(bins["clock"]))
-    ax.set_xlabel("interval start (clock time, HH:MM)")
-    ax.set_ylabel("agent group")
-    fig.suptitle(f"{scenario.name}: occupancy by agent group "
-                 f"(mean of {result.replications} replications; blank: nobody logged in)")
+    ax.set_yticks(range(n_rows), [plain(name) for name in names])
+    _time_axis(ax, result, bins)
+    ax.set_ylabel("agents serving the channel")
+    suptitle(fig, f"{plain(scenario.name)}: occupancy of the agents serving each channel "
+                  f"(mean of {result.replications} replications; blank: nobody logged in)")
     return fig
-
 
 # ----------------------------------------------------------------------------- sweep
 
@@ -613,7 +682,7 @@ def comparison_figure(differences: pd.DataFrame, kpis: Sequence[str] | None = No
         lo, hi = np.nanmin(extent), np.nanmax(extent)
         pad = 0.12 * (hi - lo) if hi > lo else 1.0
         ax.set_xlim(lo - pad, hi + pad)
-        ax.set_yticks(range(n_var), variants)
+        ax.set_yticks(range(n_var), [plain(v) for v in variants])
         ax.set_ylim(n_var - 0.5, -0.5)
         direction = {1: "higher is better", -1: "lower is better"}.get(
             kpi_direction(kpi), "neutral")
@@ -634,7 +703,8 @@ def comparison_figure(differences: pd.DataFrame, kpis: Sequence[str] | None = No
                for v in DIFF_STYLES if v in seen]
     fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 3),
                frameon=False)
-    fig.suptitle(f"{title} ({scope}: {key}; paired differences, mean and 95% CI)")
+    fig.suptitle(f"{plain(title)} ({plain(scope)}: {plain(key)}; paired differences, "
+                 "mean and 95% CI)")
     return fig
 
 
@@ -685,12 +755,12 @@ def _count_heatmap(ax: Axes, counts: np.ndarray, rows: Sequence[str],
         dark = value >= 1 and norm(value) < 0.6
         ax.text(col, row, f"{value:,}", ha="center", va="center", fontsize=fontsize,
                 color="white" if dark else ("black" if value else "0.6"))
-    ax.set_xticks(range(len(cols)), cols)
+    ax.set_xticks(range(len(cols)), [plain(c) for c in cols])
     if max(map(len, cols), default=0) * len(cols) > 45:  # long names would overlap
         ax.tick_params(axis="x", labelrotation=30)
         for label in ax.get_xticklabels():
             label.set_horizontalalignment("right")
-    ax.set_yticks(range(len(rows)), rows)
+    ax.set_yticks(range(len(rows)), [plain(r) for r in rows])
     ax.tick_params(length=0)
     ax.set_xticks(np.arange(len(cols) + 1) - 0.5, minor=True)
     ax.set_yticks(np.arange(len(rows) + 1) - 0.5, minor=True)
@@ -698,7 +768,8 @@ def _count_heatmap(ax: Axes, counts: np.ndarray, rows: Sequence[str],
     ax.tick_params(which="minor", length=0)
 
 
-def journey_figure(contacts: pd.DataFrame, legs: pd.DataFrame | None = None) -> Figure:
+def journey_figure(contacts: pd.DataFrame, legs: pd.DataFrame | None = None,
+                   note: str | None = None) -> Figure:
     """How issues move across channels, and contacts across agent groups.
 
     Left panel, channel journeys: the contacts of an issue (same replication and
@@ -723,6 +794,8 @@ def journey_figure(contacts: pd.DataFrame, legs: pd.DataFrame | None = None) -> 
     legs : pandas.DataFrame, optional
         Columns ``replication``, ``contact_id``, ``leg``, ``group``, ``answered_s``
         (e.g. ``result.legs``).
+    note : str, optional
+        A second title line (e.g. which sample the records are).
 
     Returns
     -------
@@ -781,5 +854,6 @@ def journey_figure(contacts: pd.DataFrame, legs: pd.DataFrame | None = None) -> 
         ax.set_title(f"transfers between agent groups: {n_moves:,}", fontsize=10)
     n_rep = contacts["replication"].nunique()
     fig.suptitle(f"customer journeys (counts summed over {n_rep} "
-                 f"replication{'s' if n_rep != 1 else ''})")
+                 f"replication{'s' if n_rep != 1 else ''})"
+                 + (f"\n{plain(note)}" if note else ""))
     return fig

@@ -9,7 +9,9 @@ import html
 import io
 import math
 from importlib.metadata import version
+from pathlib import Path
 
+import pandas as pd
 from matplotlib.figure import Figure
 
 from simcc.experiment.compare import BASELINE, Comparison
@@ -21,6 +23,7 @@ from simcc.report.figures import (
     occupancy_heatmap,
     wait_cdf_figure,
 )
+from simcc.report.sample import RecordSample, record_sample
 from simcc.report.tables import (
     COMPARED,
     LABELS,
@@ -58,8 +61,17 @@ ASSUMPTIONS = (
     "with probability resolution × p.",
     "Agents whose shift ends finish the contact in hand; after the horizon the center "
     "drains: every counted contact has an outcome.",
-    "Confidence intervals: 95 % Student t over independent replications.",
+    "Confidence intervals: 95 % over independent replications, Student t; for "
+    "proportions (rates, service level, FCR) an adjusted Wilson interval that stays "
+    "within 0-100 %.",
 )
+
+
+def _e(text: object) -> str:
+    """``text`` as HTML text or attribute value: every user-given string (names of
+    channels, skills, intents, segments, groups, variants, the scenario) goes through
+    here, so that markup in a name is shown, never interpreted."""
+    return html.escape(str(text), quote=True)
 
 
 def _png(fig: Figure) -> str:
@@ -69,12 +81,12 @@ def _png(fig: Figure) -> str:
 
 
 def _figure(fig: Figure, caption: str) -> str:
-    return (f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,'
-            f'{_png(fig)}"><figcaption>{html.escape(caption)}</figcaption></figure>')
+    return (f'<figure><img alt="{_e(caption)}" src="data:image/png;base64,'
+            f'{_png(fig)}"><figcaption>{_e(caption)}</figcaption></figure>')
 
 
 def _overall_table(result: Result) -> str:
-    body = [f'<tr><td>{label}</td><td>{mean}</td><td class="ci">{ci}</td></tr>'
+    body = [f'<tr><td>{_e(label)}</td><td>{_e(mean)}</td><td class="ci">{_e(ci)}</td></tr>'
             for label, mean, ci in overall_rows(result)]
     return ("<table><tr><th>KPI</th><th>mean</th><th>95% CI</th></tr>"
             + "".join(body) + "</table>")
@@ -88,18 +100,33 @@ def _scope_table(result: Result, scope: str) -> str:
     lows = part.pivot(index="key", columns="kpi", values="ci_low")
     highs = part.pivot(index="key", columns="kpi", values="ci_high")
     columns = [k for k in SCOPE_COLUMNS[scope] if k in means.columns]
-    head = "".join(f"<th>{LABELS[k]}</th>" for k in columns)
+    head = "".join(f"<th>{_e(LABELS[k])}</th>" for k in columns)
     body = []
-    for key in means.index:
+    for key in _in_scenario_order(result, scope, means.index):
         cells = []
         for kpi in columns:
             low, high = lows.loc[key, kpi], highs.loc[key, kpi]
-            ci = (f'<br><span class="ci">{fmt(kpi, low)} – {fmt(kpi, high)}</span>'
+            ci = (f'<br><span class="ci">{_e(fmt(kpi, low))} – {_e(fmt(kpi, high))}</span>'
                   if math.isfinite(low) else "")
-            cells.append(f"<td>{fmt(kpi, means.loc[key, kpi])}{ci}</td>")
-        body.append(f"<tr><td>{html.escape(str(key))}</td>{''.join(cells)}</tr>")
-    return (f"<h3>by {scope}</h3><table><tr><th>{scope}</th>{head}</tr>"
+            cells.append(f"<td>{_e(fmt(kpi, means.loc[key, kpi]))}{ci}</td>")
+        body.append(f"<tr><td>{_e(key)}</td>{''.join(cells)}</tr>")
+    return (f"<h3>by {_e(scope)}</h3><table><tr><th>{_e(scope)}</th>{head}</tr>"
             + "".join(body) + "</table>")
+
+
+def _in_scenario_order(result: Result, scope: str, keys) -> list:
+    """``keys`` in the order the scenario declares them (channels, segments, intents,
+    agent groups), unknown ones last in their given order."""
+    s = result.scenario
+    declared = {"channel": s.channels, "segment": s.segments, "intent": s.intents,
+                "group": s.agents}.get(scope, {})
+    order = {str(name): i for i, name in enumerate(declared)}
+    return sorted(keys, key=lambda key: order.get(str(key), len(order)))
+
+
+def _names(names) -> str:
+    """Escaped names joined by commas."""
+    return ", ".join(_e(name) for name in names)
 
 
 def _scenario_summary(result: Result) -> str:
@@ -114,21 +141,23 @@ def _scenario_summary(result: Result) -> str:
                               f"{format_clock_exact(sh.end)[:5]}" for sh in group.shifts)
         else:
             staff = f"staffing table (peak {max(group.staffing.counts)})"
-        skills = ", ".join(f"{k} {v:g}" for k, v in group.skills.items())
-        groups.append(f"<li><b>{html.escape(name)}</b>: {staff}; skills {skills}; "
-                      f"channels {', '.join(group.channels)}</li>")
-    demand = "".join(f"<li>{html.escape(d.channel)}: {_volume(d)}; intents "
-                     f"{', '.join(d.mix)}</li>" for d in s.demand)
-    return (f"<ul><li>horizon {h.length_s / 3600:g} h from {format_clock_exact(h.start)[:5]}, "
-            f"warm-up {h.warmup / 3600:g} h, reporting interval {h.interval / 60:g} min</li>"
-            f"<li>routing policy <b>{html.escape(s.routing.policy)}</b></li></ul>"
+        skills = ", ".join(f"{_e(k)} {v:g}" for k, v in group.skills.items())
+        groups.append(f"<li><b>{_e(name)}</b>: {_e(staff)}; skills {skills}; "
+                      f"channels {_names(group.channels)}</li>")
+    demand = "".join(f"<li>{_e(d.channel)}: {_volume(d)}; intents {_names(d.mix)}</li>"
+                     for d in s.demand)
+    days = f" ({h.length_s / 86400:g} days)" if h.length_s > 86400 else ""
+    return (f"<ul><li>horizon {h.length_s / 3600:g} h{days} from "
+            f"{format_clock_exact(h.start)[:5]}, warm-up {h.warmup / 3600:g} h, reporting "
+            f"interval {h.interval / 60:g} min</li>"
+            f"<li>routing policy <b>{_e(s.routing.policy)}</b></li></ul>"
             f"<h3>demand</h3><ul>{demand}</ul><h3>agents</h3><ul>{''.join(groups)}</ul>")
 
 
 def _volume(demand) -> str:
     rate = demand.rate
     if rate.per_day is not None:
-        shape = f" spread by profile {html.escape(rate.profile)}" if rate.profile else ""
+        shape = f" spread by profile {_e(rate.profile)}" if rate.profile else ""
         return f"{rate.per_day:,.0f} per day{shape}"
     return f"{rate.mean_per_second * 3600:,.0f} per hour"
 
@@ -136,28 +165,28 @@ def _volume(demand) -> str:
 def _cards(result: Result) -> str:
     overall = result.kpis[result.kpis["scope"] == "overall"].set_index("kpi")["mean"]
     return '<div class="cards">' + "".join(
-        f'<div class="card">{LABELS[k]}<b>{fmt(k, overall[k])}</b></div>'
+        f'<div class="card">{_e(LABELS[k])}<b>{_e(fmt(k, overall[k]))}</b></div>'
         for k in HEADLINE if k in overall.index) + "</div>"
 
 
 def _page(title: str, subtitle: str, body: str) -> str:
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
-<title>simcc report: {html.escape(title)}</title><style>{CSS}</style></head>
+<title>simcc report: {_e(title)}</title><style>{CSS}</style></head>
 <body>
-<h1>{html.escape(title)}</h1>
-<p class="meta">{html.escape(subtitle)} — simcc {version("simcc")}</p>
+<h1>{_e(title)}</h1>
+<p class="meta">{_e(subtitle)} — simcc {version("simcc")}</p>
 {body}
-<h2>Assumptions</h2><ul>{''.join(f'<li>{html.escape(a)}</li>' for a in ASSUMPTIONS)}</ul>
+<h2>Assumptions</h2><ul>{''.join(f'<li>{_e(a)}</li>' for a in ASSUMPTIONS)}</ul>
 </body></html>
 """
 
 
 def _differences_table(comparison: Comparison) -> str:
-    head = "".join(f"<th>{html.escape(name)}</th>" for name in comparison.variants)
+    head = "".join(f"<th>{_e(name)}</th>" for name in comparison.variants)
     body = []
     for kpi in COMPARED:
-        cells = [f"<td>{fmt(kpi, comparison.results[BASELINE].kpi(kpi))}</td>"]
+        cells = [f"<td>{_e(fmt(kpi, comparison.results[BASELINE].kpi(kpi)))}</td>"]
         for name in comparison.variants:
             r = comparison.difference(name, kpi)
             if r is None:
@@ -165,21 +194,21 @@ def _differences_table(comparison: Comparison) -> str:
                 continue
             ci = (f"[{signed(kpi, r.diff_ci_low)}, {signed(kpi, r.diff_ci_high)}]"
                   if math.isfinite(r.diff_ci_low) else "")
-            cells.append(f"<td>{fmt(kpi, r.variant_mean)}<br><span class=\"ci\">"
-                         f"{signed(kpi, r.diff_mean)} {ci}</span></td>")
-        body.append(f"<tr><td>{LABELS[kpi]}</td>{''.join(cells)}</tr>")
-    return (f"<table><tr><th>KPI</th><th>{BASELINE}</th>{head}</tr>{''.join(body)}</table>"
-            "<p class=\"meta\">Variant mean, then the paired difference from the baseline "
-            "with its 95% confidence interval (same customers in every run).</p>")
+            cells.append(f"<td>{_e(fmt(kpi, r.variant_mean))}<br><span class=\"ci\">"
+                         f"{_e(signed(kpi, r.diff_mean))} {_e(ci)}</span></td>")
+        body.append(f"<tr><td>{_e(LABELS[kpi])}</td>{''.join(cells)}</tr>")
+    return (f"<table><tr><th>KPI</th><th>{_e(BASELINE)}</th>{head}</tr>{''.join(body)}"
+            "</table><p class=\"meta\">Variant mean, then the paired difference from the "
+            "baseline with its 95% confidence interval (same customers in every run).</p>")
 
 
 def render_comparison_report(comparison: Comparison) -> str:
-    """The report of a comparison (baseline and variants) as one HTML document."""
+    """The report of a comparison (baseline and variants) as one HTML document; every
+    name from the scenario is escaped."""
     base = comparison.results[BASELINE]
     variants = "".join(
-        f"<li><b>{html.escape(name)}</b>: "
-        f"{html.escape(describe_changes(comparison.overrides[name]))}"
-        "</li>" for name in comparison.variants)
+        f"<li><b>{_e(name)}</b>: {_e(describe_changes(comparison.overrides[name]))}</li>"
+        for name in comparison.variants)
     body = (f"<h2>Variants</h2><ul>{variants}</ul><h2>Baseline scenario</h2>"
             f"{_scenario_summary(base)}<h2>Differences</h2>{_differences_table(comparison)}"
             + (_figure(comparison_figure(comparison.differences),
@@ -189,24 +218,92 @@ def render_comparison_report(comparison: Comparison) -> str:
                  f"random numbers, seed {base.seed}", body)
 
 
-def render_report(result: Result) -> str:
-    """The report of ``result`` as one HTML document (string)."""
+TOTALS_NOTE = ("Drawn from the run's accumulated totals (every counted contact, the same "
+               "numbers as the interval table), whatever records were kept.")
+
+
+def _serving(result: Result) -> str:
+    """``voice: generalists, lending; chat: chat_team`` (the groups serving each channel)."""
+    agents = result.scenario.agents
+    return "; ".join(f"{name}: " + (", ".join(g for g, spec in agents.items()
+                                              if name in spec.channels) or "no group")
+                     for name in result.scenario.channels)
+
+
+def totals_figures(result: Result) -> list[tuple[Figure, str]]:
+    """The figures drawn from the run's totals (``result.intervals``), with captions."""
     s = result.scenario
-    figures = []
-    if not result.contacts.empty:
-        figures.append(_figure(wait_cdf_figure(result), "Waiting time of answered contacts "
-                               "by channel; dashed: service-level threshold."))
-        figures.append(_figure(occupancy_heatmap(result), "Occupancy by agent group and "
-                               "interval."))
-        figures.append(_figure(journey_figure(result.contacts, result.legs), "How issues move "
-                               "across channels (repeat contacts) and agent groups "
-                               "(transfers)."))
-    figures.insert(0, _figure(intraday_figure(result), "Offered contacts, staffed agents "
-                              "and service level per interval."))
+    out = []
+    if len(s.channels) > 1:
+        out.append((intraday_figure(result), "Offered contacts per interval stacked by "
+                    "channel, and each channel's service level against its own target "
+                    "(dashed). " + TOTALS_NOTE))
+    for name in s.channels:
+        out.append((intraday_figure(result, name), f"{name}: offered contacts, staffed "
+                    "agents of the groups serving the channel, and service level per "
+                    "interval. " + TOTALS_NOTE))
+    out.append((occupancy_heatmap(result), "Occupancy (busy / logged-in time) per interval "
+                f"of the agents serving each channel ({_serving(result)}); a conversation "
+                "on a channel of concurrency c counts 1/c. " + TOTALS_NOTE))
+    return out
+
+
+def sample_figures(result: Result, sample: RecordSample) -> list[tuple[Figure, str]]:
+    """The figures that need per-contact records, drawn from ``sample`` and labelled
+    with it (title and caption)."""
+    s = result.scenario
+    channels = pd.Categorical(sample.contacts["channel"], categories=list(s.channels))
+    groups = pd.Categorical(sample.legs["group"], categories=list(s.agents))
+    contacts = sample.contacts.assign(channel=channels)
+    legs = sample.legs.assign(group=groups)
+    note = sample.describe()
+    caption = (f" Drawn from a {note}; the KPI tables count every contact, so shares here "
+               "differ from them by sampling error.")
+    out = []
+    if not contacts.empty:
+        out.append((wait_cdf_figure(result, contacts, note), "Waiting time of answered "
+                    "contacts, one panel per channel on its own time axis; dashed: the "
+                    "channel's service-level threshold." + caption))
+        if _has_journeys(contacts, legs):
+            out.append((journey_figure(contacts, legs, note), "How issues move across "
+                        "channels (repeat contacts) and agent groups (transfers)." + caption))
+    return out
+
+
+def _has_journeys(contacts: pd.DataFrame, legs: pd.DataFrame) -> bool:
+    """Whether the sample has a repeat contact or a transfer (else the journey figure
+    would be one cell of first contacts)."""
+    repeats = contacts.duplicated(["replication", "issue_id"]).any()
+    transfers = legs.duplicated(["replication", "contact_id"]).any()
+    return bool(repeats or transfers)
+
+
+def render_report(result: Result, records: Path | None = None) -> str:
+    """The report of ``result`` as one HTML document (string); every name from the
+    scenario is escaped.
+
+    The intraday and occupancy figures come from the run's totals; the wait and journey
+    figures from a fixed sample of the records (:mod:`simcc.report.sample`), taken from
+    the records in memory or, when there are none, from the Parquet files in
+    ``records`` (``OUT/records``): the page is the same whatever records were kept.
+    Without any records the page says that those two figures need them.
+    """
+    s = result.scenario
+    sample = record_sample(result, records)
+    drawn = totals_figures(result)
+    if sample is not None:
+        drawn += sample_figures(result, sample)
+    figures = "".join(_figure(fig, caption) for fig, caption in drawn)
+    if sample is not None and not _has_journeys(sample.contacts, sample.legs):
+        figures += ("<p class=\"meta\">No journey figure: the record sample has no repeat "
+                    "contact and no transfer.</p>")
+    if sample is None:
+        figures += ("<p class=\"meta\">The wait-time and journey figures need per-contact "
+                    "records, and this run kept none (simulate with records='sample' or "
+                    "'all'; <code>simcc run --report</code> always keeps a sample).</p>")
     scopes = "".join(_scope_table(result, scope) for scope in ("channel", "segment", "intent",
                                                                  "group"))
     body = (f"{_cards(result)}<h2>Scenario</h2>{_scenario_summary(result)}"
-            f"<h2>KPIs</h2>{_overall_table(result)}{scopes}<h2>Figures</h2>{''.join(figures)}")
+            f"<h2>KPIs</h2>{_overall_table(result)}{scopes}<h2>Figures</h2>{figures}")
     return _page(s.name, f"{s.description} — {result.replications} replications, seed "
                  f"{result.seed}", body)
-
