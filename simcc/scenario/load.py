@@ -198,6 +198,8 @@ def _message(error: dict[str, Any], loc: tuple[Any, ...]) -> str:
 
 
 def _unknown_key_message(loc: tuple[Any, ...]) -> str:
+    if not loc:
+        return "unknown key"
     allowed = _allowed_keys(loc[:-1])
     key = str(loc[-1])
     if not allowed:
