@@ -14,8 +14,9 @@ The commands are read from the README itself, so a changed or added command is c
   ``simcc`` parser (options, types, choices), the files it names exist, the scenario
   (with its variants and ``--set`` values) validates and fits the default resource
   limits. Why each one is not run is said in :data:`DRY`.
-* ``simcc compare scenarios/telecom_intent_routing.yaml`` takes ~20 s: dry by default,
-  for real in the ``slow`` step of ``.ci/run``.
+* Commands of :data:`SLOW` (10-20 s each on a loaded two-core machine, behaviour that
+  other tests cover on smaller cases) are checked dry by default and run for real in
+  the ``slow`` step of ``.ci/run``.
 """
 
 from __future__ import annotations
@@ -105,6 +106,15 @@ RUN = {
     "simcc backtest data/anonymous_bank/07_July.txt.gz --format anonymous-bank -s bank.yaml": (
         ["simcc calibrate data/anonymous_bank/06_June.txt.gz --format anonymous-bank "
          "-o bank.yaml"], _nothing),
+    "simcc compare scenarios/telecom_intent_routing.yaml": ([], _nothing),
+}
+# Run for real only with -m slow; checked dry by default. Their claims are also tested on
+# smaller cases: test_telecom_example.py, test_compare.py, test_sweep.py, test_journeys.py.
+SLOW = {
+    "simcc compare scenarios/telecom_intent_routing.yaml",
+    "simcc compare scenarios/bank_multiskill.yaml -n 10",
+    "simcc sweep scenarios/erlang_a.yaml --grid agents.team.count=96:104:2 -n 10 --out sweep/",
+    "simcc run scenarios/retail_omnichannel.yaml -n 5",
 }
 
 # Commands checked dry (parsed, files and scenarios checked), and why they are not run.
@@ -115,9 +125,6 @@ DRY = {
     "tcp://host:8786": "needs a Dask scheduler at a placeholder address; the dask "
                        "executor itself is tested against a local cluster "
                        "(test_executors.py)",
-    "simcc compare scenarios/telecom_intent_routing.yaml":
-        "about 20 s: run for real with -m slow (.ci/run's bounded step); its claim (FCR up, "
-        "transfers and repeats down) is tested in test_telecom_example.py",
 }
 
 # Set-up steps: not run inside the suite (they install packages or are the suite).
@@ -126,7 +133,6 @@ SETUP = {
     'pip install -e ".[test]"': "installs the test extra; .ci/run runs it on a fresh venv",
     "python -m pytest -q": "the suite itself; .ci/run runs it exactly as written",
 }
-SLOW = {"simcc compare scenarios/telecom_intent_routing.yaml"}
 
 
 def test_every_readme_command_is_classified():
@@ -134,7 +140,7 @@ def test_every_readme_command_is_classified():
     assert "simcc check scenarios/*.yaml --baselines baselines/" in commands
     assert set(commands) == set(RUN) | set(DRY) | set(SETUP), \
         "classify every README command here (run, dry or set-up)"
-    assert not set(RUN) & set(DRY)
+    assert not set(RUN) & set(DRY) and set(RUN) >= SLOW
 
 
 def test_the_extraction_sees_comments_continuations_and_steps():
@@ -180,7 +186,7 @@ def _params(commands, slow=()):
             for c in commands]
 
 
-@pytest.mark.parametrize("command", _params(RUN))
+@pytest.mark.parametrize("command", _params(RUN, slow=SLOW))
 def test_a_readme_command_runs_as_written(command, folder):
     before, check = RUN[command]
     for earlier in before:
@@ -189,13 +195,6 @@ def test_a_readme_command_runs_as_written(command, folder):
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert "Traceback" not in proc.stderr
     check(proc, folder)
-
-
-@pytest.mark.parametrize("command", _params(SLOW, slow=SLOW))
-def test_a_slow_readme_command_runs_as_written(command, folder):
-    proc = run_as_written(command, folder)
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-    assert "Traceback" not in proc.stderr
 
 
 def parse(command: str) -> tuple[str, dict]:
@@ -220,17 +219,21 @@ def dry_check(command: str) -> None:
     assert scenario.is_file(), scenario
     model = prepare(scenario, dict(parse_assignment(a) for a in params["assignments"]))
     runs = [model]
+    for assignment in params.get("grid") or ():  # the first point of each sweep axis
+        key, values = assignment.split("=", 1)
+        first = values.split(":")[0].split(",")[0]
+        runs.append(prepare(scenario, dict([parse_assignment(f"{key}={first}")])))
     if name == "compare":
         runs += [model.variant(v) for v in (params["variant"] or model.variants)]
         assert len(runs) > 1, "compare needs variants"
     enforce_limits(runs, params["replications"] or model.replications, params["workers"],
-                   params["limits"])
+                   params["limits"] or ())
     if params.get("executor") == "dask":
         pytest.importorskip("distributed")  # installed with the test extra
         assert params["scheduler"].startswith("tcp://")
 
 
-@pytest.mark.parametrize("command", list(DRY))
+@pytest.mark.parametrize("command", list(DRY) + sorted(SLOW))
 def test_a_readme_command_that_is_not_run_parses_and_its_inputs_are_valid(command):
     dry_check(command)
 
@@ -242,6 +245,7 @@ def test_a_readme_command_that_is_not_run_parses_and_its_inputs_are_valid(comman
     "simcc run scenarios/erlang_a.yaml --set agents.team.count=-1",  # invalid value
     "simcc compare scenarios/bank_multiskill.yaml --workers 0",  # below the minimum
     "simcc compare scenarios/erlang_a.yaml",                    # no variants to compare
+    "simcc sweep scenarios/erlang_a.yaml --grid agents.team.cnt=96:104:2",  # no such key
     "simcc runn scenarios/erlang_a.yaml",                        # unknown command
 ])
 def test_the_dry_check_rejects_a_broken_command(command):
