@@ -115,13 +115,8 @@ def test_pytest_helper(project):
         assert_no_regression(scenario, baseline, {"agents.team.count": 4}, workers=1)
 
 
-def test_project_scenarios_match_their_committed_baselines():
-    """The README's command, `simcc check scenarios/*.yaml --baselines baselines/`."""
-    scenarios = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "scenarios").glob("*.yaml"))
-    assert len(scenarios) == len(list((ROOT / "baselines").glob("*.json")))
-    proc = cli("check", *scenarios, "--baselines", "baselines/")
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert proc.stdout.count("passed") == len(scenarios)
+# The README's `simcc check scenarios/*.yaml --baselines baselines/` (every scenario
+# has a baseline and passes) runs as written in test_readme.py.
 
 
 def test_a_worse_routing_policy_fails_the_check():

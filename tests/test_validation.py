@@ -1,4 +1,4 @@
-"""Statistical validation: the simulator against exact queueing theory (DESIGN section 9).
+"""Statistical validation: the simulator against exact queueing theory.
 
 Each case simulates a center that has a closed-form answer in :mod:`simcc.theory`
 (Erlang C, Erlang A, Erlang B, two-class non-preemptive priority M/M/c) and checks
@@ -171,7 +171,7 @@ def relaxation_time_s(case: Case) -> float:
 
 
 def scenario(case: Case, counted_hours: float | None = None) -> dict[str, Any]:
-    """The scenario document of ``case`` (the DESIGN section 3 format, as a dict), with
+    """The scenario document of ``case`` (the docs/scenario.md format, as a dict), with
     ``counted_hours`` after the warm-up (default: :meth:`Case.counted_hours`)."""
     counted_hours = case.counted_hours() if counted_hours is None else counted_hours
     warmup_s = case.warmup_h * HOUR

@@ -33,6 +33,7 @@ SCHEDULER_ENV = "SIMCC_SCHEDULER"
 EXECUTORS = ("local", "serial", "dask")
 DASK_TIMEOUT_ENV = "SIMCC_DASK_TIMEOUT"
 DASK_TIMEOUT_S = 300.0
+CONNECT_TIMEOUT_S = 20.0  # how long to try reaching a Dask scheduler before giving up
 """Default seconds a Dask run waits while the cluster has no worker."""
 PR_SET_PDEATHSIG = 1
 """``prctl`` option: the signal a Linux process gets when its parent dies."""
@@ -183,7 +184,7 @@ class DaskExecutor(Executor):
                                  f"--scheduler ADDRESS or set {SCHEDULER_ENV}")
             check_scheduler_address(address, origin)
             try:
-                client = distributed.Client(address, timeout="20s")
+                client = distributed.Client(address, timeout=f"{CONNECT_TIMEOUT_S}s")
             except (OSError, TimeoutError, ValueError) as error:
                 raise SimccError(f"cannot reach the Dask scheduler at {address}: "
                                  f"{error}") from None

@@ -63,7 +63,8 @@ class Result:
         return part.drop(columns=[] if scope != "overall" else ["key"]).set_index(index)
 
     def to_json(self) -> dict[str, Any]:
-        """The DESIGN section 7 object: scenario, replications, seed, kpis by scope."""
+        """The JSON object of docs/kpis.md (``simcc run --json``): scenario, replications,
+        seed, kpis by scope."""
         kpis: dict[str, Any] = {"overall": {}}
         kpis.update({name: {} for name in JSON_SCOPES.values()})
         for row in self.kpis.itertuples(index=False):

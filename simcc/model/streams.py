@@ -1,4 +1,4 @@
-"""Named random streams (DESIGN section 1.3).
+"""Named random streams (docs/model.md, "Random streams and common random numbers").
 
 Replication ``r`` of seed ``s`` starts from ``SeedSequence(s, spawn_key=(r,))``. Each
 random source gets its own ``numpy.random.Generator`` derived from that sequence and a

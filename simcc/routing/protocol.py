@@ -1,4 +1,4 @@
-"""The routing policy protocol (DESIGN section 5).
+"""The routing policy protocol (docs/routing.md, "Writing your own policy").
 
 A policy is a small object whose constructor only stores parameters. The dispatcher
 calls it at three moments and passes read-only views of the center; the policy
