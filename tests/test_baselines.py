@@ -198,7 +198,7 @@ def test_validate_rejects_an_invalid_checks_section_before_simulating(tmp_path):
     assert proc.returncode == 2
     assert "checks.limits[0]: cannot read limit" in proc.stderr
     assert "checks.limits[1]: cannot read limit 'p_wait << 1'" in proc.stderr
-    assert "checks.tolerance.fcr.abs: Input should be a finite number" in proc.stderr
+    assert "checks.tolerance.fcr.abs: must be a finite number, got inf" in proc.stderr
 
 
 def test_re_drawn_customers_do_not_fail_an_unchanged_scenario():

@@ -36,7 +36,7 @@ import typer
 
 from simcc.cli import app
 from simcc.experiment import prepare
-from simcc.experiment.limits import enforce_limits
+from simcc.experiment.limits import check_work, command_limits, estimate_work
 from simcc.scenario import parse_assignment
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -226,8 +226,8 @@ def dry_check(command: str) -> None:
     if name == "compare":
         runs += [model.variant(v) for v in (params["variant"] or model.variants)]
         assert len(runs) > 1, "compare needs variants"
-    enforce_limits(runs, params["replications"] or model.replications, params["workers"],
-                   params["limits"] or ())
+    check_work(estimate_work(runs, params["replications"] or model.replications,
+                             params["workers"]), command_limits(params["limits"] or ()))
     if params.get("executor") == "dask":
         pytest.importorskip("distributed")  # installed with the test extra
         assert params["scheduler"].startswith("tcp://")
