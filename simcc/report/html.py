@@ -23,16 +23,9 @@ from simcc.report.figures import (
     occupancy_heatmap,
     wait_cdf_figure,
 )
+from simcc.report.format import LABELS, describe_changes, fmt, signed
 from simcc.report.sample import RecordSample, record_sample
-from simcc.report.tables import (
-    COMPARED,
-    LABELS,
-    SCOPE_COLUMNS,
-    describe_changes,
-    fmt,
-    overall_rows,
-    signed,
-)
+from simcc.report.tables import COMPARED, SCOPE_COLUMNS, overall_rows
 from simcc.units import format_clock_exact
 
 CSS = """
