@@ -28,12 +28,14 @@ SUBSTEPS = 12
 class Need:
     """Work for one skill on one channel, per interval: ``rate`` (contacts per second
     reaching the agents) and ``handle_s`` (their mean handle time at full proficiency,
-    seconds; NaN where the rate is 0)."""
+    seconds; NaN where the rate is 0). A pooled queue (several skills served together
+    by agents holding them all) lists its skills in ``pooled``."""
 
     channel: str
     skill: str
     rate: np.ndarray
     handle_s: np.ndarray
+    pooled: tuple[str, ...] = ()
 
     @property
     def load(self) -> np.ndarray:

@@ -113,17 +113,61 @@ class Decision:
     weight: dict[str, float]
 
 
-def cover(scenario: Scenario, grid: Grid, need_table: np.ndarray, decision: Decision
+def cover(scenario: Scenario, grid: Grid, need_table: np.ndarray, decision: Decision,
+          pooled: tuple[Grid, np.ndarray] | None = None
           ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """The least-cost integer agents per staffable group and interval covering
-    ``need_table``, and the uncovered agents per need and interval (bounds too tight)."""
+    ``need_table``, and the uncovered agents per need and interval (bounds too tight).
+    With ``pooled`` (:func:`pooled_needs`), each interval takes the cheaper of the split
+    cover and the cover of the pooled queues (agents holding every skill of a channel
+    share its contacts: fewer agents for the same service)."""
     plan = {g: np.zeros(grid.count, dtype=int) for g in decision.bounds}
     short = np.zeros(need_table.shape)
     for t in range(grid.count):
         counts, short[:, t] = _cover_interval(scenario, grid, need_table[:, t], decision, t)
+        if pooled is not None:
+            merged, merged_short = _cover_interval(scenario, pooled[0], pooled[1][:, t],
+                                                   decision, t)
+            if merged_short.sum() <= short[:, t].sum() and _cost(merged, decision) < \
+                    _cost(counts, decision):
+                counts = merged
         for g, value in counts.items():
             plan[g][t] = value
     return plan, short
+
+
+def _cost(counts: dict[str, int], decision: Decision) -> float:
+    return sum(decision.weight[g] * n for g, n in counts.items())
+
+
+POOLED = "*"
+"""Skill name of a pooled queue: every skill of its channel."""
+
+
+def pooled_needs(scenario: Scenario, grid: Grid, targets: list[Target]
+                 ) -> tuple[Grid, np.ndarray] | None:
+    """The grid with the needs of each multi-skill live channel merged into one queue of
+    skill :data:`POOLED`, served by the groups holding all of the channel's skills (at
+    their lowest proficiency), and its requirements; None when no channel can pool."""
+    merged, changed = [], False
+    for channel in dict.fromkeys(n.channel for n in grid.needs):
+        mine = [n for n in grid.needs if n.channel == channel]
+        skills = {n.skill for n in mine}
+        if len(mine) < 2 or scenario.channels[channel].asynchronous or not any(
+                skills <= set(g.skills) and channel in g.channels
+                for g in scenario.agents.values()):
+            merged += mine
+            continue
+        rate = sum(n.rate for n in mine)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            handle = sum(np.nan_to_num(n.rate * n.handle_s) for n in mine) / rate
+        merged.append(Need(channel, POOLED, rate, np.where(rate > 0, handle, np.nan),
+                           tuple(sorted(skills))))
+        changed = True
+    if not changed:
+        return None
+    pooled = Grid(grid.interval_s, grid.start_clock, grid.count, merged)
+    return pooled, need_requirements(scenario, pooled, targets)
 
 
 def _cover_interval(scenario: Scenario, grid: Grid, needed: np.ndarray, decision: Decision,
@@ -132,8 +176,7 @@ def _cover_interval(scenario: Scenario, grid: Grid, needed: np.ndarray, decision
     (group, need), a shortfall per need)."""
     groups = list(decision.bounds) + list(decision.fixed)
     pairs = [(gi, qi) for gi, g in enumerate(groups) for qi, need in enumerate(grid.needs)
-             if need.skill in scenario.agents[g].skills
-             and need.channel in scenario.agents[g].channels]
+             if _proficiency(scenario, g, need) > 0]
     nx, ny, nq = len(decision.bounds), len(pairs), len(grid.needs)
     size = nx + ny + nq
     cost = np.zeros(size)
@@ -152,7 +195,7 @@ def _cover_interval(scenario: Scenario, grid: Grid, needed: np.ndarray, decision
         row = np.zeros(size)
         for k, (gi, pq) in enumerate(pairs):
             if pq == qi:
-                row[nx + k] = scenario.agents[groups[gi]].skills[need.skill]
+                row[nx + k] = _proficiency(scenario, groups[gi], need)
         row[nx + ny + qi] = 1.0
         rows.append(row)
         low.append(float(needed[qi]))
@@ -170,3 +213,15 @@ def _cover_interval(scenario: Scenario, grid: Grid, needed: np.ndarray, decision
         raise RuntimeError(f"the staffing program of interval {t} failed: {result.message}")
     counts = {g: int(round(result.x[gi])) for gi, g in enumerate(decision.bounds)}
     return counts, result.x[nx + ny:]
+
+
+def _proficiency(scenario: Scenario, group: str, need: Need) -> float:
+    """How much of a full-proficiency agent one agent of ``group`` is on ``need`` (0:
+    cannot serve it); on a pooled queue, the group's lowest proficiency over the
+    channel's skills."""
+    spec = scenario.agents[group]
+    if need.channel not in spec.channels:
+        return 0.0
+    if need.skill != POOLED:
+        return spec.skills.get(need.skill, 0.0)
+    return min((spec.skills.get(s, 0.0) for s in need.pooled), default=0.0)

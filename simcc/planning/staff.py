@@ -23,7 +23,7 @@ from simcc.experiment.simulate import prepare
 from simcc.planning.grid import Grid, fixed_agents, plan_grid
 from simcc.planning.plan import StaffingPlan, staffed_document
 from simcc.planning.search import Plan, Search
-from simcc.planning.seed import Decision, cover, need_requirements
+from simcc.planning.seed import Decision, cover, need_requirements, pooled_needs
 from simcc.planning.targets import measured_scenario, scenario_targets
 from simcc.planning.verify import verification_table
 from simcc.scenario.load import read_document
@@ -60,7 +60,8 @@ def staff(scenario: str | Path | Mapping[str, Any] | Scenario,
     grid = plan_grid(model)
     decision = decision_of(model, grid)
     requirement = need_requirements(model, grid, targets)
-    seed_plan, _short = cover(model, grid, requirement, decision)
+    seed_plan, _short = cover(model, grid, requirement, decision,
+                              pooled_needs(model, grid, targets))
     runner = LocalExecutor(workers) if executor is None else executor
     search = Search(measured_scenario(model), grid, targets, decision, reps, seed, runner,
                     progress)
