@@ -13,7 +13,8 @@ draws would miss about half the time on fresh ones.
    there are several). All missed intervals are handled in the same iteration, in
    interval order. A missed day target adds agents in the quarter of its intervals with
    the least capacity per offered load. A target whose groups are at their bounds, or
-   whose shortfall stops shrinking as agents are added, is infeasible.
+   whose shortfall does not shrink at all over :data:`STALL_ROUNDS` additions, is
+   infeasible.
 2. **Removal** (:meth:`Search.trim`): one agent is removed from every interval with
    slack (the most expensive group that may lose one), all in one simulation; removals
    in intervals that then miss, and in the interval before them (its backlog reaches
@@ -44,7 +45,8 @@ MAX_ADD_ROUNDS = 60
 MAX_TRIM_ROUNDS = 40
 """Removal passes at most."""
 STALL_ROUNDS = 3
-"""Additions in a row that do not shrink a shortfall before the target is infeasible."""
+"""Additions in a row that do not shrink a shortfall at all (on common random numbers
+one more agent almost always helps a little) before the target is infeasible."""
 DAY_SHARE = 0.25
 """Share of its intervals a missed day target adds an agent to per iteration."""
 
@@ -121,8 +123,8 @@ class Search:
                 continue
             target = self.targets[key[0]]
             gap = target.gap(row.mean) / _scale(target)
-            stalls[key] = stalls.get(key, 0) + 1 if gap <= previous.get(key, -math.inf) + \
-                max(0.0 if math.isnan(row.se) else row.se / _scale(target), 1e-3) else 0
+            stalls[key] = stalls.get(key, 0) + 1 if gap <= previous.get(key, -math.inf) \
+                else 0
             previous[key] = max(gap, previous.get(key, -math.inf))
             if stalls[key] >= STALL_ROUNDS:
                 self.infeasible[key] = "adding agents no longer improves it"
