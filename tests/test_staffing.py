@@ -142,6 +142,10 @@ def test_output_yaml_validates_and_runs_and_keeps_other_groups(tmp_path):
      "targets.items[0].channel"),
     ({"targets": {"items": [{"channel": "voice", "kpi": "abandon_rate", "target": 0.1}]}},
      "targets.items[0]"),
+    ({"targets": {"items": [{"channel": "voice", "kpi": "service_level", "target": 0.8,
+                             "threshold": 10},
+                            {"channel": "voice", "kpi": "service_level", "target": 0.9,
+                             "threshold": 30}]}}, "targets.items[1].threshold"),
     ({"staffable": {"tem": {}}}, "staffable.tem"),
     ({"staffable": {"team": {"min": 3, "max": 2}}}, "staffable.team"),
 ])
@@ -166,3 +170,23 @@ def test_day_and_abandonment_targets_are_measured():
     day = table[table["interval"].isna()]
     assert list(day["clock"]) == ["day"] and day["scope"].iloc[0] == "intent"
     assert plan.to_json()["targets"][0].startswith("voice abandon_rate <= 0.1")
+
+
+def test_seed_counts_every_shared_agent_hour_once():
+    from simcc.planning.grid import plan_grid
+    from simcc.planning.seed import cover, need_requirements, pooled_needs
+    from simcc.planning.staff import decision_of
+    from simcc.planning.targets import scenario_targets
+
+    document = multiskill(staffable={"cross": {}, "spec_a": {"fixed": 0},
+                                     "spec_b": {"fixed": 0}})
+    model = simcc.load_scenario(document)
+    grid = plan_grid(model)
+    needs = need_requirements(model, grid, scenario_targets(model))
+    plan, short = cover(model, grid, needs, decision_of(model, grid))
+    assert list(plan["cross"]) == list(needs.sum(axis=0))  # not max(a, b): pyworkforce's slip
+    assert list(needs[0]) == [erlang_a_agents(rate / 2) for rate in interval_rates()]
+    assert short.sum() == 0
+    pooled, _ = cover(model, grid, needs, decision_of(model, grid),
+                      pooled_needs(model, grid, scenario_targets(model)))
+    assert list(pooled["cross"]) == [erlang_a_agents(rate) for rate in interval_rates()]
