@@ -190,3 +190,11 @@ def test_seed_counts_every_shared_agent_hour_once():
     pooled, _ = cover(model, grid, needs, decision_of(model, grid),
                       pooled_needs(model, grid, scenario_targets(model)))
     assert list(pooled["cross"]) == [erlang_a_agents(rate) for rate in interval_rates()]
+
+
+def test_one_replication_is_refused_with_exit_2(tmp_path):
+    source = tmp_path / "one.yaml"
+    source.write_text(yaml.safe_dump(SINGLE))
+    result = CliRunner().invoke(app, ["staff", str(source), "-o", str(tmp_path / "o.yaml"),
+                                      "-n", "1"])
+    assert result.exit_code == 2 and "at least 2 replications" in result.output

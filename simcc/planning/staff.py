@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from simcc.errors import SimccError
 from simcc.experiment.executors import Executor, LocalExecutor
 from simcc.experiment.replications import Progress
 from simcc.experiment.simulate import prepare
@@ -57,7 +58,8 @@ def staff(scenario: str | Path | Mapping[str, Any] | Scenario,
     reps = model.replications if replications is None else replications
     seed = model.seed if seed is None else seed
     if reps < 2:
-        raise ValueError("staffing needs at least 2 replications (standard errors)")
+        raise SimccError("simcc staff needs at least 2 replications (-n): the search "
+                         "judges targets with their standard errors")
     targets = scenario_targets(model)
     grid = plan_grid(model)
     decision = decision_of(model, grid)
