@@ -9,6 +9,7 @@ Public API::
     result.table("channel")  # wide table of KPI means
     swept = simcc.sweep(scenario, {"agents.team.count": "96:104:2"}, replications=5)
     swept.table              # agents.team.count, kpi, mean, ci_low, ci_high, n
+    plan = simcc.staff(scenario)  # cheapest staffing per interval meeting the targets
     simcc.validate("scenarios/erlang_a.yaml")   # [] or ScenarioWarning objects
 
 The names are imported on first use: ``import simcc`` alone imports only the standard
@@ -35,12 +36,15 @@ _LAZY = {
     "validate": ("simcc.experiment", "validate"),
     "load_scenario": ("simcc.experiment", "prepare"),
     "Scenario": ("simcc.scenario", "Scenario"),
+    "StaffingPlan": ("simcc.planning", "StaffingPlan"),
+    "staff": ("simcc.planning", "staff"),
 }
 """Public name -> (module, attribute), imported by :func:`__getattr__` on first use."""
 
 __all__ = ["Comparison", "Result", "Scenario", "ScenarioError", "ScenarioWarning",
-           "SimccError", "SimccWarning", "SweepResult", "__version__", "assert_policy",
-           "check_policy", "compare", "load_scenario", "simulate", "sweep", "validate"]
+           "SimccError", "SimccWarning", "StaffingPlan", "SweepResult", "__version__",
+           "assert_policy", "check_policy", "compare", "load_scenario", "simulate", "staff",
+           "sweep", "validate"]
 
 if TYPE_CHECKING:  # for type checkers and editors: the names as if imported eagerly
     from simcc.experiment import (
@@ -55,11 +59,13 @@ if TYPE_CHECKING:  # for type checkers and editors: the names as if imported eag
         validate,
     )
     from simcc.experiment import prepare as load_scenario
+    from simcc.planning import StaffingPlan, staff
     from simcc.scenario import Scenario
 
 
 SUBPACKAGES = ("calibrate", "catalogue", "dists", "experiment", "metrics", "model",
-               "report", "routing", "runtime", "scenario", "testing", "theory", "units")
+               "planning", "report", "routing", "runtime", "scenario", "testing", "theory",
+               "units")
 """Modules reachable as attributes after a bare ``import simcc`` (``simcc.routing``),
 as when this package imported them eagerly."""
 

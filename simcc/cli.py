@@ -1,5 +1,5 @@
-"""Command line: ``simcc run``, ``simcc compare``, ``simcc sweep``, ``simcc validate``,
-``simcc schema`` (and more: ``simcc --help``).
+"""Command line: ``simcc run``, ``simcc compare``, ``simcc sweep``, ``simcc staff``,
+``simcc validate``, ``simcc schema`` (and more: ``simcc --help``).
 
 Exit codes: 0 success; 2 invalid input or usage (a message naming the problem, no
 traceback, nothing written); 1 anything else.
@@ -524,6 +524,55 @@ def sweep_command(
 
     written = (out / "sweep.csv", out / "sweep.json") if out is not None else ()
     _finish(as_json, result.to_json, lambda: stdout.print(sweep_table(result)), *written)
+
+
+StaffOutOpt = Annotated[Path, typer.Option(
+    "-o", "--output", help="staffed scenario to write (YAML)", show_default=False)]
+
+
+@app.command("staff")
+@_reports_errors
+def staff_command(
+    scenario: ScenarioArg,
+    output: StaffOutOpt,
+    replications: ReplicationsOpt = None,
+    seed: SeedOpt = None,
+    workers: WorkersOpt = None,
+    executor: ExecutorOpt = None,
+    scheduler: SchedulerOpt = None,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+    no_user_code: NoUserCodeOpt = False,
+) -> None:
+    """Find the cheapest staffing per interval that meets the targets, by simulation
+    (docs/staffing.md); write the staffed scenario. Exit 0 when every target is met,
+    1 when some cannot be (the best plan found is written), 2 for invalid input."""
+    from simcc.experiment import prepare
+    from simcc.planning import staff
+    from simcc.report.files import write_text_atomic
+    from simcc.report.staffing import staffing_table, verdict_table
+
+    model = prepare(scenario, user_code=_user_code(no_user_code))
+    reps = replications or model.replications
+    _check_work([model], reps, workers, None, quiet)
+    with _executor(executor, workers, scheduler) as runner, \
+            _progress(reps, _progress_mode(quiet, as_json)) as progress:
+        plan = staff(scenario, replications=reps, seed=seed, executor=runner,
+                     progress=progress)
+    _warn_about(plan.scenario, output, [])  # of the staffed scenario, not of the input
+    write_text_atomic(output, plan.to_yaml())
+
+    def show() -> None:
+        stdout.print(staffing_table(plan))
+        verdicts = verdict_table(plan)
+        if verdicts is not None:
+            stdout.print(verdicts)
+        for note in plan.notes:
+            _say(stdout, line("note: ", note))
+
+    _finish(as_json, plan.to_json, show, output)
+    if not plan.feasible:
+        raise typer.Exit(EXIT_FAILURE)
 
 
 @app.command()

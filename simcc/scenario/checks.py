@@ -19,7 +19,8 @@ SHARE_TOLERANCE = 1e-6
 def check_scenario(scenario: Scenario) -> list[Problem]:
     """Every cross-reference problem of ``scenario`` (empty when it is consistent)."""
     checks = (_horizon, _shares, _demand_references, _agent_references, _coverage, _profiles,
-              _journey_references, _escalation_coverage, _repeat_switch)
+              _journey_references, _escalation_coverage, _repeat_switch, _targets,
+              _staffable)
     return [problem for check in checks for problem in check(scenario)]
 
 
@@ -159,3 +160,38 @@ def _repeat_switch(s: Scenario) -> Iterator[Problem]:
                 yield ("repeats.switch",
                        f"repeats of '{name}' can reach channel '{channel}', where no agent "
                        f"group has skill '{intent.skill}', so they could never be answered")
+
+
+def _targets(s: Scenario) -> Iterator[Problem]:
+    """Staffing targets name known channels, segments and intents; an asynchronous
+    channel is judged over the day; one service-level threshold per channel."""
+    if s.targets is None:
+        return
+    known = {"channel": s.channels, "segment": s.segments, "intent": s.intents}
+    thresholds: dict[str, float] = {}
+    for i, item in enumerate(s.targets.items):
+        path = f"targets.items[{i}]"
+        if item.key not in known[item.scope]:
+            yield f"{path}.{item.scope}", _unknown(item.scope, item.key, known[item.scope])
+            continue
+        if item.scope != "channel":
+            continue
+        channel = s.channels[item.channel]
+        if channel.asynchronous and item.per == "interval":
+            yield f"{path}.per", (f"channel '{item.channel}' is asynchronous: its contacts "
+                                  "wait across intervals, so it is judged over the day "
+                                  "(per: day)")
+        if item.kpi == "service_level":
+            threshold = channel.service_level.threshold if item.threshold is None \
+                else item.threshold
+            if thresholds.setdefault(item.channel, threshold) != threshold:
+                yield f"{path}.threshold", (f"channel '{item.channel}' already has a "
+                                            "service-level target with another threshold: "
+                                            "one threshold per channel")
+
+
+def _staffable(s: Scenario) -> Iterator[Problem]:
+    """``staffable`` names known agent groups."""
+    for name in s.staffable or {}:
+        if name not in s.agents:
+            yield f"staffable.{name}", _unknown("agent group", name, s.agents)

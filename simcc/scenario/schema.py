@@ -352,6 +352,106 @@ class Sweep(Spec):
         return expand_grid(value) if isinstance(value, dict) else value
 
 
+TARGET_KPIS = ("service_level", "abandon_rate", "asa_s")
+"""KPIs a staffing target may name (docs/staffing.md)."""
+
+
+class TargetItem(Spec):
+    """One staffing target of ``simcc staff``: a KPI of one channel, segment or intent,
+    judged in every interval (channels only) or over the day. ``service_level`` is a
+    minimum (``target``, optional ``threshold``: default the channel's);
+    ``abandon_rate`` and ``asa_s`` (seconds) are maxima (``max``)."""
+
+    channel: Name | None = None
+    segment: Name | None = None
+    intent: Name | None = None
+    kpi: Literal["service_level", "abandon_rate", "asa_s"]
+    threshold: Duration | None = Field(
+        default=None, description="service_level only, channel targets only; default: "
+        "the channel's service_level.threshold")
+    target: Probability | None = Field(default=None, description="service_level: minimum")
+    max: float | None = Field(default=None, ge=0, le=MAX_AMOUNT, allow_inf_nan=False,
+                              description="abandon_rate (share) or asa_s (seconds): maximum")
+    per: Literal["interval", "day"] = "interval"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TargetItem:
+        scopes = [k for k in ("channel", "segment", "intent") if getattr(self, k) is not None]
+        if len(scopes) != 1:
+            raise ValueError("give exactly one of 'channel', 'segment' or 'intent'")
+        if self.kpi == "service_level":
+            if self.target is None or self.max is not None:
+                raise ValueError("a service_level target gives 'target' (the minimum), "
+                                 "not 'max'")
+        elif self.max is None or self.target is not None or self.threshold is not None:
+            raise ValueError(f"a {self.kpi} target gives 'max' only (no 'target' nor "
+                             "'threshold')")
+        if self.kpi == "abandon_rate" and self.max > 1:
+            raise ValueError("abandon_rate max is a share: at most 1")
+        if self.scope != "channel" and self.per == "interval":
+            raise ValueError(f"a {self.scope} target is judged over the day: write "
+                             "per: day (per-interval results exist by channel only)")
+        if self.scope != "channel" and self.threshold is not None:
+            raise ValueError("threshold is for channel targets (segment and intent "
+                             "targets use their channels' thresholds)")
+        return self
+
+    @property
+    def scope(self) -> str:
+        """``channel``, ``segment`` or ``intent``."""
+        return next(k for k in ("channel", "segment", "intent") if getattr(self, k) is not None)
+
+    @property
+    def key(self) -> str:
+        """The name of the channel, segment or intent."""
+        return getattr(self, self.scope)
+
+
+class Targets(Spec):
+    """The service targets of ``simcc staff`` (docs/staffing.md). By default every
+    channel's ``service_level`` in every interval with demand (over the day for an
+    asynchronous channel); ``items`` add to these, or replace them with
+    ``replace_defaults``; ``occupancy_max`` caps every channel's occupancy per interval."""
+
+    replace_defaults: bool = False
+    occupancy_max: Annotated[float, Field(gt=0, le=1)] | None = None
+    items: list[TargetItem] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _something(self) -> Targets:
+        if self.replace_defaults and not self.items and self.occupancy_max is None:
+            raise ValueError("replace_defaults without items leaves no target")
+        return self
+
+
+class Staffable(Spec):
+    """Bounds of one group's agents per interval decided by ``simcc staff``: ``min`` to
+    ``max`` (None: unbounded), or exactly ``fixed`` in every interval."""
+
+    min: int = Field(default=0, ge=0)
+    max: int | None = Field(default=None, ge=0)
+    fixed: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Staffable:
+        if self.max is not None and self.max < self.min:
+            raise ValueError(f"max ({self.max}) is below min ({self.min})")
+        if self.fixed is not None and (self.fixed < self.min or
+                                       (self.max is not None and self.fixed > self.max)):
+            raise ValueError("fixed must lie between min and max")
+        return self
+
+    @property
+    def low(self) -> int:
+        """Fewest agents per interval."""
+        return self.min if self.fixed is None else self.fixed
+
+    @property
+    def high(self) -> int | None:
+        """Most agents per interval (None: unbounded)."""
+        return self.max if self.fixed is None else self.fixed
+
+
 DEFAULT_SEGMENT = "default"
 
 
@@ -380,6 +480,10 @@ class Scenario(Spec):
     sweep: Sweep | None = Field(default=None, description="parameter grid of simcc sweep")
     currency: Currency | None = Field(
         default=None, description="currency of cost_per_hour and the cost KPIs (display only)")
+    targets: Targets | None = Field(
+        default=None, description="service targets of simcc staff (docs/staffing.md)")
+    staffable: dict[str, Staffable] | None = Field(
+        default=None, description="groups simcc staff decides, with bounds; omit: all")
 
     @property
     def skills(self) -> list[str]:
