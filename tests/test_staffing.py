@@ -198,3 +198,18 @@ def test_one_replication_is_refused_with_exit_2(tmp_path):
     result = CliRunner().invoke(app, ["staff", str(source), "-o", str(tmp_path / "o.yaml"),
                                       "-n", "1"])
     assert result.exit_code == 2 and "at least 2 replications" in result.output
+
+
+def test_uncertain_per_interval_results_get_a_note():
+    import pandas as pd
+
+    from simcc.planning.verify import VERIFICATION_COLUMNS, uncertainty_note
+
+    def table(half):
+        rows = [("t", "channel", "voice", t, "08:00", "service_level", 0.8, 0.8 - half,
+                 0.8 + half, 0.8, "met", True, 0.0, "") for t in range(4)]
+        return pd.DataFrame(rows, columns=VERIFICATION_COLUMNS)
+
+    assert uncertainty_note(table(0.02), 8) is None
+    note = uncertainty_note(table(0.11), 8)
+    assert note is not None and "+/-11 points with 8 verification replications" in note

@@ -26,7 +26,7 @@ from simcc.planning.plan import StaffingPlan, staffed_document
 from simcc.planning.search import Plan, Search
 from simcc.planning.seed import Decision, cover, need_requirements, pooled_needs
 from simcc.planning.targets import measured_scenario, scenario_targets
-from simcc.planning.verify import verification_table
+from simcc.planning.verify import uncertainty_note, verification_table
 from simcc.scenario.load import read_document
 from simcc.scenario.schema import Scenario
 
@@ -78,6 +78,7 @@ def staff(scenario: str | Path | Mapping[str, Any] | Scenario,
             runner.close()
     document, dropped = staffed_document(_source_document(scenario, model), grid, plan)
     table = verification_table(verified, targets, grid, search.infeasible)
+    uncertain = uncertainty_note(table, VERIFY_FACTOR * reps)
     return StaffingPlan(
         groups={g: [int(c) for c in counts] for g, counts in plan.items()},
         interval_s=grid.interval_s, start_clock=grid.start_clock, cost=plan_cost(model, grid,
@@ -90,7 +91,8 @@ def staff(scenario: str | Path | Mapping[str, Any] | Scenario,
         requirement={f"{n.channel}/{n.skill}": [int(v) for v in requirement[i]]
                      for i, n in enumerate(grid.needs)},
         notes=search.notes + [f"variant {name} dropped: it no longer applies to the "
-                              "staffed groups" for name in dropped])
+                              "staffed groups" for name in dropped]
+        + ([uncertain] if uncertain else []))
 
 
 def _verify(search: Search, plan: Plan, seed: int, replications: int):

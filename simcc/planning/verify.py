@@ -39,6 +39,26 @@ def verification_table(measured: pd.DataFrame, targets: list[Target], grid: Grid
     return pd.DataFrame(rows, columns=VERIFICATION_COLUMNS)
 
 
+UNCERTAIN_HALF_WIDTH = 0.05
+"""Median half-width of the per-interval rate intervals (5 points) above which the plan
+is said to follow noise."""
+
+
+def uncertainty_note(table: pd.DataFrame, replications: int) -> str | None:
+    """A note when the verified per-interval rates (service level, abandonment) are too
+    uncertain to judge intervals one by one: the median 95% half-width exceeds
+    :data:`UNCERTAIN_HALF_WIDTH`. None otherwise."""
+    rates = table[table["interval"].notna() & table["kpi"].isin(("service_level",
+                                                                  "abandon_rate"))]
+    half = ((rates["ci_high"] - rates["ci_low"]) / 2).dropna()
+    if half.empty or half.median() <= UNCERTAIN_HALF_WIDTH:
+        return None
+    return (f"per-interval results are uncertain: the median 95% interval is "
+            f"+/-{100 * half.median():.0f} points with {replications} verification "
+            "replications, so interval-by-interval counts partly follow noise; use more "
+            "replications (-n) for a steadier plan")
+
+
 def _verdict(target: Target, mean: float, low: float, high: float) -> str:
     """``met``, ``within noise`` or ``missed`` (see the module docstring)."""
     if math.isnan(mean):

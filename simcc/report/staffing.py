@@ -8,6 +8,7 @@ import math
 from rich.table import Table
 
 from simcc.planning import StaffingPlan
+from simcc.report.format import fmt, signed
 from simcc.report.terminal import markup_safe
 from simcc.units import format_clock
 
@@ -76,7 +77,7 @@ def verdict_table(plan: StaffingPlan) -> Table | None:
     for column in ("target", "interval", "mean", "95% CI", "verdict", "gap", "note"):
         table.add_column(column)
     for r in shown.itertuples():
-        table.add_row(markup_safe(r.target), r.clock, f"{r.mean:.4g}",
-                      f"[{r.ci_low:.4g}, {r.ci_high:.4g}]", r.verdict, f"{r.gap:+.4g}",
-                      markup_safe(r.note))
+        table.add_row(markup_safe(r.target), r.clock, fmt(r.kpi, r.mean),
+                      f"[{fmt(r.kpi, r.ci_low)}, {fmt(r.kpi, r.ci_high)}]", r.verdict,
+                      signed(r.kpi, r.gap), markup_safe(r.note))
     return table
