@@ -241,3 +241,16 @@ def _summary(values):
 
     values = [float(v) for v in values]
     return KpiSummary(mean=sum(values) / len(values), ci95=(None, None), values=values)
+
+
+def test_sections_that_are_not_simulated_leave_the_baseline_hash_alone():
+    """Staffing targets and bounds (simcc staff), check rules, sweep grids and the
+    display currency may be added without invalidating committed baselines."""
+    from simcc.experiment.baseline import scenario_hash
+
+    model = prepare(SCENARIO)
+    extra = {"currency": "EUR", "targets": {"occupancy_max": 0.9},
+             "staffable": {"team": {"max": 200}}, "checks": {"ignore": ["cost"]}}
+    assert scenario_hash(model.with_overrides(extra)) == scenario_hash(model)
+    assert scenario_hash(model.with_overrides({"agents.team.count": 99})) != \
+        scenario_hash(model)

@@ -9,7 +9,13 @@ from nbclient import NotebookClient
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+DEFAULT = "01_quickstart.ipynb"
+"""The notebook of the default suite; the others run in CI's ``slow`` step."""
+
+
+@pytest.mark.parametrize("path", [pytest.param(p, marks=[] if p.name == DEFAULT else
+                                               [pytest.mark.slow]) for p in NOTEBOOKS],
+                         ids=lambda p: p.name)
 def test_notebook_runs(path, monkeypatch):
     monkeypatch.setenv("SIMCC_FAST", "1")
     monkeypatch.setenv("MPLBACKEND", "Agg")
@@ -22,4 +28,4 @@ def test_notebook_runs(path, monkeypatch):
 
 
 def test_there_is_a_notebook():
-    assert NOTEBOOKS
+    assert NOTEBOOKS and DEFAULT in {p.name for p in NOTEBOOKS}

@@ -109,8 +109,10 @@ RUN = {
     "simcc compare scenarios/telecom_intent_routing.yaml": ([], _nothing),
 }
 # Run for real only with -m slow; checked dry by default. Their claims are also tested on
-# smaller cases: test_telecom_example.py, test_compare.py, test_sweep.py, test_journeys.py.
+# smaller cases: test_telecom_example.py, test_compare.py, test_sweep.py, test_journeys.py,
+# and the committed erlang_a baseline in test_baselines.py.
 SLOW = {
+    "simcc check scenarios/*.yaml --baselines baselines/",
     "simcc compare scenarios/telecom_intent_routing.yaml",
     "simcc compare scenarios/bank_multiskill.yaml -n 10",
     "simcc sweep scenarios/erlang_a.yaml --grid agents.team.count=96:104:2 -n 10 --out sweep/",
@@ -213,8 +215,11 @@ def parse(command: str) -> tuple[str, dict]:
 
 def dry_check(command: str) -> None:
     """Everything a run or compare does before simulating: parse, find the scenario,
-    validate it with its ``--set`` values, and check the work against the limits."""
+    validate it with its ``--set`` values, and check the work against the limits; for
+    ``check``, every scenario of the glob validates and has a valid baseline."""
     name, params = parse(command)
+    if name == "check":
+        return dry_check_baselines(params)
     scenario = ROOT / params["scenario"]
     assert scenario.is_file(), scenario
     model = prepare(scenario, dict(parse_assignment(a) for a in params["assignments"]))
@@ -231,6 +236,21 @@ def dry_check(command: str) -> None:
     if params.get("executor") == "dask":
         pytest.importorskip("distributed")  # installed with the test extra
         assert params["scheduler"].startswith("tcp://")
+
+
+def dry_check_baselines(params: dict) -> None:
+    """``simcc check GLOB --baselines DIR`` before simulating: the shell's glob (as run
+    from the repository root) names scenarios that validate, each with a baseline
+    ``DIR/<stem>.json`` that passes the baseline schema for that scenario."""
+    from simcc.experiment.baseline import read_baseline, scenario_hash
+
+    paths = sorted(p for pattern in params["scenarios"] for p in ROOT.glob(str(pattern)))
+    assert paths, params["scenarios"]
+    for path in paths:
+        model = prepare(path)
+        baseline = read_baseline(ROOT / params["baselines"] / f"{path.stem}.json")
+        assert baseline.scenario == model.name, path
+        assert baseline.scenario_hash == scenario_hash(model), f"{path}: baseline is stale"
 
 
 @pytest.mark.parametrize("command", list(DRY) + sorted(SLOW))

@@ -96,6 +96,7 @@ def test_time_varying_demand_meets_every_interval_near_erlang_a_hours():
     assert plan.cost == pytest.approx(20 * plan.agent_hours)
 
 
+@pytest.mark.slow
 def test_multiskill_plan_meets_targets_and_costs_no_more_than_dedicated():
     plan = simcc.staff(multiskill(), workers=2)
     assert plan.feasible and plan.verification["met"].all()

@@ -112,6 +112,7 @@ def test_a_chunk_holds_whole_issues_and_every_row_once(small_chunks):
     assert frames["contacts"]["issue_id"].duplicated().any()  # issues with several contacts
 
 
+@pytest.mark.slow
 def test_memory_held_does_not_grow_with_the_horizon(monkeypatch):
     """Rows held between chunks stay bounded by the open issues, whatever the length."""
     held = {}

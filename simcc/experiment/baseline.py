@@ -140,11 +140,15 @@ class Baseline(BaseModel):
                 raise self.fail(f"runs.{run} lacks the judged KPIs {', '.join(missing)}")
 
 
+NOT_SIMULATED = frozenset({"checks", "sweep", "currency", "targets", "staffable"})
+"""Scenario sections that do not change what is simulated: check rules, sweep grids,
+the display currency and the staffing targets and bounds of ``simcc staff``."""
+
+
 def scenario_hash(scenario: Scenario) -> str:
-    """sha256 of the scenario's canonical JSON, ``checks``, ``sweep`` and ``currency``
-    excluded (rules, sweep grids and the display currency may change without
-    invalidating a baseline)."""
-    document = scenario.model_dump(mode="json", exclude={"checks", "sweep", "currency"})
+    """sha256 of the scenario's canonical JSON without the :data:`NOT_SIMULATED`
+    sections (they may change without invalidating a baseline)."""
+    document = scenario.model_dump(mode="json", exclude=set(NOT_SIMULATED))
     text = json.dumps(document, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
