@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
@@ -343,10 +344,8 @@ def check_sessions(legs: pd.DataFrame, sessions: pd.DataFrame) -> None:
                 f"{theirs[['start_s', 'end_s']].to_numpy().tolist()}")
 
 
-@settings(SETTINGS, max_examples=300)
-@given(scenarios())
-def test_random_scenarios_keep_the_record_invariants(doc):
-    note(f"scenario: {doc}")
+def _keep_the_record_invariants(doc) -> None:
+    """Every record invariant of this module on one run of ``doc``."""
     model = simcc.load_scenario(doc)
     frames = run(doc)
     contacts, legs = frames["contacts"], frames["legs"]
@@ -359,6 +358,22 @@ def test_random_scenarios_keep_the_record_invariants(doc):
     check_eligibility(legs, doc["agents"])
     check_transfers(contacts, legs)
     check_sessions(legs, frames["sessions"])
+
+
+@settings(SETTINGS, max_examples=100)
+@given(scenarios())
+def test_random_scenarios_keep_the_record_invariants(doc):
+    note(f"scenario: {doc}")
+    _keep_the_record_invariants(doc)
+
+
+@pytest.mark.slow
+@settings(SETTINGS, max_examples=400)
+@given(scenarios())
+def test_many_more_random_scenarios_keep_the_record_invariants(doc):
+    """The same property on four times as many scenarios (CI's slow step)."""
+    note(f"scenario: {doc}")
+    _keep_the_record_invariants(doc)
 
 
 @settings(SETTINGS, max_examples=60)
