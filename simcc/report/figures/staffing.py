@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
@@ -120,9 +121,11 @@ def staffing_figure(plan: StaffingPlan) -> Figure:
     top.set_ylim(0, max(float(np.max(below, initial=0)), float(np.max(requirement, initial=0)),
                         float(np.max(load, initial=0))) * 1.15 or 1.0)
     top.set_ylabel("agents")
-    top.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), frameon=False,
-               ncols=min(4, len(plan.groups) + len(fixed_groups(plan)) + 2),
-               borderaxespad=0.1)
+    handles, labels = top.get_legend_handles_labels()
+    order = sorted(range(len(handles)), key=lambda i: not isinstance(handles[i], BarContainer))
+    top.legend([handles[i] for i in order], [labels[i] for i in order], loc="lower left",
+               bbox_to_anchor=(0.0, 1.0), frameon=False, ncols=min(6, len(handles)),
+               borderaxespad=0.1)  # bars first, then the lines; above the axes
     style_axes(top, grid="y")
     _queue_panel(bottom, plan, loads, x)
     clock_axis(bottom, interval_starts(plan))
