@@ -570,7 +570,7 @@ def staff_command(
     if report is not None:
         from simcc.report.staffing_html import render_staffing_report
 
-        page = render_staffing_report(plan)  # before writing anything: all or nothing
+        page = render_staffing_report(plan)  # first: a failure here writes no file
     write_text_atomic(output, plan.to_yaml())
     if report is not None:
         write_text_atomic(report, page)
