@@ -541,18 +541,25 @@ def staff_command(
     executor: ExecutorOpt = None,
     scheduler: SchedulerOpt = None,
     as_json: JsonOpt = False,
+    report: ReportOpt = None,
     quiet: QuietOpt = False,
     no_user_code: NoUserCodeOpt = False,
 ) -> None:
     """Find the cheapest staffing per interval that meets the targets, by simulation
-    (docs/staffing.md); write the staffed scenario. Exit 0 when every target is met,
-    1 when some cannot be (the best plan found is written), 2 for invalid input."""
+    (docs/staffing.md); write the staffed scenario (and with --report an HTML page of the
+    plan). Exit 0 when every target is met, 1 when some cannot be (the best plan found
+    is written), 2 for invalid input (nothing written)."""
     from simcc.experiment import prepare
     from simcc.planning import staff
-    from simcc.report.files import write_text_atomic
+    from simcc.report.files import check_writable, write_text_atomic
     from simcc.report.staffing import staffing_table, verdict_table
 
     model = prepare(scenario, user_code=_user_code(no_user_code))
+    check_writable(output, "-o")  # before the search, not after it
+    if report is not None:
+        check_writable(report, "--report")
+        if os.path.abspath(report) == os.path.abspath(output):
+            raise _fail(f"--report {report}: the same file as -o")
     reps = replications or model.replications
     _check_work([model], reps, workers, None, quiet)
     with _executor(executor, workers, scheduler) as runner, \
@@ -560,7 +567,13 @@ def staff_command(
         plan = staff(scenario, replications=reps, seed=seed, executor=runner,
                      progress=progress)
     _warn_about(plan.scenario, output, [])  # of the staffed scenario, not of the input
+    if report is not None:
+        from simcc.report.staffing_html import render_staffing_report
+
+        page = render_staffing_report(plan)  # first: a failure here writes no file
     write_text_atomic(output, plan.to_yaml())
+    if report is not None:
+        write_text_atomic(report, page)
 
     def show() -> None:
         stdout.print(staffing_table(plan))
@@ -570,7 +583,7 @@ def staff_command(
         for note in plan.notes:
             _say(stdout, line("note: ", note))
 
-    _finish(as_json, plan.to_json, show, output)
+    _finish(as_json, plan.to_json, show, output, report)
     if not plan.feasible:
         raise typer.Exit(EXIT_FAILURE)
 

@@ -6,8 +6,11 @@ never leaves a half-written file."""
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from pathlib import Path
 
+from simcc.errors import SimccError
 from simcc.experiment.result import Result
 from simcc.runtime import write_atomic
 
@@ -49,3 +52,26 @@ def write_text_atomic(target: Path, text: str) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     return write_atomic(target, lambda p: Path(p).write_text(text))
 
+
+
+def check_writable(target: Path, option: str) -> None:
+    """Raise :class:`~simcc.errors.SimccError` (``"OPTION TARGET: ..."``) unless a file
+    can be written at ``target``: it is not a folder, and its folder, or the nearest one
+    that exists (the missing ones are created on writing), is a folder where a file can
+    be created. Checked by creating and removing a temporary file, so that a command can
+    refuse before its work rather than fail after it."""
+    target = Path(os.path.abspath(target))
+    if target.is_dir():
+        raise SimccError(f"{option} {target}: is a folder; name a file")
+    folder = target.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise SimccError(f"{option} {target}: {folder} is not a folder")
+    try:
+        handle, name = tempfile.mkstemp(prefix=".simcc-probe.", dir=folder)
+        os.close(handle)
+        os.unlink(name)
+    except OSError as error:
+        raise SimccError(f"{option} {target}: cannot write there "
+                         f"({error.strerror or error})") from None

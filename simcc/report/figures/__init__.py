@@ -11,7 +11,9 @@ behind the data, rates drawn in %. One module per kind of figure:
 - :mod:`~simcc.report.figures.journeys`: channel journeys and transfers (records);
 - :mod:`~simcc.report.figures.comparison`: variants vs baseline (forest plot);
 - :mod:`~simcc.report.figures.sweep`: KPIs against the number of agents;
-- :mod:`~simcc.report.figures.backtest`: observed vs simulated by hour.
+- :mod:`~simcc.report.figures.backtest`: observed vs simulated by hour;
+- :mod:`~simcc.report.figures.staffing`: a staffing plan (agents against demand,
+  verified service level per interval), on the plan's clock axis.
 
 Every public name (and the verdict rule ``_diff_verdict``) is importable from here.
 """
@@ -26,6 +28,11 @@ from simcc.report.figures.comparison import (
 )
 from simcc.report.figures.intervals import intraday_figure, occupancy_heatmap
 from simcc.report.figures.journeys import journey_figure
+from simcc.report.figures.staffing import (
+    VERDICT_STYLES,
+    service_level_figure,
+    staffing_figure,
+)
 from simcc.report.figures.style import (
     COLORS,
     FIG_WIDTH,
@@ -46,9 +53,11 @@ from simcc.report.figures.sweep import SWEEP_COLUMNS, staffing_sweep_figure
 from simcc.report.figures.timeaxis import (
     TICK_STEPS_S,
     channel_rows,
+    clock_axis,
     day_and_clock,
     duration_label,
     interval_bins,
+    round_ticks,
     time_axis,
     time_labels,
 )
@@ -56,10 +65,12 @@ from simcc.report.figures.waits import wait_cdf_figure
 
 __all__ = [
     "COLORS", "COMPARISON_KPIS", "DIFF_STYLES", "FIG_WIDTH", "GRID_ALPHA", "HEATMAP_CMAP",
-    "HOLLOW", "PANELS", "SWEEP_COLUMNS", "TICK_STEPS_S", "TITLE_WIDTH", "_diff_verdict",
-    "backtest_figure", "channel_rows", "comparison_figure", "day_and_clock",
+    "HOLLOW", "PANELS", "SWEEP_COLUMNS", "TICK_STEPS_S", "TITLE_WIDTH", "VERDICT_STYLES",
+    "_diff_verdict", "backtest_figure", "channel_rows", "clock_axis", "comparison_figure",
+    "day_and_clock",
     "duration_label", "heatmap_cmap", "interval_bins", "intraday_figure", "journey_figure",
     "kpi_label", "new_figure", "occupancy_heatmap", "panel_grid", "plain",
-    "require_columns", "series_color", "staffing_sweep_figure", "style_axes", "suptitle",
-    "time_axis", "time_labels", "wait_cdf_figure",
+    "require_columns", "round_ticks", "series_color", "service_level_figure",
+    "staffing_figure", "staffing_sweep_figure", "style_axes", "suptitle", "time_axis",
+    "time_labels", "wait_cdf_figure",
 ]

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from simcc.units import DAY
+from simcc.units import DAY, format_clock
 
 if TYPE_CHECKING:
     from simcc.experiment.result import Result
@@ -65,6 +65,31 @@ def time_labels(result: Result, bins: pd.DataFrame) -> list[str]:
     return [f"day {d} {c}" for d, c in zip(days, clocks, strict=True)]
 
 
+def round_ticks(starts_s: np.ndarray, max_labels: int) -> list[int]:
+    """Positions (indexes into ``starts_s``, seconds since a midnight) to label: those
+    on whole multiples of the smallest spacing of :data:`TICK_STEPS_S` that gives at
+    most ``max_labels`` of them, else every k-th position."""
+    n = len(starts_s)
+    ticks: list[int] = []
+    for step in TICK_STEPS_S:
+        ticks = [i for i in range(n) if round(starts_s[i]) % step == 0]
+        if ticks and len(ticks) <= max_labels:
+            return ticks
+    return list(range(0, n, max(1, math.ceil(n / max_labels))))
+
+
+def clock_axis(ax: Axes, starts_s: np.ndarray, max_labels: int = 13) -> None:
+    """Label positions ``0..n-1`` with the clock time (HH:MM) of ``starts_s`` (interval
+    starts, seconds since a midnight; any number of days, shown as the time of day) on
+    round spacings (:func:`round_ticks`): the axis of one day's intervals, such as a
+    staffing plan's."""
+    n = len(starts_s)
+    ticks = round_ticks(np.asarray(starts_s, dtype=float), max_labels)
+    ax.set_xticks(ticks, [format_clock(starts_s[i]) for i in ticks])
+    ax.set_xlim(-0.5, n - 0.5)
+    ax.set_xlabel("interval start (clock time, HH:MM)")
+
+
 def time_axis(ax: Axes, result: Result, bins: pd.DataFrame, max_labels: int = 13) -> None:
     """Label bin positions ``0..n-1`` with their start time: clock times on whole
     multiples of a round spacing (:data:`TICK_STEPS_S`), at most ``max_labels`` of them;
@@ -75,14 +100,7 @@ def time_axis(ax: Axes, result: Result, bins: pd.DataFrame, max_labels: int = 13
     multi = n > 0 and days.min() != days.max()
     if multi:
         max_labels = min(max_labels, 9)
-    at = _bin_starts(result, bins)
-    ticks: list[int] = []
-    for step in TICK_STEPS_S:
-        ticks = [i for i in range(n) if round(at[i]) % step == 0]
-        if ticks and len(ticks) <= max_labels:
-            break
-    if not ticks or len(ticks) > max_labels:
-        ticks = list(range(0, n, max(1, math.ceil(n / max_labels))))
+    ticks = round_ticks(_bin_starts(result, bins), max_labels)
     labels = [f"day {days[i]}\n{clocks[i]}" if multi else clocks[i] for i in ticks]
     ax.set_xticks(ticks, labels)
     ax.set_xlim(-0.5, n - 0.5)
