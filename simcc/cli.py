@@ -253,6 +253,7 @@ def run(
 
     out = _out_path(out_text)
     check_out(out, "run", force)
+    _check_report(report)
     if RecordsSpec(records).mode != "none" and out is None:
         raise _fail(f"--records {records} needs --out (records are written to OUT/records)")
     model = prepare(scenario, _overrides(assignments), user_code=_user_code(no_user_code))
@@ -278,6 +279,14 @@ def run(
         write_text_atomic(report, render_report(result, records=kept))
     _finish(as_json, result.to_json, lambda: _print_tables(result, intervals, channel), out,
             report)
+
+
+def _check_report(report: Path | None) -> None:
+    """A ``--report`` file that cannot be written is refused before anything runs."""
+    if report is not None:
+        from simcc.report.files import check_writable
+
+        check_writable(report, "--report")
 
 
 def _check_intervals_options(intervals: bool, channel: str | None, as_json: bool,
@@ -430,6 +439,7 @@ def compare_command(
 
     out = _out_path(out_text)
     check_out(out, "compare", force)
+    _check_report(report)
     model = prepare(scenario, _overrides(assignments), user_code=_user_code(no_user_code))
     names = variant or list(model.variants)
     runs = [model, *(model.variant(name) for name in names)]  # unknown names fail here
@@ -556,10 +566,9 @@ def staff_command(
 
     model = prepare(scenario, user_code=_user_code(no_user_code))
     check_writable(output, "-o")  # before the search, not after it
-    if report is not None:
-        check_writable(report, "--report")
-        if os.path.abspath(report) == os.path.abspath(output):
-            raise _fail(f"--report {report}: the same file as -o")
+    _check_report(report)
+    if report is not None and os.path.abspath(report) == os.path.abspath(output):
+        raise _fail(f"--report {report}: the same file as -o")
     reps = replications or model.replications
     _check_work([model], reps, workers, None, quiet)
     with _executor(executor, workers, scheduler) as runner, \

@@ -115,3 +115,17 @@ def test_ctrl_c_stops_cleanly_and_writes_nothing(tmp_path, workers):
     assert "Traceback" not in err
     assert not out.exists()
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("command", ["run", "compare"])
+def test_an_unwritable_report_is_refused_before_simulating(command, tmp_path):
+    """``--report afile/r.html`` (a file where a folder is needed) is exit 2 at once, and
+    the --out folder is not written (it was an internal error after the run)."""
+    (tmp_path / "afile").write_text("x")
+    proc = subprocess.run([sys.executable, "-m", "simcc", command,
+                           "scenarios/bank_multiskill.yaml", "-n", "2", "--out",
+                           str(tmp_path / "out"), "--report", str(tmp_path / "afile" / "r.html")],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert "--report" in proc.stderr and "is not a folder" in proc.stderr
+    assert not (tmp_path / "out").exists()
