@@ -22,6 +22,7 @@ functions that ``simcc.planning.staff`` calls are wrapped with timers for the ru
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
@@ -36,8 +37,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import simcc  # noqa: E402
-import simcc.planning.staff as staff_module  # noqa: E402
 from simcc.experiment.executors import LocalExecutor  # noqa: E402
+
+staff_module = importlib.import_module("simcc.planning.staff")
+"""The module (``simcc.planning.staff`` as an attribute is the function)."""
 
 DEFAULT_SCENARIOS = ["scenarios/bank_multiskill.yaml", "benchmarks/staffing_three_skill.yaml"]
 SEED_FUNCTIONS = ("need_requirements", "pooled_needs", "cover")
