@@ -214,3 +214,20 @@ def test_uncertain_per_interval_results_get_a_note():
     assert uncertainty_note(table(0.02), 8) is None
     note = uncertainty_note(table(0.11), 8)
     assert note is not None and "+/-11 points with 8 verification replications" in note
+
+
+def test_a_small_skill_keeps_an_agent_under_a_channel_wide_target():
+    """A rare skill (2% of the calls) served by a dear desk: the channel-wide service
+    level would tolerate its queue going unstaffed, the plan never leaves it so."""
+    document = varying(name="rare")
+    document["intents"] = {s: {"skill": s, "handle_time": {"dist": "exponential",
+                                                           "mean": HANDLE_S}}
+                           for s in ("common", "rare")}
+    document["demand"][0]["mix"] = {"common": 0.98, "rare": 0.02}
+    document["agents"] = {
+        "main": {"count": 1, "skills": {"common": 1.0}, "channels": ["voice"],
+                 "cost_per_hour": 20},
+        "desk": {"count": 1, "skills": {"rare": 1.0}, "channels": ["voice"],
+                 "cost_per_hour": 200}}
+    plan = simcc.staff(document, workers=1)
+    assert min(plan.groups["desk"]) >= 1

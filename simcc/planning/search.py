@@ -18,7 +18,8 @@ draws would miss about half the time on fresh ones.
 2. **Removal** (:meth:`Search.trim`): one agent is removed from every interval with
    slack (the most expensive group that may lose one), all in one simulation; removals
    in intervals that then miss, and in the interval before them (its backlog reaches
-   the next), are put back and never tried again.
+   the next), are put back and never tried again. A removal never leaves a (channel,
+   skill) with work in the interval without an eligible agent.
 """
 
 from __future__ import annotations
@@ -240,10 +241,31 @@ class Search:
         removal = {}
         for t in sorted(set(judged["interval"].astype(int)) - missed):
             groups = [g for g in self.decision.bounds if (g, t) not in blocked
-                      and plan[g][t] > self.decision.bounds[g][0]]
+                      and plan[g][t] > self.decision.bounds[g][0]
+                      and self._leaves_every_skill_served(plan, g, t)]
             if groups:
                 removal[t] = max(groups, key=lambda g: (self.decision.weight[g], g))
         return removal
+
+
+    def _leaves_every_skill_served(self, plan: Plan, group: str, t: int) -> bool:
+        """Whether ``group`` can lose one agent in interval ``t`` and every (channel,
+        skill) with work then still has an eligible agent logged in: a channel-wide
+        target alone would let a small skill's queue go unstaffed."""
+        for need in self.grid.needs:
+            if need.rate[t] <= 0 or not self._serves(group, need.channel, need.skill):
+                continue
+            serving = sum(int(counts[t]) for g, counts in plan.items()
+                          if self._serves(g, need.channel, need.skill))
+            serving += sum(int(counts[t]) for g, counts in self.decision.fixed.items()
+                           if self._serves(g, need.channel, need.skill))
+            if serving <= 1:
+                return False
+        return True
+
+    def _serves(self, group: str, channel: str, skill: str) -> bool:
+        spec = self.scenario.agents[group]
+        return skill in spec.skills and channel in spec.channels
 
 
 def _room(decision: Decision, plan: Plan, group: str, t: int) -> bool:
