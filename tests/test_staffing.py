@@ -219,7 +219,7 @@ def test_uncertain_per_interval_results_get_a_note():
 def test_a_small_skill_keeps_an_agent_under_a_channel_wide_target():
     """A rare skill (2% of the calls) served by a dear desk: the channel-wide service
     level would tolerate its queue going unstaffed, the plan never leaves it so."""
-    document = varying(name="rare")
+    document = varying(name="rare", replications=3)
     document["intents"] = {s: {"skill": s, "handle_time": {"dist": "exponential",
                                                            "mean": HANDLE_S}}
                            for s in ("common", "rare")}
