@@ -37,3 +37,14 @@ def small(**changes: Any) -> dict[str, Any]:
     )
     base.update(copy.deepcopy(changes))
     return base
+
+
+def interruptible() -> None:
+    """``preexec_fn`` for a child that a test interrupts with SIGINT: restore SIGINT's
+    default disposition. A shell starts background jobs with SIGINT ignored (``cmd &``,
+    ``nohup``), the ignore is inherited, and Python then installs no KeyboardInterrupt
+    handler, as for any program started that way; a terminal's Ctrl-C reaches a child
+    whose SIGINT is not ignored, which is what the tests mean to check."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

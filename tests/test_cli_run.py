@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import interruptible
 
 ROOT = Path(__file__).resolve().parents[1]
 SECTION_6_KPIS = ("offered", "handled", "abandoned", "abandon_rate", "blocked_rate", "p_wait",
@@ -106,7 +107,7 @@ def test_ctrl_c_stops_cleanly_and_writes_nothing(tmp_path, workers):
                              "benchmarks/erlang_a_500k.yaml", "-n", "2", "--workers", workers,
                              "--out", str(out), "--records", "all"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, cwd=ROOT,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=interruptible)
     time.sleep(4)  # well inside the run (imports done, simulating)
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C sends to the terminal's process group
     _, err = proc.communicate(timeout=120)

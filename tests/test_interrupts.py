@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import interruptible
 
 from simcc.errors import SimccError
 from simcc.experiment.executors import dask_timeout, wait_for_futures
@@ -22,7 +23,7 @@ def start(out, *extra):
     return subprocess.Popen([sys.executable, "-m", "simcc", "run", SLOW, "-n", "8",
                              "--workers", "2", "--out", str(out), "--records", "all", *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            cwd=ROOT)
+                            cwd=ROOT, preexec_fn=interruptible)
 
 
 def workers_of(proc, count=2, within_s=30.0):
