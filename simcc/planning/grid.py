@@ -17,7 +17,7 @@ import numpy as np
 
 from simcc.errors import ScenarioError
 from simcc.scenario.schema import Scenario
-from simcc.scenario.timeline import channel_open, demand_rate, logged_in
+from simcc.scenario.timeline import channel_open, containment, demand_rate, logged_in
 from simcc.units import DAY
 
 SUBSTEPS = 12
@@ -99,8 +99,7 @@ def _needs(scenario: Scenario, grid: Grid) -> list[Need]:
             rate = rate * channel_open(scenario, demand.channel, clock)
         for name, share in demand.mix.items():
             intent = scenario.intents[name]
-            kept = 1.0 - (channel.self_service.containment.get(name, 0.0)
-                          if channel.self_service is not None else 0.0)
+            kept = 1.0 - containment(scenario, demand.channel, name)
             part = (rate * share * kept).reshape(grid.count, -1).mean(axis=1)
             key = (demand.channel, intent.skill)
             contacts[key] = contacts.get(key, 0.0) + part

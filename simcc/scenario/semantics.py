@@ -33,6 +33,7 @@ from simcc.scenario.schema import Demand, Scenario
 from simcc.scenario.timeline import (
     Timeline,
     channel_open,
+    containment,
     demand_rate,
     logged_in,
     shift_on,
@@ -116,7 +117,7 @@ class _Plan:
         asynchronous channel (it waits), self-service containment removed."""
         s, channel = self.scenario, need.demand.channel
         spec = s.channels[channel]
-        share = sum(need.demand.mix[n] * (1 - _containment(s, channel, n))
+        share = sum(need.demand.mix[n] * (1 - containment(s, channel, n))
                     for n in need.intents)
         rate = self.rates[need.index] * share
         return rate if spec.asynchronous else rate * channel_open(s, channel, self.line.clock)
@@ -130,12 +131,6 @@ def _offered_channels(scenario: Scenario) -> set[str]:
         return set()
     return {o.get("offer") for o in offers
             if isinstance(o, dict) and o.get("offer") in scenario.channels}
-
-
-def _containment(scenario: Scenario, channel: str, intent: str) -> float:
-    """Probability that self-service resolves a contact of ``intent`` on ``channel``."""
-    step = scenario.channels[channel].self_service
-    return 0.0 if step is None else step.containment.get(intent, 0.0)
 
 
 def _never_staffed(plan: _Plan) -> Iterator[ScenarioWarning]:
@@ -234,7 +229,7 @@ def _work_s(plan: _Plan, need: _Need) -> float:
     s = plan.scenario
     arrivals = plan.reaching_agents(need) * plan.line.lengths
     per_contact = {n: s.intents[n].handle_time.sampler().mean for n in need.intents}
-    share = {n: need.demand.mix[n] * (1 - _containment(s, need.demand.channel, n))
+    share = {n: need.demand.mix[n] * (1 - containment(s, need.demand.channel, n))
              for n in need.intents}
     total = sum(share.values())
     if total == 0:

@@ -94,6 +94,13 @@ def channel_open(scenario: Scenario, channel: str, clock: np.ndarray) -> np.ndar
     return (clock - hours.open) % DAY < (hours.close - hours.open) % DAY
 
 
+def containment(scenario: Scenario, channel: str, intent: str) -> float:
+    """Probability that self-service resolves a contact of ``intent`` on ``channel``
+    before it reaches an agent (0 without a self-service step)."""
+    step = scenario.channels[channel].self_service
+    return 0.0 if step is None else step.containment.get(intent, 0.0)
+
+
 def shift_on(start: float, length_s: float, clock: np.ndarray) -> np.ndarray:
     """Whether a daily shift from clock time ``start`` lasting ``length_s`` is on."""
     return (clock - start) % DAY < length_s
