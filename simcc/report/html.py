@@ -4,11 +4,7 @@ CSS and images are inline."""
 
 from __future__ import annotations
 
-import base64
-import html
-import io
 import math
-from importlib.metadata import version
 from pathlib import Path
 
 import pandas as pd
@@ -24,22 +20,10 @@ from simcc.report.figures import (
     wait_cdf_figure,
 )
 from simcc.report.format import LABELS, describe_changes, fmt, signed
+from simcc.report.page import escape, figure_html, html_page
 from simcc.report.sample import RecordSample, record_sample
 from simcc.report.tables import COMPARED, SCOPE_COLUMNS, overall_rows
 from simcc.units import format_clock_exact
-
-CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;
-max-width:70rem;color:#1d2330;line-height:1.45;padding:0 1rem}
-h1{margin-bottom:.2rem}h2{margin-top:2.2rem;border-bottom:2px solid #e3e7ef;padding-bottom:.3rem}
-.meta{color:#5b6475}table{border-collapse:collapse;margin:.6rem 0 1rem;font-size:.92rem}
-th,td{padding:.3rem .7rem;border-bottom:1px solid #e3e7ef;text-align:right}
-th:first-child,td:first-child{text-align:left}th{background:#f4f6fa}
-td.ci{color:#5b6475;font-size:.85rem}figure{margin:1rem 0}img{max-width:100%}
-figcaption{color:#5b6475;font-size:.9rem}ul{padding-left:1.2rem}
-.cards{display:flex;gap:1rem;flex-wrap:wrap}.card{background:#f4f6fa;border-radius:8px;
-padding:.7rem 1rem;min-width:9rem}.card b{display:block;font-size:1.4rem}
-"""
 
 HEADLINE = ("service_level", "asa_s", "abandon_rate", "occupancy", "fcr", "handled")
 
@@ -60,27 +44,9 @@ ASSUMPTIONS = (
 )
 
 
-def _e(text: object) -> str:
-    """``text`` as HTML text or attribute value: every user-given string (names of
-    channels, skills, intents, segments, groups, variants, the scenario) goes through
-    here, so that markup in a name is shown, never interpreted."""
-    return html.escape(str(text), quote=True)
-
-
-def _png(fig: Figure) -> str:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100)
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-def _figure(fig: Figure, caption: str) -> str:
-    return (f'<figure><img alt="{_e(caption)}" src="data:image/png;base64,'
-            f'{_png(fig)}"><figcaption>{_e(caption)}</figcaption></figure>')
-
-
 def _overall_table(result: Result) -> str:
-    body = [f'<tr><td>{_e(label)}</td><td>{_e(mean)}</td><td class="ci">{_e(ci)}</td></tr>'
-            for label, mean, ci in overall_rows(result)]
+    body = [f'<tr><td>{escape(label)}</td><td>{escape(mean)}</td>'
+            f'<td class="ci">{escape(ci)}</td></tr>' for label, mean, ci in overall_rows(result)]
     return ("<table><tr><th>KPI</th><th>mean</th><th>95% CI</th></tr>"
             + "".join(body) + "</table>")
 
@@ -93,17 +59,17 @@ def _scope_table(result: Result, scope: str) -> str:
     lows = part.pivot(index="key", columns="kpi", values="ci_low")
     highs = part.pivot(index="key", columns="kpi", values="ci_high")
     columns = [k for k in SCOPE_COLUMNS[scope] if k in means.columns]
-    head = "".join(f"<th>{_e(LABELS[k])}</th>" for k in columns)
+    head = "".join(f"<th>{escape(LABELS[k])}</th>" for k in columns)
     body = []
     for key in _in_scenario_order(result, scope, means.index):
         cells = []
         for kpi in columns:
             low, high = lows.loc[key, kpi], highs.loc[key, kpi]
-            ci = (f'<br><span class="ci">{_e(fmt(kpi, low))} – {_e(fmt(kpi, high))}</span>'
+            ci = (f'<br><span class="ci">{escape(fmt(kpi, low))} – {escape(fmt(kpi, high))}</span>'
                   if math.isfinite(low) else "")
-            cells.append(f"<td>{_e(fmt(kpi, means.loc[key, kpi]))}{ci}</td>")
-        body.append(f"<tr><td>{_e(key)}</td>{''.join(cells)}</tr>")
-    return (f"<h3>by {_e(scope)}</h3><table><tr><th>{_e(scope)}</th>{head}</tr>"
+            cells.append(f"<td>{escape(fmt(kpi, means.loc[key, kpi]))}{ci}</td>")
+        body.append(f"<tr><td>{escape(key)}</td>{''.join(cells)}</tr>")
+    return (f"<h3>by {escape(scope)}</h3><table><tr><th>{escape(scope)}</th>{head}</tr>"
             + "".join(body) + "</table>")
 
 
@@ -119,7 +85,7 @@ def _in_scenario_order(result: Result, scope: str, keys) -> list:
 
 def _names(names) -> str:
     """Escaped names joined by commas."""
-    return ", ".join(_e(name) for name in names)
+    return ", ".join(escape(name) for name in names)
 
 
 def _scenario_summary(result: Result) -> str:
@@ -134,23 +100,23 @@ def _scenario_summary(result: Result) -> str:
                               f"{format_clock_exact(sh.end)[:5]}" for sh in group.shifts)
         else:
             staff = f"staffing table (peak {max(group.staffing.counts)})"
-        skills = ", ".join(f"{_e(k)} {v:g}" for k, v in group.skills.items())
-        groups.append(f"<li><b>{_e(name)}</b>: {_e(staff)}; skills {skills}; "
+        skills = ", ".join(f"{escape(k)} {v:g}" for k, v in group.skills.items())
+        groups.append(f"<li><b>{escape(name)}</b>: {escape(staff)}; skills {skills}; "
                       f"channels {_names(group.channels)}</li>")
-    demand = "".join(f"<li>{_e(d.channel)}: {_volume(d)}; intents {_names(d.mix)}</li>"
+    demand = "".join(f"<li>{escape(d.channel)}: {_volume(d)}; intents {_names(d.mix)}</li>"
                      for d in s.demand)
     days = f" ({h.length_s / 86400:g} days)" if h.length_s > 86400 else ""
     return (f"<ul><li>horizon {h.length_s / 3600:g} h{days} from "
             f"{format_clock_exact(h.start)[:5]}, warm-up {h.warmup / 3600:g} h, reporting "
             f"interval {h.interval / 60:g} min</li>"
-            f"<li>routing policy <b>{_e(s.routing.policy)}</b></li></ul>"
+            f"<li>routing policy <b>{escape(s.routing.policy)}</b></li></ul>"
             f"<h3>demand</h3><ul>{demand}</ul><h3>agents</h3><ul>{''.join(groups)}</ul>")
 
 
 def _volume(demand) -> str:
     rate = demand.rate
     if rate.per_day is not None:
-        shape = f" spread by profile {_e(rate.profile)}" if rate.profile else ""
+        shape = f" spread by profile {escape(rate.profile)}" if rate.profile else ""
         return f"{rate.per_day:,.0f} per day{shape}"
     return f"{rate.mean_per_second * 3600:,.0f} per hour"
 
@@ -158,28 +124,19 @@ def _volume(demand) -> str:
 def _cards(result: Result) -> str:
     overall = result.kpis[result.kpis["scope"] == "overall"].set_index("kpi")["mean"]
     return '<div class="cards">' + "".join(
-        f'<div class="card">{_e(LABELS[k])}<b>{_e(fmt(k, overall[k]))}</b></div>'
+        f'<div class="card">{escape(LABELS[k])}<b>{escape(fmt(k, overall[k]))}</b></div>'
         for k in HEADLINE if k in overall.index) + "</div>"
 
 
 def _page(title: str, subtitle: str, body: str) -> str:
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<title>simcc report: {_e(title)}</title><style>{CSS}</style></head>
-<body>
-<h1>{_e(title)}</h1>
-<p class="meta">{_e(subtitle)} — simcc {version("simcc")}</p>
-{body}
-<h2>Assumptions</h2><ul>{''.join(f'<li>{_e(a)}</li>' for a in ASSUMPTIONS)}</ul>
-</body></html>
-"""
+    return html_page("simcc report", title, subtitle, body, "Assumptions", ASSUMPTIONS)
 
 
 def _differences_table(comparison: Comparison) -> str:
-    head = "".join(f"<th>{_e(name)}</th>" for name in comparison.variants)
+    head = "".join(f"<th>{escape(name)}</th>" for name in comparison.variants)
     body = []
     for kpi in COMPARED:
-        cells = [f"<td>{_e(fmt(kpi, comparison.results[BASELINE].kpi(kpi)))}</td>"]
+        cells = [f"<td>{escape(fmt(kpi, comparison.results[BASELINE].kpi(kpi)))}</td>"]
         for name in comparison.variants:
             r = comparison.difference(name, kpi)
             if r is None:
@@ -187,10 +144,10 @@ def _differences_table(comparison: Comparison) -> str:
                 continue
             ci = (f"[{signed(kpi, r.diff_ci_low)}, {signed(kpi, r.diff_ci_high)}]"
                   if math.isfinite(r.diff_ci_low) else "")
-            cells.append(f"<td>{_e(fmt(kpi, r.variant_mean))}<br><span class=\"ci\">"
-                         f"{_e(signed(kpi, r.diff_mean))} {_e(ci)}</span></td>")
-        body.append(f"<tr><td>{_e(LABELS[kpi])}</td>{''.join(cells)}</tr>")
-    return (f"<table><tr><th>KPI</th><th>{_e(BASELINE)}</th>{head}</tr>{''.join(body)}"
+            cells.append(f"<td>{escape(fmt(kpi, r.variant_mean))}<br><span class=\"ci\">"
+                         f"{escape(signed(kpi, r.diff_mean))} {escape(ci)}</span></td>")
+        body.append(f"<tr><td>{escape(LABELS[kpi])}</td>{''.join(cells)}</tr>")
+    return (f"<table><tr><th>KPI</th><th>{escape(BASELINE)}</th>{head}</tr>{''.join(body)}"
             "</table><p class=\"meta\">Variant mean, then the paired difference from the "
             "baseline with its 95% confidence interval (same customers in every run).</p>")
 
@@ -200,11 +157,11 @@ def render_comparison_report(comparison: Comparison) -> str:
     name from the scenario is escaped."""
     base = comparison.results[BASELINE]
     variants = "".join(
-        f"<li><b>{_e(name)}</b>: {_e(describe_changes(comparison.overrides[name]))}</li>"
+        f"<li><b>{escape(name)}</b>: {escape(describe_changes(comparison.overrides[name]))}</li>"
         for name in comparison.variants)
     body = (f"<h2>Variants</h2><ul>{variants}</ul><h2>Baseline scenario</h2>"
             f"{_scenario_summary(base)}<h2>Differences</h2>{_differences_table(comparison)}"
-            + (_figure(comparison_figure(comparison.differences),
+            + (figure_html(comparison_figure(comparison.differences),
                        "Paired differences from the baseline with 95% CIs.")
                if comparison.variants else ""))
     return _page(base.scenario.name, f"{base.replications} replications per run on common "
@@ -286,7 +243,7 @@ def render_report(result: Result, records: Path | None = None) -> str:
     drawn = totals_figures(result)
     if sample is not None:
         drawn += sample_figures(result, sample)
-    figures = "".join(_figure(fig, caption) for fig, caption in drawn)
+    figures = "".join(figure_html(fig, caption) for fig, caption in drawn)
     if sample is not None and not _has_journeys(sample.contacts, sample.legs):
         figures += ("<p class=\"meta\">No journey figure: the record sample has no repeat "
                     "contact and no transfer.</p>")

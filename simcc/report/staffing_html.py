@@ -5,8 +5,6 @@ verification table. One self-contained file in the style of the run report
 
 from __future__ import annotations
 
-from importlib.metadata import version
-
 from simcc.catalogue import KPIS
 from simcc.planning import StaffingPlan
 from simcc.planning.staff import VERIFY_FACTOR
@@ -28,7 +26,7 @@ from simcc.report.format import (
     fmt_span,
     signed,
 )
-from simcc.report.html import CSS, _e, _figure
+from simcc.report.page import escape, figure_html, html_page
 from simcc.units import format_clock
 
 VERDICT_CSS = "td.missed{color:#b42318;font-weight:600}td.noise{color:#a15c07}"
@@ -84,7 +82,7 @@ def _cards(plan: StaffingPlan) -> str:
              ("simulations", f"{plan.simulations} × {plan.replications} replications"),
              ("time", fmt_duration(plan.seconds)))
     return '<div class="cards">' + "".join(
-        f'<div class="card">{_e(label)}<b>{_e(value)}</b></div>' for label, value in cards
+        f'<div class="card">{escape(label)}<b>{escape(value)}</b></div>' for label, value in cards
     ) + "</div>"
 
 
@@ -93,16 +91,16 @@ def _summary(plan: StaffingPlan) -> str:
     s = plan.scenario
     n = interval_count(plan)
     planned = ", ".join(
-        f"<b>{_e(g)}</b> ({_e(fmt_money(s.agents[g].cost_per_hour, s.currency))}/h)"
+        f"<b>{escape(g)}</b> ({escape(fmt_money(s.agents[g].cost_per_hour, s.currency))}/h)"
         for g in plan.groups)
-    fixed = ", ".join(f"<b>{_e(g)}</b>" for g in fixed_groups(plan))
+    fixed = ", ".join(f"<b>{escape(g)}</b>" for g in fixed_groups(plan))
     items = [f"{n} intervals of {plan.interval_s / 60:g} min from "
-             f"{_e(format_clock(plan.start_clock))} (the plan repeats every day)",
+             f"{escape(format_clock(plan.start_clock))} (the plan repeats every day)",
              f"planned groups: {planned or 'none'}"]
     if fixed:
         items.append(f"groups kept at their own staffing (counted as capacity): {fixed}")
-    targets = "".join(f"<li>{_e(target_text(t))}</li>" for t in plan.targets)
-    notes = "".join(f"<li>{_e(note)}</li>" for note in plan.notes)
+    targets = "".join(f"<li>{escape(target_text(t))}</li>" for t in plan.targets)
+    notes = "".join(f"<li>{escape(note)}</li>" for note in plan.notes)
     return ("<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
             f"<h3>targets</h3><ul>{targets}</ul>"
             + (f"<h3>notes</h3><ul>{notes}</ul>" if notes else ""))
@@ -114,19 +112,19 @@ def _plan_table(plan: StaffingPlan) -> str:
     s = plan.scenario
     hours = plan.interval_s / 3600.0
     head = ("<tr><th>interval</th>"
-            + "".join(f"<th>need {_e(q)}</th>" for q in plan.requirement)
-            + "".join(f"<th>{_e(g)}</th>" for g in plan.groups) + "<th>cost</th></tr>")
+            + "".join(f"<th>need {escape(q)}</th>" for q in plan.requirement)
+            + "".join(f"<th>{escape(g)}</th>" for g in plan.groups) + "<th>cost</th></tr>")
     body = []
     for t, start in enumerate(interval_starts(plan)):
         cost = sum(s.agents[g].cost_per_hour * counts[t] * hours
                    for g, counts in plan.groups.items())
         cells = ([format_clock(start)] + [str(v[t]) for v in plan.requirement.values()]
                  + [str(v[t]) for v in plan.groups.values()] + [fmt_money(cost, s.currency)])
-        body.append("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in cells) + "</tr>")
+        body.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
     total = ("<tr><th>day</th>" + "<th></th>" * len(plan.requirement)
-             + "".join(f"<th>{_e(f'{sum(v) * hours:,.1f} h')}</th>"
+             + "".join(f"<th>{escape(f'{sum(v) * hours:,.1f} h')}</th>"
                        for v in plan.groups.values())
-             + f"<th>{_e(fmt_money(plan.cost, s.currency))}</th></tr>")
+             + f"<th>{escape(fmt_money(plan.cost, s.currency))}</th></tr>")
     return f"<table>{head}{''.join(body)}{total}</table>"
 
 
@@ -150,26 +148,26 @@ def _verification_table(plan: StaffingPlan) -> str:
     with_notes = any(row[-1] for row in rows)
     columns = ("interval", "mean", "95% CI", "verdict", "gap") + (("note",) if with_notes
                                                                  else ())
-    head = "<tr>" + "".join(f"<th>{_e(c)}</th>" for c in columns) + "</tr>"
+    head = "<tr>" + "".join(f"<th>{escape(c)}</th>" for c in columns) + "</tr>"
     tables: dict[str, list[str]] = {}
     for target, clock, mean, ci, verdict, gap, note in rows:
         css = VERDICT_CLASSES.get(verdict, "")
         verdict_cell = (f'<td class="{css}">' if css else "<td>") + \
-            f"{_e(VERDICT_MARKS.get(verdict, verdict))}</td>"
+            f"{escape(VERDICT_MARKS.get(verdict, verdict))}</td>"
         tables.setdefault(target, []).append(
-            f"<tr><td>{_e(clock)}</td><td>{_e(mean)}</td><td class=\"ci\">{_e(ci)}</td>"
-            f"{verdict_cell}<td>{_e(gap)}</td>"
-            + (f"<td>{_e(note)}</td>" if with_notes else "") + "</tr>")
+            f"<tr><td>{escape(clock)}</td><td>{escape(mean)}</td><td class=\"ci\">{escape(ci)}</td>"
+            f"{verdict_cell}<td>{escape(gap)}</td>"
+            + (f"<td>{escape(note)}</td>" if with_notes else "") + "</tr>")
     missed = int((plan.verification["verdict"] == "missed").sum())
     noise = int((plan.verification["verdict"] == "within noise").sum())
     return (f'<p class="meta">{len(rows)} target intervals verified on fresh seeds: '
             f"{missed} missed, {noise} within noise.</p>"
-            + "".join(f"<h3>{_e(target)}</h3><table>{head}{''.join(body)}</table>"
+            + "".join(f"<h3>{escape(target)}</h3><table>{head}{''.join(body)}</table>"
                       for target, body in tables.items()))
 
 
 def _figures(plan: StaffingPlan) -> str:
-    out = _figure(staffing_figure(plan), "Planned agents per group (stacked; hatched: "
+    out = figure_html(staffing_figure(plan), "Planned agents per group (stacked; hatched: "
                   "groups the plan does not decide, at their own staffing) against the "
                   "Erlang requirement (step line) and the offered load (dotted), per "
                   "interval; below, the same per channel/skill queue.")
@@ -177,7 +175,7 @@ def _figures(plan: StaffingPlan) -> str:
     if sl is None:
         return out + ('<p class="meta">No service-level figure: no channel has a '
                       "per-interval service-level target.</p>")
-    return out + _figure(sl, "Verified service level per interval and channel: mean "
+    return out + figure_html(sl, "Verified service level per interval and channel: mean "
                          "(marker by verdict) with its 95% confidence interval over "
                          f"{VERIFY_FACTOR * plan.replications} fresh replications; dashed: "
                          "the target. Empty intervals have no verdict (no contacts or "
@@ -194,14 +192,6 @@ def render_staffing_report(plan: StaffingPlan) -> str:
     body = (f"{_cards(plan)}<h2>Plan</h2>{_summary(plan)}<h2>Figures</h2>{_figures(plan)}"
             f"<h2>Staffing per interval</h2>{_plan_table(plan)}"
             f"<h2>Verification</h2>{_verification_table(plan)}")
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<title>simcc staffing: {_e(s.name)}</title><style>{CSS}{VERDICT_CSS}</style></head>
-<body>
-<h1>{_e(s.name)}</h1>
-<p class="meta">{_e(subtitle)} — simcc {version("simcc")}</p>
-{body}
-<h2>Method</h2><ul>{''.join(f'<li>{_e(m)}</li>' for m in METHOD)}</ul>
-</body></html>
-"""
+    return html_page("simcc staffing", s.name, subtitle, body, "Method", METHOD,
+                     VERDICT_CSS)
 
