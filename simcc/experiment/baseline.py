@@ -30,9 +30,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
-from simcc.catalogue import unknown_kpi_message
+from simcc.catalogue import ALL_KPIS, unknown_kpi_message
 from simcc.errors import SimccError
-from simcc.experiment.rules import kpi_names
 from simcc.scenario.schema import Scenario
 
 MAX_BASELINE_BYTES = 32 * 2**20
@@ -98,10 +97,9 @@ class Baseline(BaseModel):
     def _complete(self) -> Baseline:
         if BASELINE_RUN not in self.runs:
             raise ValueError(f"runs: has no '{BASELINE_RUN}' run")
-        known = kpi_names()
         for run, kpis in self.runs.items():
             for kpi, summary in kpis.items():
-                if kpi not in known:
+                if kpi not in ALL_KPIS:
                     raise ValueError(f"runs.{run}.{kpi}: {unknown_kpi_message(kpi)}")
                 if len(summary.values) != self.replications:
                     raise ValueError(

@@ -29,13 +29,13 @@ import numpy as np
 import pandas as pd
 
 from simcc import catalogue
-from simcc.catalogue import KPIS
+from simcc.catalogue import ALL_KPIS, KPIS
 from simcc.errors import ScenarioError
 from simcc.experiment.aggregate import mean_ci
 from simcc.experiment.baseline import Baseline, KpiSummary, scenario_hash, validate_baseline
 from simcc.experiment.compare import BASELINE, Comparison, compare
 from simcc.experiment.result import json_number
-from simcc.experiment.rules import kpi_names, rule_problems
+from simcc.experiment.rules import rule_problems
 from simcc.scenario.schema import Checks, Scenario, Tolerance, parse_limit
 
 FAMILY_CONFIDENCE = 0.95
@@ -48,7 +48,7 @@ def baseline_document(comparison: Comparison, scenario: Scenario, version: str) 
     for name, result in comparison.results.items():
         overall = result.replication_kpis[result.replication_kpis["scope"] == "overall"]
         kpis = {}
-        for kpi in kpi_names():
+        for kpi in ALL_KPIS:
             values = overall.loc[overall["kpi"] == kpi].sort_values("replication")["value"]
             mean, low, high, _ = mean_ci(values.to_numpy(), bounded=KPIS[kpi].bounded,
                                       nonnegative=True)
@@ -117,7 +117,7 @@ def run_check(scenario: Scenario, baseline: Baseline | dict, overrides: dict | N
 
 def judged_kpis(checks: Checks) -> list[str]:
     """The KPIs that get a verdict: a direction, a tolerance, and not ignored."""
-    return [kpi for kpi in kpi_names() if KPIS[kpi].direction != 0 and kpi not in checks.ignore
+    return [kpi for kpi in ALL_KPIS if KPIS[kpi].direction != 0 and kpi not in checks.ignore
             and _tolerance(kpi, checks) is not None]
 
 
@@ -132,7 +132,7 @@ def evaluate(comparison: Comparison, baseline: Baseline, scenario: Scenario) -> 
         if stored is None:
             raise baseline.fail(f"it has no run '{run}'")
         overall = result.replication_kpis[result.replication_kpis["scope"] == "overall"]
-        for kpi in kpi_names():
+        for kpi in ALL_KPIS:
             now = overall.loc[overall["kpi"] == kpi].sort_values("replication")["value"]
             row = _verdict(run, kpi, stored.get(kpi), now.to_numpy(dtype=float), checks,
                            confidence)

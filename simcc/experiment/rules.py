@@ -16,17 +16,10 @@ from simcc.scenario.schema import Checks, parse_limit
 Problem = tuple[str, str]
 
 
-def kpi_names() -> tuple[str, ...]:
-    """Every overall KPI simcc computes, in display order: the one list that checks and
-    baselines are validated against."""
-    return ALL_KPIS
-
-
 def rule_problems(checks: Checks) -> list[Problem]:
     """``(path, message)`` for every KPI named in ``checks`` that simcc does not know."""
-    known = kpi_names()
     named = [(f"checks.tolerance.{kpi}", kpi) for kpi in checks.tolerance]
     named += [(f"checks.ignore[{i}]", kpi) for i, kpi in enumerate(checks.ignore)]
     named += [(f"checks.limits[{i}]", parse_limit(text)[0])
               for i, text in enumerate(checks.limits)]
-    return [(path, unknown_kpi_message(kpi)) for path, kpi in named if kpi not in known]
+    return [(path, unknown_kpi_message(kpi)) for path, kpi in named if kpi not in ALL_KPIS]
