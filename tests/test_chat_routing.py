@@ -42,8 +42,9 @@ def agents_of_scripted_chats(doc: dict, arrivals_s: list[float]) -> list[str]:
         patience_s=np.full(n, np.inf), base_handle_s=np.full(n, HANDLE_S),
         resolution_u=np.zeros(n), wrap_u=np.zeros(n))
     center = replication.center
-    replication.feed = ArrivalFeed(replication.env, scenario, iter([batch]), center.on_arrival,
-                                   center.routes, replication.records.arrivals.append)
+    replication.feed = ArrivalFeed(replication.env, iter([batch]), center.on_arrival,
+                                   replication.plan.contacts, center.routes,
+                                   replication.records.arrivals.append)
     legs = to_frames(replication.run())["legs"].sort_values("contact_id")
     assert len(legs) == n
     return legs["agent"].tolist()

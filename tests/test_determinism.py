@@ -7,7 +7,7 @@ import numpy as np
 from helpers import scenario, small
 
 import simcc
-from simcc.model import build, replication_seedseq
+from simcc.model import build, compile_scenario, replication_seedseq
 from simcc.model.demand import arrival_batches
 from simcc.model.streams import Streams
 
@@ -55,12 +55,18 @@ def test_customers_are_the_same_whatever_the_policy():
     assert gold_wait["skill_based"] < gold_wait["fifo"]
 
 
+def first_batch(doc: dict):
+    """The first window of arrivals of replication 0 of scenario ``doc``."""
+    plan = compile_scenario(simcc.load_scenario(doc))
+    return next(arrival_batches(plan.demands, plan.length_s, Streams(replication_seedseq(1, 0))))
+
+
 def test_adding_a_stream_does_not_change_another_streams_customers():
     doc = scenario(horizon={"duration": "3h"})
-    base = next(arrival_batches(simcc.load_scenario(doc), Streams(replication_seedseq(1, 0))))
+    base = first_batch(doc)
     doc["channels"]["chat"] = {}
     doc["agents"]["team"]["channels"] = ["voice", "chat"]
     doc["demand"].append({"channel": "chat", "rate": {"per_hour": 300}, "mix": {"general": 1}})
-    more = next(arrival_batches(simcc.load_scenario(doc), Streams(replication_seedseq(1, 0))))
+    more = first_batch(doc)
     voice_code = list(doc["channels"]).index("voice")
     assert np.array_equal(more.time_s[more.channel == voice_code], base.time_s)

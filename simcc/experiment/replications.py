@@ -19,6 +19,7 @@ from simcc.metrics.kpis import Period, contact_flags
 from simcc.metrics.records import Records, to_frames
 from simcc.metrics.streaming import KpiAccumulator
 from simcc.model import build, replication_seedseq
+from simcc.model.plan import Plan, compile_scenario
 from simcc.scenario.schema import Scenario
 
 Progress = Callable[[int, int], None]
@@ -36,14 +37,17 @@ class ReplicationOutput:
     frames: dict[str, pd.DataFrame] | None
 
 
-def run_replication(scenario: Scenario, seed: int, index: int,
+def run_replication(plan: Plan | Scenario, seed: int, index: int,
                     records: RecordsSpec | str = "none") -> ReplicationOutput:
-    """Simulate replication ``index`` of ``scenario`` with ``seed`` and measure it.
+    """Simulate replication ``index`` of a compiled scenario with ``seed`` and measure it
+    (a :class:`~simcc.scenario.schema.Scenario` is compiled first).
 
     KPIs and the interval table are accumulated chunk by chunk as issues finish
     (:class:`~simcc.metrics.streaming.KpiAccumulator`); per-contact records go where
     ``records`` says (:class:`~simcc.experiment.records_out.RecordsSpec`).
     """
+    plan = compile_scenario(plan)
+    scenario = plan.scenario
     spec = RecordsSpec.of(records)
     period = Period.of(scenario)
     accumulator = KpiAccumulator(period, scenario.horizon.interval, scenario.horizon.start,
@@ -58,7 +62,7 @@ def run_replication(scenario: Scenario, seed: int, index: int,
             frames["issues"] = issues_frame(frames["contacts"], period.fcr_window_s)
             sink.add(frames)
 
-    build(scenario, replication_seedseq(seed, index)).run(measure)
+    build(plan, replication_seedseq(seed, index)).run(measure)
     return ReplicationOutput(index, accumulator.kpis(), accumulator.intervals(),
                              None if sink is None else sink.close())
 
@@ -104,7 +108,7 @@ def run_scenarios(scenarios: Sequence[Scenario], replications: int, seed: int,
         if missing[k] == 0 and on_scenario is not None:
             on_scenario(k, outputs[k])
 
-    tasks = [(scenario, seed, index, records)
-             for scenario in scenarios for index in range(replications)]
+    plans = [compile_scenario(scenario) for scenario in scenarios]
+    tasks = [(plan, seed, index, records) for plan in plans for index in range(replications)]
     executor.map(run_replication, tasks, collect)
     return outputs  # type: ignore[return-value]

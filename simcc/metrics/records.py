@@ -24,35 +24,25 @@ import numpy as np
 import pandas as pd
 
 from simcc.errors import ModelError
+from simcc.metrics.codes import ContactKind, JourneyEvent, LegKind, Outcome, names
 from simcc.runtime import paused_gc
 
-OUTCOMES = ("handled", "abandoned", "blocked", "unserved", "closed", "contained",
-            "callback_failed", "deflected")
-"""Contact outcomes, recorded as their index: answered by an agent; left the queue;
-refused because the queue was full; still waiting when no agent could ever take it (end
-of the drain); arrived while its live channel was closed; resolved by self-service;
-no callback attempt reached the customer; took the routing's offer of another channel."""
+OUTCOMES = names(Outcome)
+"""Contact outcomes by code (see :class:`~simcc.metrics.codes.Outcome`)."""
 (HANDLED, ABANDONED, BLOCKED, UNSERVED, CLOSED, CONTAINED, CALLBACK_FAILED,
- DEFLECTED) = range(len(OUTCOMES))
+ DEFLECTED) = map(int, sorted(Outcome))
 
-KINDS = ("first", "retrial", "repeat", "deflection")
-"""Contact kinds: an issue's first contact; a retrial after abandonment, blocking or a
-closed channel; a repeat contact of an issue an agent left unresolved; the contact on
-another channel of a customer who took the routing's offer of that channel."""
+KINDS = names(ContactKind)
+"""Contact kinds by code (see :class:`~simcc.metrics.codes.ContactKind`)."""
 
-LEG_KINDS = ("conversation", "attempt")
-CONVERSATION, ATTEMPT = range(len(LEG_KINDS))
-"""Leg kinds: a conversation with the customer; a callback attempt that failed to reach
-the customer."""
+LEG_KINDS = names(LegKind)
+"""Leg kinds by code (see :class:`~simcc.metrics.codes.LegKind`)."""
+CONVERSATION, ATTEMPT = map(int, sorted(LegKind))
 
-EVENTS = ("self_service", "callback_offered", "callback_accepted", "callback_connected",
-          "misrouted", "escalated", "offered_channel", "offered_self_service")
-"""Journey events, recorded as their index: entered self-service; was offered a callback;
-accepted it; a callback attempt reached the customer; a leg ended in a transfer because
-the agent lacked the skill; a leg ended in an escalation; the routing offered another
-channel; the routing offered self-service (accepting it logs ``self_service``)."""
+EVENTS = names(JourneyEvent)
+"""Journey events by code (see :class:`~simcc.metrics.codes.JourneyEvent`)."""
 (SELF_SERVICE, CALLBACK_OFFERED, CALLBACK_ACCEPTED, CALLBACK_CONNECTED, MISROUTED,
- ESCALATED, OFFERED_CHANNEL, OFFERED_SELF_SERVICE) = range(len(EVENTS))
+ ESCALATED, OFFERED_CHANNEL, OFFERED_SELF_SERVICE) = map(int, sorted(JourneyEvent))
 
 
 class Table:

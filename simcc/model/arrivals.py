@@ -14,10 +14,10 @@ import numpy as np
 import simpy
 from simpy.events import Event
 
-from simcc.model.demand import ArrivalBatch, categories
+from simcc.model.contacts import ContactFactory, Routes
+from simcc.model.demand import ArrivalBatch
 from simcc.model.entities import Contact
 from simcc.model.events import Call
-from simcc.scenario.schema import Scenario
 from simcc.units import MINUTE
 
 SLICE_S = 5 * MINUTE
@@ -27,27 +27,20 @@ SLICE_S = 5 * MINUTE
 class ArrivalFeed:
     """Schedules every arrival as an event whose value is the :class:`Contact`.
 
-    ``routes`` maps (channel, skill) to the engine's route object stored on each
-    contact; ``on_batch`` receives each window's contact attributes (record columns).
+    ``contacts`` makes the contacts of each batch (with ``routes``, the replication's
+    route objects by (channel, skill)); ``on_batch`` receives each window's contact
+    attributes (record columns).
     """
 
-    def __init__(self, env: simpy.Environment, scenario: Scenario,
-                 batches: Iterator[ArrivalBatch], deliver: Callable[[Event], None],
-                 routes: dict[tuple[str, str], object],
+    def __init__(self, env: simpy.Environment, batches: Iterator[ArrivalBatch],
+                 deliver: Callable[[Event], None], contacts: ContactFactory, routes: Routes,
                  on_batch: Callable[[dict[str, np.ndarray]], None]):
         self.env = env
         self._batches = batches
         self._deliver = deliver
-        self._on_batch = on_batch
-        self._names = {kind: np.asarray(names, dtype=object)
-                       for kind, names in categories(scenario).items()}
-        intents = scenario.intents.values()
-        self._skill = np.asarray([i.skill for i in intents], dtype=object)
-        self._resolution = np.asarray([i.resolution for i in intents])
-        self._resolution_factor = np.asarray(
-            [ch.resolution_factor for ch in scenario.channels.values()])
-        self._priority = np.asarray([s.priority for s in scenario.segments.values()])
+        self._factory = contacts
         self._routes = routes
+        self._on_batch = on_batch
         self._contacts: list[Contact] = []
         self._times = np.empty(0)
         self._index = 0
@@ -80,20 +73,11 @@ class ArrivalFeed:
             return False
         first, n = self._next_id, len(batch)
         self._next_id += n
-        names, skill = self._names, self._skill[batch.intent]
-        channel = names["channel"][batch.channel].tolist()
-        route = [self._routes[key] for key in zip(channel, skill.tolist(), strict=True)]
-        priority = self._priority[batch.segment]
-        self._contacts = list(map(
-            Contact, range(first, first + n), channel, names["intent"][batch.intent].tolist(),
-            skill.tolist(), names["segment"][batch.segment].tolist(), priority.tolist(),
-            batch.time_s.tolist(), batch.patience_s.tolist(), batch.base_handle_s.tolist(),
-            (self._resolution[batch.intent] * self._resolution_factor[batch.channel]).tolist(),
-            batch.resolution_u.tolist(),
-            batch.wrap_u.tolist(), route))
+        self._contacts = self._factory.first_contacts(batch, first, self._routes)
         self._times = batch.time_s
         self._index = 0
         self._on_batch({"contact_id": np.arange(first, first + n), "channel": batch.channel,
                         "intent": batch.intent, "segment": batch.segment,
-                        "priority": priority, "arrival_s": batch.time_s})
+                        "priority": self._factory.priorities(batch.segment),
+                        "arrival_s": batch.time_s})
         return True

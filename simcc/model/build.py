@@ -1,4 +1,4 @@
-"""Build one replication of a scenario: ``build(scenario, seedseq).run() -> Records``."""
+"""Build one replication of a compiled scenario: ``build(plan, seedseq).run() -> Records``."""
 
 from __future__ import annotations
 
@@ -10,16 +10,16 @@ import simpy
 from simcc.metrics.records import Records
 from simcc.model.arrivals import ArrivalFeed
 from simcc.model.center import Center, ChannelState, Route
-from simcc.model.demand import arrival_batches, categories
+from simcc.model.demand import arrival_batches
 from simcc.model.draws import ContactDraws
-from simcc.model.entities import Group, WaitQueue
+from simcc.model.entities import Agent, Group, WaitQueue
 from simcc.model.events import Call
-from simcc.model.journeys import Journeys, needs_journeys
+from simcc.model.journeys import Journeys
 from simcc.model.omnichannel import JourneyCenter
-from simcc.model.staffing import ShiftEvent, make_agents, shift_events
+from simcc.model.plan import Plan, compile_scenario
+from simcc.model.staffing import make_agents
 from simcc.model.streams import Streams
 from simcc.routing.protocol import RoutingPolicy
-from simcc.routing.registry import make_policy
 from simcc.runtime import paused_gc
 from simcc.scenario.schema import Scenario
 
@@ -30,27 +30,29 @@ STEPS_PER_CHECK = 10_000
 
 
 class Replication:
-    """The mutable state of one replication of a scenario (never changes the scenario)."""
+    """The mutable state of one replication of a compiled scenario (never changes the
+    plan)."""
 
-    def __init__(self, scenario: Scenario, seedseq: np.random.SeedSequence,
+    def __init__(self, plan: Plan, seedseq: np.random.SeedSequence,
                  policy: RoutingPolicy | None = None):
-        self.scenario = scenario
+        self.plan = plan
+        self.scenario = plan.scenario
         self.env = simpy.Environment()
         self.streams = Streams(seedseq)
         self.records = Records()
-        self.policy = policy or make_policy(scenario.routing.policy, scenario.routing.params)
-        self.groups = _make_groups(scenario)
+        self.policy = policy or plan.new_policy()
+        self.groups = _make_groups(plan)
         channels = {name: ChannelState(name, ch.queue_capacity, ch.concurrency, ch.asynchronous)
-                    for name, ch in scenario.channels.items()}
+                    for name, ch in self.scenario.channels.items()}
         # Entry decisions (intent detection, offers) are journey steps.
-        journeys = needs_journeys(scenario) or getattr(self.policy, "decides_entry", True)
+        journeys = plan.journeys or getattr(self.policy, "decides_entry", True)
         dispatcher = JourneyCenter if journeys else Center
         self.center = dispatcher(
-            self.env, _make_routes(scenario, self.groups, channels), channels,
+            self.env, _make_routes(plan, self.groups, channels), channels,
             self.groups, self.policy, self.streams("tiebreak"), self.records,
             ContactDraws(self.streams("policy")))
         if journeys:
-            self.center.journeys = Journeys(scenario, self.center, self.streams("journeys"),
+            self.center.journeys = Journeys(plan, self.center, self.streams("journeys"),
                                             self.records)
         for group in self.groups.values():
             group.queues = _group_queues(group, self.center.routes)
@@ -58,9 +60,10 @@ class Replication:
                                     for c in group.channels}
         self.records.agents = [(a.index, a.name, a.group)
                                for g in self.groups.values() for a in g.agents]
-        self.records.categories = categories(scenario)
-        self.feed = ArrivalFeed(self.env, scenario, arrival_batches(scenario, self.streams),
-                                self.center.on_arrival, self.center.routes,
+        self.records.categories = plan.vocabulary.categories()
+        self.feed = ArrivalFeed(self.env, arrival_batches(plan.demands, plan.length_s,
+                                                          self.streams),
+                                self.center.on_arrival, plan.contacts, self.center.routes,
                                 self.records.arrivals.append)
 
     def run(self, on_chunk: Callable[[Records], None] | None = None,
@@ -95,58 +98,56 @@ class Replication:
             pass
 
     def _schedule_shifts(self) -> None:
-        events = [event for name, group in self.groups.items()
-                  for event in shift_events(self.scenario, name, group.agents)]
+        events = [(event, group) for name, group in self.groups.items()
+                  for event in self.plan.groups[name].shifts]
         # Log-offs before log-ons at the same instant, then in scenario order.
-        events.sort(key=lambda e: (e.time_s, e.on))
-        for event in events:
+        events.sort(key=lambda item: (item[0].time_s, item[0].on))
+        for event, group in events:
+            agents = [group.agents[k] for k in event.agents]
             if event.time_s == 0.0 and event.on:
-                self._apply_shift(event)
+                self._apply_shift(event.on, agents)
             else:
-                Call(self.env, event.time_s, event, self._on_shift)
+                Call(self.env, event.time_s, (event.on, agents), self._on_shift)
 
     def _on_shift(self, event: Call) -> None:
-        self._apply_shift(event.value)
+        self._apply_shift(*event.value)
 
-    def _apply_shift(self, event: ShiftEvent) -> None:
-        action = self.center.log_on if event.on else self.center.log_off
-        for agent in event.agents:
+    def _apply_shift(self, on: bool, agents: list[Agent]) -> None:
+        action = self.center.log_on if on else self.center.log_off
+        for agent in agents:
             action(agent)
 
-def build(scenario: Scenario, seedseq: np.random.SeedSequence,
+
+def build(scenario: Scenario | Plan, seedseq: np.random.SeedSequence,
           policy: RoutingPolicy | None = None) -> Replication:
-    """A ready-to-run replication of ``scenario`` with its random streams."""
-    return Replication(scenario, seedseq, policy)
+    """A ready-to-run replication of ``scenario`` (compiled first unless it is a
+    :class:`~simcc.model.plan.Plan`) with its random streams."""
+    return Replication(compile_scenario(scenario), seedseq, policy)
 
 
-def _make_groups(scenario: Scenario) -> dict[str, Group]:
+def _make_groups(plan: Plan) -> dict[str, Group]:
     groups: dict[str, Group] = {}
-    index = 0
+    scenario = plan.scenario
     capacity = {name: ch.concurrency for name, ch in scenario.channels.items()}
     for name, spec in scenario.agents.items():
-        group = Group(name, spec.skills, spec.channels, spec.wrap_up_sampler(),
+        group = Group(name, spec.skills, spec.channels, plan.samplers.wrap_up[name],
                       spec.cost_per_hour, capacity)
-        group.agents = make_agents(name, spec, group, index)
-        index += len(group.agents)
+        compiled = plan.groups[name]
+        group.agents = make_agents(list(compiled.agent_names), group, compiled.first_index)
         groups[name] = group
     return groups
 
 
-def _make_routes(scenario: Scenario, groups: dict[str, Group],
+def _make_routes(plan: Plan, groups: dict[str, Group],
                  channels: dict[str, ChannelState]) -> dict[tuple[str, str], Route]:
-    priorities = sorted({s.priority for s in scenario.segments.values()}, reverse=True)
     routes = {}
-    for channel in scenario.channels:
-        for code, skill in enumerate(scenario.skills):
-            eligible = [g for g in groups.values() if skill in g.skills and channel in g.channels]
-            if not eligible:
-                continue
-            handles = [i.handle_time.sampler().mean for i in scenario.intents.values()
-                       if skill in (i.skill, i.escalation.to if i.escalation else None)]
-            asynchronous = channels[channel].asynchronous
-            queues = {p: WaitQueue(channel, skill, p, asynchronous) for p in priorities}
-            routes[channel, skill] = Route(channels[channel], skill, eligible, queues,
-                                           sum(handles) / len(handles), code)
+    for spec in plan.routes:
+        asynchronous = channels[spec.channel].asynchronous
+        queues = {p: WaitQueue(spec.channel, spec.skill, p, asynchronous)
+                  for p in spec.priorities}
+        routes[spec.channel, spec.skill] = Route(
+            channels[spec.channel], spec.skill, [groups[name] for name in spec.groups],
+            queues, spec.mean_handle_s, spec.skill_code)
     return routes
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import simpy
@@ -40,6 +40,9 @@ from simcc.model.entities import (
 )
 from simcc.model.events import Call
 from simcc.routing.protocol import RoutingPolicy
+
+if TYPE_CHECKING:
+    from simcc.model.journeys import Journeys
 
 POLICY_PURPOSE = 1 << 20
 """Purposes of the contact draws handed to policies start here (journeys use 0 and the
@@ -99,7 +102,7 @@ class Center:
         self.policy = policy
         self.records = records
         self.view = CenterView(self, tiebreak, draws)
-        self.journeys: Any = None  # set by the builder when the scenario needs it
+        self.journeys: Journeys | None = None  # set by the builder when the scenario needs it
         self._deadlines: list[tuple[float, int, Contact]] = []
         self._timer_at: float | None = None
         self._out_id, self._out_code, self._out_wait, self._out_end = (

@@ -15,11 +15,13 @@ its demand stream, so it is identical whatever the routing policy.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from simcc.dists import Sampler
+from simcc.model.days import day_starts
 from simcc.model.streams import Streams
 from simcc.scenario.schema import Demand, Scenario
 from simcc.units import DAY
@@ -40,8 +42,7 @@ def rate_pieces(scenario: Scenario, demand: Demand) -> list[tuple[float, float, 
     first = profile.start if profile.start is not None else horizon.start
     total = sum(profile.weights)
     pieces = []
-    for day in range(-1, int(np.ceil(length / DAY)) + 1):
-        day_zero = day * DAY + first - horizon.start
+    for day_zero in day_starts(first, horizon.start, length):
         for k, weight in enumerate(profile.weights):
             start = max(day_zero + k * interval, 0.0)
             end = min(day_zero + (k + 1) * interval, length)
@@ -71,50 +72,75 @@ class ArrivalBatch:
         return len(self.time_s)
 
 
-def categories(scenario: Scenario) -> dict[str, list[str]]:
-    """Names behind the codes of channels, intents, segments and skills (scenario order)."""
-    return {"channel": list(scenario.channels), "intent": list(scenario.intents),
-            "segment": list(scenario.segments), "skill": scenario.skills}
+@dataclass(frozen=True)
+class DemandPlan:
+    """One demand entry of the scenario, compiled: everything but its random streams.
+
+    ``pieces`` holds ``(start_s, end_s, rate_per_s)`` rows; ``intent_codes`` and
+    ``segment_codes`` are the codes of its mix entries (in mix order), drawn through the
+    cumulative shares ``intent_cdf`` and ``segment_cdf``; ``patience_factor`` and
+    ``handle`` are indexed by mix position.
+    """
+
+    index: int
+    channel_code: int
+    pieces: np.ndarray
+    intent_codes: np.ndarray
+    intent_cdf: np.ndarray
+    segment_codes: np.ndarray
+    segment_cdf: np.ndarray
+    patience: Sampler | None
+    patience_factor: np.ndarray
+    handle: tuple[Sampler, ...]
+    busyness_cv: float | None
+
+
+def compile_demand(scenario: Scenario, index: int, codes: dict[str, dict[str, int]],
+                   handle: dict[str, Sampler], patience: dict[str, Sampler | None]
+                   ) -> DemandPlan:
+    """The :class:`DemandPlan` of ``scenario.demand[index]``; ``codes`` maps each kind
+    (channel, intent, segment) to its name codes; ``handle`` and ``patience`` are the
+    samplers per intent and per channel."""
+    demand = scenario.demand[index]
+    mix = scenario.segment_mix(demand)
+    return DemandPlan(
+        index=index, channel_code=codes["channel"][demand.channel],
+        pieces=np.array(rate_pieces(scenario, demand), dtype=float).reshape(-1, 3),
+        intent_codes=np.array([codes["intent"][i] for i in demand.mix]),
+        intent_cdf=_cdf(list(demand.mix.values())),
+        segment_codes=np.array([codes["segment"][s] for s in mix]),
+        segment_cdf=_cdf(list(mix.values())),
+        patience=patience[demand.channel],
+        patience_factor=np.array([scenario.segments[s].patience_factor for s in mix]),
+        handle=tuple(handle[i] for i in demand.mix),
+        busyness_cv=demand.busyness.cv if demand.busyness is not None else None)
+
+
+STREAM_NAMES = ("arrivals", "intent", "segment", "patience", "handle", "resolution", "wrap",
+                "busyness")
+"""The random streams of demand entry ``i`` are named ``"<name>/<i>"``."""
 
 
 class DemandStream:
-    """One demand entry of the scenario, generated window by window."""
+    """One demand entry generated window by window from its own random streams."""
 
-    def __init__(self, scenario: Scenario, index: int, streams: Streams):
-        demand = scenario.demand[index]
-        codes = {kind: {name: k for k, name in enumerate(names)}
-                 for kind, names in categories(scenario).items()}
-        self.channel_code = codes["channel"][demand.channel]
-        self.pieces = np.array(rate_pieces(scenario, demand), dtype=float).reshape(-1, 3)
-        self.intents = list(demand.mix)
-        self.intent_codes = np.array([codes["intent"][i] for i in self.intents])
-        self.intent_cdf = _cdf(list(demand.mix.values()))
-        mix = scenario.segment_mix(demand)
-        self.segments = list(mix)
-        self.segment_codes = np.array([codes["segment"][s] for s in self.segments])
-        self.segment_cdf = _cdf(list(mix.values()))
-        self.patience = scenario.channels[demand.channel].patience
-        self.patience_sampler = self.patience.sampler() if self.patience else None
-        self.patience_factor = np.array(
-            [scenario.segments[s].patience_factor for s in self.segments])
-        self.handle_samplers = [scenario.intents[i].handle_time.sampler() for i in self.intents]
-        names = ("arrivals", "intent", "segment", "patience", "handle", "resolution", "wrap",
-                 "busyness")
-        self.rng = {name: streams(f"{name}/{index}") for name in names}
-        self.busyness_cv = demand.busyness.cv if demand.busyness is not None else None
+    def __init__(self, plan: DemandPlan, streams: Streams):
+        self.plan = plan
+        self.rng = {name: streams(f"{name}/{plan.index}") for name in STREAM_NAMES}
 
     def window(self, start: float, end: float) -> dict[str, np.ndarray]:
         """Arrivals in ``[start, end)`` with their exogenous draws (unsorted columns,
         names as codes)."""
+        plan = self.plan
         times = self._times(start, end)
         n = len(times)
-        intent = np.searchsorted(self.intent_cdf, self.rng["intent"].random(n), side="right")
-        segment = np.searchsorted(self.segment_cdf, self.rng["segment"].random(n), side="right")
+        intent = np.searchsorted(plan.intent_cdf, self.rng["intent"].random(n), side="right")
+        segment = np.searchsorted(plan.segment_cdf, self.rng["segment"].random(n), side="right")
         return {
             "time_s": times,
-            "channel": np.full(n, self.channel_code),
-            "intent": self.intent_codes[intent],
-            "segment": self.segment_codes[segment],
+            "channel": np.full(n, plan.channel_code),
+            "intent": plan.intent_codes[intent],
+            "segment": plan.segment_codes[segment],
             "patience_s": self._patience(self.rng["patience"].random(n), segment),
             "base_handle_s": self._handle(self.rng["handle"].random(n), intent),
             "resolution_u": self.rng["resolution"].random(n),
@@ -122,29 +148,31 @@ class DemandStream:
         }
 
     def _times(self, start: float, end: float) -> np.ndarray:
-        lo = np.maximum(self.pieces[:, 0], start)
-        hi = np.minimum(self.pieces[:, 1], end)
+        pieces = self.plan.pieces
+        lo = np.maximum(pieces[:, 0], start)
+        hi = np.minimum(pieces[:, 1], end)
         keep = hi > lo
-        lo, hi, rate = lo[keep], hi[keep], self.pieces[keep, 2] * self._day_factor()
+        lo, hi, rate = lo[keep], hi[keep], pieces[keep, 2] * self._day_factor()
         counts = self.rng["arrivals"].poisson(rate * (hi - lo))
         offsets = self.rng["arrivals"].random(int(counts.sum()))
         return np.repeat(lo, counts) + offsets * np.repeat(hi - lo, counts)
 
     def _day_factor(self) -> float:
         """The busyness factor of the current window (gamma, mean 1), or 1."""
-        if self.busyness_cv is None:
+        cv = self.plan.busyness_cv
+        if cv is None:
             return 1.0
-        shape = 1.0 / self.busyness_cv ** 2
+        shape = 1.0 / cv ** 2
         return float(self.rng["busyness"].gamma(shape, 1.0 / shape))
 
     def _patience(self, u: np.ndarray, segment: np.ndarray) -> np.ndarray:
-        if self.patience_sampler is None:
+        if self.plan.patience is None:
             return np.full(len(u), np.inf)
-        return self.patience_sampler.quantiles(u) * self.patience_factor[segment]
+        return self.plan.patience.quantiles(u) * self.plan.patience_factor[segment]
 
     def _handle(self, u: np.ndarray, intent: np.ndarray) -> np.ndarray:
         out = np.empty(len(u))
-        for k, sampler in enumerate(self.handle_samplers):
+        for k, sampler in enumerate(self.plan.handle):
             mask = intent == k
             out[mask] = sampler.quantiles(u[mask])
         return out
@@ -157,13 +185,14 @@ def _cdf(shares: list[float]) -> np.ndarray:
     return cdf[:-1] / cdf[-1]
 
 
-def arrival_batches(scenario: Scenario, streams: Streams) -> Iterator[ArrivalBatch]:
-    """All arrivals of the horizon, one window at a time, merged across streams."""
-    sources = [DemandStream(scenario, i, streams) for i in range(len(scenario.demand))]
-    length = scenario.horizon.length_s
+def arrival_batches(demands: Sequence[DemandPlan], length_s: float,
+                    streams: Streams) -> Iterator[ArrivalBatch]:
+    """All arrivals of ``[0, length_s)``, one window at a time, merged across the
+    demand entries."""
+    sources = [DemandStream(plan, streams) for plan in demands]
     start = 0.0
-    while start < length:
-        end = min(start + WINDOW_S, length)
+    while start < length_s:
+        end = min(start + WINDOW_S, length_s)
         parts = [source.window(start, end) for source in sources]
         columns = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
         order = np.argsort(columns["time_s"], kind="stable")

@@ -16,15 +16,16 @@ import struct
 
 import numpy as np
 
+from simcc.metrics.codes import Draw
+
 UNIFORMS_PER_DRAW = 16
 _SCALE = 2.0 ** -32
 _LAYOUT = struct.Struct(f"<{UNIFORMS_PER_DRAW}I")
 
-# Positions of the contact draws (purpose 0)
-PATIENCE, HANDLE, RESOLUTION, WRAP = 0, 1, 2, 3
-CONTAIN, SELF_SERVICE, MISROUTE, ESCALATE = 4, 5, 6, 7
-CALLBACK_ACCEPT, FOLLOW, FOLLOW_DELAY, FOLLOW_CHANNEL = 8, 9, 10, 11
-EXPLAIN, MISROUTE_TIME, OFFER_ACCEPT = 12, 13, 14
+# Positions of the contact draws (purpose 0): plain ints of simcc.metrics.codes.Draw
+(PATIENCE, HANDLE, RESOLUTION, WRAP, CONTAIN, SELF_SERVICE, MISROUTE, ESCALATE,
+ CALLBACK_ACCEPT, FOLLOW, FOLLOW_DELAY, FOLLOW_CHANNEL, EXPLAIN, MISROUTE_TIME,
+ OFFER_ACCEPT) = map(int, sorted(Draw))
 
 
 class ContactDraws:

@@ -12,15 +12,16 @@ from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
+from simcc.metrics.codes import ContactKind
+
 # Contact states
 NEW, WAITING, IN_SERVICE, DONE = "new", "waiting", "in_service", "done"
 # Agent states
 OFF, IDLE, BUSY = "off", "idle", "busy"
 
 
-# Contact kinds: the first contact, a retrial, a repeat contact, a deflection
-# (the contact on another channel of a customer who took the routing's offer of it)
-FIRST, RETRIAL, REPEAT, DEFLECTION = 0, 1, 2, 3
+# Contact kinds (plain ints of simcc.metrics.codes.ContactKind)
+FIRST, RETRIAL, REPEAT, DEFLECTION = map(int, sorted(ContactKind))
 
 
 class JourneyState:

@@ -12,7 +12,7 @@ the same customer decides the same way under every routing policy.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -35,18 +35,16 @@ from simcc.metrics.records import (
     Records,
 )
 from simcc.model import draws as d
-from simcc.model.demand import categories
 from simcc.model.entities import DEFLECTION, DONE, NEW, REPEAT, RETRIAL, Agent, Contact
 from simcc.model.events import Call
 from simcc.routing import protocol as routing
-from simcc.scenario.journeys import Callback
 from simcc.scenario.schema import Scenario
-from simcc.scenario.types import duration_sampler
 from simcc.units import DAY
 
-ID_STRIDE = 1 << 40
-"""Contact ids of later contacts: ``issue_id + attempt * ID_STRIDE`` (first contacts are
-numbered 0, 1, ... in order of arrival)."""
+if TYPE_CHECKING:
+    from simcc.model.omnichannel import JourneyCenter
+    from simcc.model.plan import Plan
+
 DEFAULT_MAX_CONTACTS = 10
 """Contacts per issue at most, when the scenario has no ``repeats`` section."""
 
@@ -68,8 +66,9 @@ def _quantile(sampler: Any, u: float) -> float:
 class Journeys:
     """Journey decisions of one replication (see the module docstring)."""
 
-    def __init__(self, scenario: Scenario, center: Any, generator: np.random.Generator,
+    def __init__(self, plan: Plan, center: JourneyCenter, generator: np.random.Generator,
                  records: Records):
+        scenario = plan.scenario
         self.center = center
         self.env = center.env
         self.draws = d.ContactDraws(generator)
@@ -81,38 +80,18 @@ class Journeys:
         self.repeats = scenario.repeats
         self.max_contacts = (scenario.repeats.max_contacts if scenario.repeats
                              else DEFAULT_MAX_CONTACTS)
-        # How callbacks are made; the defaults serve callbacks a policy offers on a channel
-        # without a callback section (the engine itself never offers them there).
-        self._callback = {name: ch.callback or Callback(threshold=0.0)
-                          for name, ch in scenario.channels.items()}
-        self._samplers = self._make_samplers(scenario)
+        self._callback = plan.callbacks
+        self._samplers = plan.samplers
+        self._contacts = plan.contacts
         self._others = {(channel, skill): [s for (c, s) in center.routes if c == channel
                                            and s != skill]
                         for (channel, skill) in center.routes}
         self._switch = {source: (list(shares), np.cumsum(list(shares.values())))
                         for source, shares in (scenario.repeats.switch if scenario.repeats
                                                else {}).items()}
-        self._codes = {kind: {name: k for k, name in enumerate(names)}
-                       for kind, names in categories(scenario).items()}
+        self._codes = plan.vocabulary.codes
         self._followup = records.followups.appenders()
         self._event_row = records.events.appenders()
-
-    @staticmethod
-    def _make_samplers(s: Scenario) -> dict[str, Any]:
-        samplers: dict[str, Any] = {
-            "explain": duration_sampler(s.transfers.explain_time),
-            "misroute": duration_sampler(s.transfers.misroute_time),
-            "repeat": duration_sampler(s.repeats.delay) if s.repeats else None,
-        }
-        for name, ch in s.channels.items():
-            samplers[f"patience/{name}"] = ch.patience.sampler() if ch.patience else None
-            samplers[f"self_service/{name}"] = (
-                duration_sampler(ch.self_service.duration) if ch.self_service else None)
-            samplers[f"retrial/{name}"] = (
-                duration_sampler(ch.retrial.delay) if ch.retrial else None)
-        for name, intent in s.intents.items():
-            samplers[f"handle/{name}"] = intent.handle_time.sampler()
-        return samplers
 
     def _u(self, contact: Contact) -> list[float]:
         if contact.draws is None:
@@ -156,7 +135,7 @@ class Journeys:
 
     def _start_self_service(self, contact: Contact, now: float, then: Any) -> None:
         self._event(contact, SELF_SERVICE, now)
-        duration = _quantile(self._samplers[f"self_service/{contact.channel}"],
+        duration = _quantile(self._samplers.self_service[contact.channel],
                              self._u(contact)[d.SELF_SERVICE])
         Call(self.env, duration, contact, then)
 
@@ -297,7 +276,7 @@ class Journeys:
         if proficiency == 0.0:
             contact.transfer_to = contact.need
             self._event(contact, MISROUTED, now)
-            return _quantile(self._samplers["misroute"], u[d.MISROUTE_TIME]), False, CONVERSATION
+            return _quantile(self._samplers.misroute, u[d.MISROUTE_TIME]), False, CONVERSATION
         channel = self.channels[contact.channel]
         handle = contact.base_handle_s / proficiency
         handle *= 1.0 + channel.concurrency_stretch * (agent.load - 1)
@@ -311,7 +290,7 @@ class Journeys:
         chance = contact.resolution_p * proficiency
         if contact.context_lost:
             contact.context_lost = False
-            handle += _quantile(self._samplers["explain"], u[d.EXPLAIN])
+            handle += _quantile(self._samplers.explain, u[d.EXPLAIN])
             chance *= self.transfers.lost_context_resolution
         contact.resolved = contact.resolution_u < chance
         return handle, contact.resolved, CONVERSATION
@@ -367,7 +346,7 @@ class Journeys:
             return
         u = self._u(contact)
         if u[d.FOLLOW] < spec.probability:
-            delay = _quantile(self._samplers[f"retrial/{contact.channel}"], u[d.FOLLOW_DELAY])
+            delay = _quantile(self._samplers.retrial[contact.channel], u[d.FOLLOW_DELAY])
             self._follow_up(contact, RETRIAL, contact.channel, delay, now)
 
     def _maybe_repeat(self, contact: Contact, now: float) -> None:
@@ -379,7 +358,7 @@ class Journeys:
         u = self._u(contact)
         if u[d.FOLLOW] >= repeats.probability:
             return
-        delay = _quantile(self._samplers["repeat"], u[d.FOLLOW_DELAY])
+        delay = _quantile(self._samplers.repeat, u[d.FOLLOW_DELAY])
         start = contact.arrival_s if contact.issue_start_s is None else contact.issue_start_s
         if now + delay - start > repeats.window:
             return
@@ -397,21 +376,8 @@ class Journeys:
         if attempt >= self.max_contacts:
             return
         u = self.draws(prev.issue_id, attempt)
-        intent = self.intents[prev.intent]
-        spec = self.channels[channel]
-        patience = self._samplers[f"patience/{channel}"]
-        factor = self.segments[prev.segment].patience_factor
-        patience_s = math.inf if patience is None else patience.quantile(u[d.PATIENCE]) * factor
-        contact = Contact(
-            prev.issue_id + attempt * ID_STRIDE, channel, prev.intent, intent.skill,
-            prev.segment, prev.priority, now + delay, patience_s,
-            self._samplers[f"handle/{prev.intent}"].quantile(u[d.HANDLE]),
-            intent.resolution * spec.resolution_factor, u[d.RESOLUTION], u[d.WRAP],
-            self.center.routes[channel, intent.skill])
-        contact.issue_id, contact.attempt, contact.kind = prev.issue_id, attempt, kind
-        contact.previous_agent = prev.handled_by or prev.previous_agent
-        contact.issue_start_s = prev.arrival_s if prev.issue_start_s is None else prev.issue_start_s
-        contact.draws = u
+        contact = self._contacts.later_contact(prev, attempt, kind, channel, now + delay, u,
+                                               self.center.routes)
         self._record_followup(contact)
         Call(self.env, delay, contact, self.center.on_arrival)
 

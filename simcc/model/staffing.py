@@ -11,53 +11,57 @@ stay until every contact has an outcome.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from simcc.model.days import day_starts
 from simcc.model.entities import Agent, Group
 from simcc.scenario.schema import AgentGroup, Scenario
-from simcc.units import DAY
 
 
 @dataclass(frozen=True)
 class ShiftEvent:
-    """At ``time_s`` the ``agents`` log on (``on``) or off."""
+    """At ``time_s`` the ``agents`` (positions in their group's agent list) log on
+    (``on``) or off."""
 
     time_s: float
     on: bool
-    agents: tuple[Agent, ...]
+    agents: tuple[int, ...]
 
 
-def make_agents(name: str, spec: AgentGroup, group: Group, first_index: int) -> list[Agent]:
-    """Create the agents of a group; names are ``group.k`` or ``group.s<shift>.k``."""
+def agent_names(name: str, spec: AgentGroup) -> list[str]:
+    """The names of a group's agents: ``group.k``, or ``group.s<shift>.k`` with shifts."""
     if spec.count is not None:
-        names = [f"{name}.{k}" for k in range(spec.count)]
-    elif spec.staffing is not None:
-        names = [f"{name}.{k}" for k in range(max(spec.staffing.counts))]
-    else:
-        names = [f"{name}.s{j}.{k}" for j, shift in enumerate(spec.shifts)
-                 for k in range(shift.count)]
+        return [f"{name}.{k}" for k in range(spec.count)]
+    if spec.staffing is not None:
+        return [f"{name}.{k}" for k in range(max(spec.staffing.counts))]
+    return [f"{name}.s{j}.{k}" for j, shift in enumerate(spec.shifts)
+            for k in range(shift.count)]
+
+
+def make_agents(names: list[str], group: Group, first_index: int) -> list[Agent]:
+    """The agents of ``group``, numbered from ``first_index``."""
     return [Agent(first_index + i, agent_name, group) for i, agent_name in enumerate(names)]
 
 
-def shift_events(scenario: Scenario, name: str, agents: list[Agent]) -> Iterator[ShiftEvent]:
-    """Log-on and log-off events of one group over the horizon (unsorted)."""
+def shift_events(scenario: Scenario, name: str) -> list[ShiftEvent]:
+    """Log-on and log-off events of one group over the schedule (unsorted)."""
     spec = scenario.agents[name]
+    if spec.count is not None:
+        return [ShiftEvent(0.0, True, tuple(range(spec.count)))]
+    if spec.staffing is not None:
+        return list(_table_events(scenario, spec))
+    return list(_shift_events(scenario, spec))
+
+
+def _shift_events(scenario: Scenario, spec: AgentGroup) -> Iterator[ShiftEvent]:
     horizon = scenario.horizon
     length = horizon.length_s + scenario.drain_s
-    if spec.count is not None:
-        yield ShiftEvent(0.0, True, tuple(agents))
-        return
-    if spec.staffing is not None:
-        yield from _table_events(scenario, spec, agents)
-        return
     offset = 0
     for shift in spec.shifts:
-        crew = tuple(agents[offset:offset + shift.count])
+        crew = tuple(range(offset, offset + shift.count))
         offset += shift.count
-        for day in range(-1, math.ceil(length / DAY) + 1):
-            on = day * DAY + shift.start - horizon.start
+        for on in day_starts(shift.start, horizon.start, length):
             off = on + shift.length_s
             if off <= 0 or on >= length:
                 continue
@@ -66,8 +70,7 @@ def shift_events(scenario: Scenario, name: str, agents: list[Agent]) -> Iterator
                 yield ShiftEvent(off, False, crew)
 
 
-def _table_events(scenario: Scenario, spec: AgentGroup, agents: list[Agent]
-                  ) -> Iterator[ShiftEvent]:
+def _table_events(scenario: Scenario, spec: AgentGroup) -> Iterator[ShiftEvent]:
     """Log-ons and log-offs that follow a per-interval staffing table."""
     horizon = scenario.horizon
     table = spec.staffing
@@ -75,8 +78,7 @@ def _table_events(scenario: Scenario, spec: AgentGroup, agents: list[Agent]
     first = table.start if table.start is not None else horizon.start
     targets: list[tuple[float, int]] = []
     length = horizon.length_s + scenario.drain_s
-    for day in range(-1, math.ceil(length / DAY) + 1):
-        day_zero = day * DAY + first - horizon.start
+    for day_zero in day_starts(first, horizon.start, length):
         targets += [(day_zero + k * interval, count) for k, count in enumerate(table.counts)]
         targets.append((day_zero + len(table.counts) * interval, 0))
     targets.sort(key=lambda item: item[0])
@@ -86,12 +88,12 @@ def _table_events(scenario: Scenario, spec: AgentGroup, agents: list[Agent]
         if time_s <= 0:
             on_duty = count
     if on_duty:
-        yield ShiftEvent(0.0, True, tuple(agents[:on_duty]))
+        yield ShiftEvent(0.0, True, tuple(range(on_duty)))
     for time_s, count in targets:
         if time_s <= 0 or time_s >= length:
             continue
         if count > on_duty:
-            yield ShiftEvent(time_s, True, tuple(agents[on_duty:count]))
+            yield ShiftEvent(time_s, True, tuple(range(on_duty, count)))
         elif count < on_duty:
-            yield ShiftEvent(time_s, False, tuple(agents[count:on_duty]))
+            yield ShiftEvent(time_s, False, tuple(range(count, on_duty)))
         on_duty = count
