@@ -8,6 +8,8 @@ import simcc
 from simcc.errors import ModelError
 from simcc.metrics.records import to_frames
 from simcc.model import build, replication_seedseq
+from simcc.model.arrivals import ArrivalFeed
+from simcc.model.demand import ArrivalBatch
 from simcc.routing import RoutingPolicy
 
 
@@ -44,6 +46,42 @@ def test_constant_patience_abandons_exactly_then():
     assert len(abandoned) > 10
     assert np.allclose(abandoned["wait_s"], 60.0)
     assert (contacts.loc[contacts["outcome"] == "handled", "wait_s"] <= 60.0).all()
+
+
+def scripted(doc: dict, arrivals_s: list[float], patience_s: list[float],
+             handle_s: list[float]) -> dict:
+    """The record frames of replication 0 of ``doc`` with its random arrivals replaced by
+    these contacts (one intent, one segment)."""
+    scenario = simcc.load_scenario(doc)
+    replication = build(scenario, replication_seedseq(scenario.seed, 0))
+    n = len(arrivals_s)
+    batch = ArrivalBatch(
+        time_s=np.asarray(arrivals_s, dtype=float), channel=np.zeros(n, dtype=int),
+        intent=np.zeros(n, dtype=int), segment=np.zeros(n, dtype=int),
+        patience_s=np.asarray(patience_s, dtype=float),
+        base_handle_s=np.asarray(handle_s, dtype=float),
+        resolution_u=np.zeros(n), wrap_u=np.zeros(n))
+    center = replication.center
+    replication.feed = ArrivalFeed(replication.env, iter([batch]), center.on_arrival,
+                                   replication.plan.contacts, center.routes,
+                                   replication.records.arrivals.append)
+    return to_frames(replication.run())
+
+
+def test_patience_ending_as_an_agent_frees_up_abandons_before_the_agent_chooses():
+    # One agent. Contact 0 arrives at 0 and is served until 60. Contact 1 arrives at 10
+    # with patience 50: its patience ends at 60, the instant the agent frees up. The
+    # agent's completion was scheduled first (at time 0), yet the abandonment comes
+    # first (urgent timer): contact 1 abandons after 50 s, and contact 2 (arrived at 20,
+    # patient) is the one the agent takes at 60.
+    doc = small()
+    doc["agents"]["team"]["count"] = 1
+    contacts = scripted(doc, [0.0, 10.0, 20.0], [np.inf, 50.0, np.inf],
+                        [60.0, 60.0, 60.0])["contacts"].set_index("contact_id")
+    assert contacts.loc[1, "outcome"] == "abandoned"
+    assert contacts.loc[1, "wait_s"] == 50.0
+    assert contacts.loc[2, "outcome"] == "handled"
+    assert contacts.loc[2, "wait_s"] == 40.0
 
 
 def test_no_waiting_room_blocks_instead_of_queueing():

@@ -7,9 +7,11 @@ single timeout is armed for the earliest live one, so a contact that is answered
 its patience runs out costs no event at all.
 
 Simultaneous events: SimPy processes events at the same instant in the order they were
-scheduled. In addition, before any routing decision at time ``t`` every contact whose
-patience ends at or before ``t`` abandons; so a contact whose patience runs out at the
-very instant an agent frees up has abandoned (the agent does not take it).
+scheduled, except that the abandonment timer is *urgent*: it fires at the exact deadline
+before every other event of that instant. So every contact whose patience ends at or
+before ``t`` has abandoned before any routing decision at ``t``: a contact whose
+patience runs out at the very instant an agent frees up has abandoned (the agent does not
+take it).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from simcc.model.entities import (
     Group,
     WaitQueue,
 )
-from simcc.model.events import Call
+from simcc.model.events import Call, UrgentCall
 from simcc.routing.protocol import RoutingPolicy
 
 if TYPE_CHECKING:
@@ -124,9 +126,6 @@ class Center:
         run in the :class:`~simcc.model.omnichannel.JourneyCenter`."""
         contact = event._value
         now = self.env._now  # the clock behind SimPy's `now` property, read directly: hot path
-        heap = self._deadlines
-        if heap and heap[0][0] <= now:
-            self.expire_patience()
         contact.queued_s = now
         pools = contact.route.pools
         for pool in pools:
@@ -195,9 +194,6 @@ class Center:
         available agents."""
         contact = event._value
         now = self.env._now
-        heap = self._deadlines
-        if heap and heap[0][0] <= now:
-            self.expire_patience()
         if contact.state is not WAITING:
             return
         pools = contact.route.pools
@@ -249,8 +245,9 @@ class Center:
 
     # -- patience ---------------------------------------------------------------------
     def _arm_timer(self, at: float) -> None:
+        """Expire patience at ``at`` (a deadline), before any other event of that time."""
         self._timer_at = at
-        Call(self.env, max(at - self.env.now, 0.0), None, self._on_timer)
+        UrgentCall(self.env, max(at, self.env._now), self._on_timer)
 
     def _on_timer(self, _event: Any) -> None:
         if self._timer_at is not None and self._timer_at <= self.env.now:
@@ -297,9 +294,6 @@ class Center:
     def agent_free(self, agent: Agent) -> None:
         """The agent is free: take a waiting contact or become idle."""
         now = self.env._now  # the clock behind SimPy's `now` property, read directly: hot path
-        heap = self._deadlines
-        if heap and heap[0][0] <= now:
-            self.expire_patience()
         group = agent.group_ref
         contact = self._pick_contact(agent, group.queues)
         if contact is not None:

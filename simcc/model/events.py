@@ -1,12 +1,14 @@
-"""A lean SimPy event for the engine's hot path."""
+"""Lean SimPy events for the engine's hot path."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+from heapq import heappush
+
 import simpy
-from simpy.events import NORMAL, Event
+from simpy.events import NORMAL, URGENT, Event
 
 
 class Call(Event):
@@ -25,3 +27,21 @@ class Call(Event):
         self._value = value
         self._ok = True
         env.schedule(self, NORMAL, delay)
+
+
+class UrgentCall(Event):
+    """An event that calls ``callback(event)`` at simulated time ``at_s`` exactly, before
+    every ordinary event of that instant.
+
+    SimPy schedules by delay, and ``now + (at_s - now)`` can round past ``at_s``; this
+    event goes on SimPy's queue with its exact time and URGENT priority, which SimPy
+    processes before the NORMAL events of the same time (its queue is ordered by time,
+    priority, then insertion). ``at_s`` must not be in the past.
+    """
+
+    def __init__(self, env: simpy.Environment, at_s: float, callback: Callable[[Event], None]):
+        self.env = env
+        self.callbacks = [callback]
+        self._value = None
+        self._ok = True
+        heappush(env._queue, (at_s, URGENT, next(env._eid), self))

@@ -163,10 +163,8 @@ class Journeys:
     def _route(self, contact: Contact) -> None:
         """Route a contact after a pause (self-service, closed hours); an asynchronous
         contact keeps its place from its arrival."""
-        center = self.center
-        center.expire_patience()
         place = contact.arrival_s if self.channels[contact.channel].asynchronous else None
-        center.route(contact, self.env.now, place)
+        self.center.route(contact, self.env.now, place)
 
     def _choose_route(self, contact: Contact) -> None:
         """Misroute: with the intent's probability the contact is routed for another skill
@@ -261,7 +259,6 @@ class Journeys:
                           f"{contact!r} {problem}")
 
     def _requeue(self, event: Any) -> None:
-        self.center.expire_patience()
         self.center.requeue(event._value, self.env.now)
 
     # -- legs -------------------------------------------------------------------------

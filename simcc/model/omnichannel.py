@@ -25,9 +25,6 @@ class JourneyCenter(Center):
         """Arrival event callback: the journey's entry steps, then routing."""
         contact = event._value
         now = self.env._now  # the clock behind SimPy's `now` property, read directly: hot path
-        heap = self._deadlines
-        if heap and heap[0][0] <= now:
-            self.expire_patience()
         if self.journeys.admit(contact, now):
             self.route(contact, now)
         # else: closed, in self-service or held until opening; journeys go on later
@@ -114,9 +111,6 @@ class JourneyCenter(Center):
         """The agent (in no pool) has room: it takes waiting contacts while it can (only
         its current channel's while it holds conversations), then becomes available."""
         now = self.env._now  # the clock behind SimPy's `now` property, read directly: hot path
-        heap = self._deadlines
-        if heap and heap[0][0] <= now:
-            self.expire_patience()
         group = agent.group_ref
         while agent.load == 0 or agent.load < group.capacity[agent.channel]:
             queues = group.queues if agent.load == 0 else group.channel_queues[agent.channel]
