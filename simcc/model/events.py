@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
-
 from heapq import heappush
+from typing import Any
 
 import simpy
 from simpy.events import NORMAL, URGENT, Event
