@@ -65,9 +65,12 @@ def test_vocabulary_codes_are_scenario_positions():
     assert {r.skill_code for r in plan.routes} <= set(range(len(vocabulary.skill)))
 
 
-def test_record_code_names_come_from_the_enums():
-    assert OUTCOMES == names(Outcome) and OUTCOMES[Outcome.CALLBACK_FAILED] == "callback_failed"
-    assert KINDS == names(ContactKind) and KINDS[REPEAT] == "repeat"
+def test_record_categories_keep_their_names_in_code_order():
+    assert OUTCOMES == ("handled", "abandoned", "blocked", "unserved", "closed", "contained",
+                        "callback_failed", "deflected")
+    assert OUTCOMES[Outcome.CALLBACK_FAILED] == "callback_failed"
+    assert KINDS == ("first", "retrial", "repeat", "deflection") == names(ContactKind)
+    assert KINDS[REPEAT] == "repeat"
 
 
 def test_a_later_contact_continues_its_issue():
