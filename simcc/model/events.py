@@ -14,7 +14,9 @@ class Call(Event):
     """A timeout that calls ``callback(event)`` after ``delay`` seconds.
 
     Equivalent to ``env.timeout(delay, value).callbacks.append(callback)`` in one step
-    and without its checks; ``delay`` must be >= 0 (the engine guarantees it). The
+    and without its checks; ``delay`` must be >= 0 (the engine guarantees it). It goes on
+    SimPy's queue as ``Environment.schedule`` would put it there (time, NORMAL priority,
+    insertion number), without that method call. The
     payload is read back as ``event.value`` (``event._value`` on the hot path). Setting
     ``_value``/``_ok`` directly is what SimPy's own ``Timeout`` does.
     """
@@ -25,7 +27,7 @@ class Call(Event):
         self.callbacks = [callback]
         self._value = value
         self._ok = True
-        env.schedule(self, NORMAL, delay)
+        heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), self))
 
 
 class UrgentCall(Event):
