@@ -73,7 +73,7 @@ def issue_values(contacts: dict[str, np.ndarray], fcr_window_s: float,
     n = len(issue)
     starts = np.flatnonzero(np.r_[True, issue[1:] != issue[:-1]]) if n else np.empty(0, int)
     ends = np.r_[starts[1:], n].astype(np.int64)
-    resolved, transfers = c["resolved"].astype(bool), c["transfers"]
+    resolved, transfers = np.asarray(c["resolved"], dtype=bool), c["transfers"]
     first_answer = _reduce(np.minimum, np.where(c["answered"], np.arange(n), n), starts)
     has_answer = first_answer < n
     pick = np.minimum(first_answer, max(n - 1, 0))
@@ -86,7 +86,7 @@ def issue_values(contacts: dict[str, np.ndarray], fcr_window_s: float,
         "answered": has_answer,
         "resolved": _reduce(np.maximum, resolved.astype(np.int8), starts).astype(bool),
         "fcr": has_answer & resolved[pick] & (transfers[pick] == 0) & ~repeated,
-        "resolved_s": _reduce(np.fmin, c["resolved_s"].astype(float), starts)}
+        "resolved_s": _reduce(np.fmin, np.asarray(c["resolved_s"], dtype=float), starts)}
     values["time_to_resolution_s"] = values["resolved_s"] - values["arrival_s"]
     return order, starts, values
 

@@ -95,10 +95,16 @@ def contact_flags(columns: Columns, period: Period) -> Flags:
     """
     c = columns.contacts
     arrival = c["arrival_s"]
-    rows = np.flatnonzero((arrival >= period.warmup_s) & (arrival < period.end_s))
-    f = {name: c[name][rows] for name in _COPIED}
+    counted = (arrival >= period.warmup_s) & (arrival < period.end_s)
+    rows = np.flatnonzero(counted)
+    every = len(rows) == len(arrival)
+
+    def pick(values: np.ndarray) -> np.ndarray:
+        return values if every else values[rows]  # all counted: no copies
+
+    f = {name: pick(c[name]) for name in _COPIED}
     f["row"] = rows
-    outcome = c["outcome"][rows]
+    outcome = pick(c["outcome"])
     for name, code in (("blocked", BLOCKED), ("closed", CLOSED), ("contained", CONTAINED),
                        ("deflected", DEFLECTED), ("handled", HANDLED),
                        ("abandoned", ABANDONED)):
@@ -114,9 +120,10 @@ def contact_flags(columns: Columns, period: Period) -> Flags:
                          dtype=float)[f["channel"]]
     f["in_sl"] = f["handled"] & (f["wait_s"] <= threshold)
     legs, work_s, group = _leg_values(columns)
-    f["legs"], f["work_s"], f["group"] = legs[rows], work_s[rows], group[rows]
+    f["legs"], f["work_s"], f["group"] = pick(legs), pick(work_s), pick(group)
     f["transferred"] = f["handled"] & (f["transfers"] > 0)
-    f["repeat"] = f["offered"] & np.isin(c["kind"][rows], FOLLOW_UPS)
+    kind = pick(c["kind"])
+    f["repeat"] = f["offered"] & ((kind == FOLLOW_UPS[0]) | (kind == FOLLOW_UPS[1]))
     f.update(_issue_flags(c, rows, period.fcr_window_s))
     return f
 
@@ -235,20 +242,40 @@ def _marginal_sums(codes: list[np.ndarray], sizes: list[int], values: list[np.nd
                    ) -> tuple[np.ndarray, list[np.ndarray]]:
     """Totals of each of ``values`` (None: number of rows) over all rows, and per code of
     each dimension (arrays of ``size x len(values)``). With few combinations of codes,
-    one pass over the rows per value (per combination), then sums of that small table."""
+    the totals per combination first, then sums of that small table."""
     n, cells = len(codes[0]), math.prod(sizes)
-    if cells <= max(n, 4096):
-        cell = np.zeros(n, dtype=np.int64)
-        for code, size in zip(codes, sizes, strict=True):
-            cell = cell * size + code
-        table = np.stack([np.bincount(cell, weights=v, minlength=cells) for v in values],
-                         axis=-1).astype(float).reshape(*sizes, len(values))
-        axes = range(len(sizes))
-        per_code = [table.sum(axis=tuple(a for a in axes if a != d)) for d in axes]
-        return table.reshape(-1, len(values)).sum(axis=0), per_code
-    per_code = [np.stack([np.bincount(code, weights=v, minlength=size) for v in values],
-                         axis=-1).astype(float) for code, size in zip(codes, sizes, strict=True)]
-    return per_code[0].sum(axis=0), per_code
+    if cells > max(n, 4096):
+        per_code = [_totals(code, size, values) for code, size in zip(codes, sizes, strict=True)]
+        return per_code[0].sum(axis=0), per_code
+    cell = np.zeros(n, dtype=np.int64)
+    for code, size in zip(codes, sizes, strict=True):
+        cell = cell * size + code
+    table = _totals(cell, cells, values).reshape(*sizes, len(values))
+    axes = range(len(sizes))
+    per_code = [table.sum(axis=tuple(a for a in axes if a != d)) for d in axes]
+    return table.reshape(-1, len(values)).sum(axis=0), per_code
+
+
+def _totals(codes: np.ndarray, size: int, values: list[np.ndarray | None]) -> np.ndarray:
+    """``size x len(values)`` totals of ``values`` (None: number of rows) per code. A
+    value that is all False or zero adds nothing; with few codes, masks per code (a
+    count of booleans is much cheaper than a weighted ``bincount``)."""
+    out = np.zeros((size, len(values)))
+    if size <= 4 and len(codes):
+        masks = [codes == k for k in range(size)]
+        for j, v in enumerate(values):
+            if v is None:
+                out[:, j] = [np.count_nonzero(mask) for mask in masks]
+            elif v.dtype == bool:
+                if v.any():
+                    out[:, j] = [np.count_nonzero(v & mask) for mask in masks]
+            elif v.any():
+                out[:, j] = [v[mask].sum() for mask in masks]
+        return out
+    for j, v in enumerate(values):
+        if v is None or v.any():
+            out[:, j] = np.bincount(codes, weights=v, minlength=size)
+    return out
 
 
 def agent_sums(columns: Columns, period: Period) -> dict[str, np.ndarray]:

@@ -219,20 +219,21 @@ def record_columns(records: Records) -> Columns:
     contacts.update(_outcome_columns(records, rows_of, legs, leg_rows, n))
     contacts.update(_journey_columns(records, rows_of, n))
     names, group_names, group_of = _agent_lookup(records)
-    agent = legs["agent_index"].astype(np.int64)
+    agent = np.asarray(legs["agent_index"], dtype=np.int64)
     leg_columns = {
-        "contact_id": legs["contact_id"].astype(np.int64), "row": leg_rows,
+        "contact_id": np.asarray(legs["contact_id"], dtype=np.int64), "row": leg_rows,
         "agent_index": agent, "group": group_of[agent], "channel": contacts["channel"][leg_rows],
-        "kind": legs["kind"].astype(np.int8), "skill": legs["skill"].astype(np.int64),
-        **{name: legs[name].astype(float)
+        "kind": np.asarray(legs["kind"], dtype=np.int8),
+        "skill": np.asarray(legs["skill"], dtype=np.int64),
+        **{name: np.asarray(legs[name], dtype=float)
            for name in ("queued_s", "answered_s", "handle_s", "wrap_s")},
         "resolved": legs["resolved"].astype(bool),
         "end_s": legs["answered_s"] + legs["handle_s"] + legs["wrap_s"]}
     sessions = records.sessions.arrays()
-    session_agent = sessions["agent_index"].astype(np.int64)
+    session_agent = np.asarray(sessions["agent_index"], dtype=np.int64)
     session_columns = {"agent_index": session_agent, "group": group_of[session_agent],
-                       "start_s": sessions["start_s"].astype(float),
-                       "end_s": sessions["end_s"].astype(float)}
+                       "start_s": np.asarray(sessions["start_s"], dtype=float),
+                       "end_s": np.asarray(sessions["end_s"], dtype=float)}
     labels = {**records.categories, "agent": names, "group": group_names}
     return Columns(contacts, leg_columns, session_columns, labels)
 
@@ -301,14 +302,14 @@ def _outcome_columns(records: Records, rows_of, legs: dict[str, np.ndarray],
 def _contact_attributes(records: Records) -> dict[str, np.ndarray]:
     """First contacts (arrival chunks) and later ones (follow-up rows) as columns."""
     first = _concat_chunks(records.arrivals)
-    first = {name: values.astype(np.float64 if name == "arrival_s" else np.int64)
+    first = {name: np.asarray(values, dtype=np.float64 if name == "arrival_s" else np.int64)
              for name, values in first.items()}
     first["issue_id"] = first["contact_id"]
     first["kind"] = np.zeros(len(first["contact_id"]), dtype=np.int8)
     later = records.followups.arrays()
     if not len(later["contact_id"]):
         return first
-    return {name: np.concatenate([first[name], later[name].astype(first[name].dtype)])
+    return {name: np.concatenate([first[name], later[name]], dtype=first[name].dtype)
             for name in first}
 
 
