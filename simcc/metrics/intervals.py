@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from simcc.metrics.columns import columns_of_frames
-from simcc.metrics.kpis import Flags, Period, contact_flags
+from simcc.metrics.kpis import Flags, Period, contact_flags, ratio, totals_by_code
 from simcc.metrics.records import Columns
 from simcc.metrics.timeweighted import overlap_per_bin
 from simcc.units import format_clock
@@ -63,15 +63,15 @@ def interval_sums(columns: Columns, flags: Flags, period: Period, interval_s: fl
                                 + [-1], dtype=np.int64)[flags["channel"]]
     interval = (flags["arrival_s"] // interval_s).astype(np.int64) - (index[0] if n_int else 0)
     mine = (channel_position >= 0) & (interval >= 0) & (interval < n_int)
-    cell = (channel_position * n_int + interval)[mine]
+    every = bool(mine.all())
+    cell = channel_position * n_int + interval
     handled = flags["handled"]
-    counted = (flags["offered"], handled, flags["abandoned"], flags["in_sl"],
-               np.where(handled, flags["wait_s"], 0.0))
-    size = len(channels) * n_int
+    counted = [flags["offered"], handled, flags["abandoned"], flags["in_sl"],
+               np.where(handled, flags["wait_s"], 0.0)]
     out = np.zeros((len(channels), n_int, len(INTERVAL_SUMS)))
-    for k, values in enumerate(counted):
-        out[:, :, k] = np.bincount(cell, weights=values[mine],
-                                   minlength=size).reshape(len(channels), n_int)
+    out[:, :, :5] = totals_by_code(cell if every else cell[mine], len(channels) * n_int,
+                                   counted if every else [v[mine] for v in counted]
+                                   ).reshape(len(channels), n_int, 5)
     groups = {name: k for k, name in enumerate(columns.labels["group"])}
     for k, channel in enumerate(channels):
         serving = [groups[g] for g, chans in group_channels.items()
@@ -112,16 +112,12 @@ def interval_ratios(sums: np.ndarray, period: Period, interval_s: float,
     span = np.repeat(np.diff(clipped), len(channels))
     start_s = interval * interval_s
     clocks = [format_clock(start_clock_s + s) for s in index * interval_s]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        offered, handled, staffed = t["offered"], t["handled"], t["staffed_s"]
-        table = pd.DataFrame({
-            "interval": interval.astype(np.int64), "start_s": start_s.astype(float),
-            "clock": np.repeat(np.asarray(clocks, dtype=object), len(channels)),
-            "channel": np.tile(np.asarray(channels, dtype=object), len(index)),
-            "offered": offered, "handled": handled, "abandoned": t["abandoned"],
-            "service_level": np.where(offered > 0, t["in_sl"] / np.maximum(offered, 1), np.nan),
-            "asa_s": np.where(handled > 0, t["wait_handled_s"] / np.maximum(handled, 1), np.nan),
-            "staffed_agents": np.where(span > 0, staffed / np.where(span > 0, span, 1), np.nan),
-            "occupancy": np.where(staffed > 0, t["busy_s"] / np.where(staffed > 0, staffed, 1),
-                                  np.nan)})
-    return table[list(INTERVAL_COLUMNS)]
+    offered, handled, staffed = t["offered"], t["handled"], t["staffed_s"]
+    return pd.DataFrame({
+        "interval": interval.astype(np.int64), "start_s": start_s.astype(float),
+        "clock": np.repeat(np.asarray(clocks, dtype=object), len(channels)),
+        "channel": np.tile(np.asarray(channels, dtype=object), len(index)),
+        "offered": offered, "handled": handled, "abandoned": t["abandoned"],
+        "service_level": ratio(t["in_sl"], offered), "asa_s": ratio(t["wait_handled_s"], handled),
+        "staffed_agents": ratio(staffed, span), "occupancy": ratio(t["busy_s"], staffed)},
+        columns=list(INTERVAL_COLUMNS), copy=False)

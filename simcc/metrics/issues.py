@@ -66,9 +66,10 @@ def issue_values(contacts: dict[str, np.ndarray], fcr_window_s: float,
     its first contact), contacts, channels (distinct), transfers, answered, resolved,
     fcr, resolved_s (earliest) and time_to_resolution_s, as in :func:`issues_frame`.
     """
-    order = None if one_per_issue else np.lexsort(
-        (contacts["contact_id"], contacts["arrival_s"], contacts["issue_id"]))
-    c = contacts if order is None else {name: values[order] for name, values in contacts.items()}
+    if one_per_issue:
+        return None, np.arange(len(contacts["issue_id"])), _single_contact_issues(contacts)
+    order = np.lexsort((contacts["contact_id"], contacts["arrival_s"], contacts["issue_id"]))
+    c = {name: values[order] for name, values in contacts.items()}
     issue, arrival = c["issue_id"], c["arrival_s"]
     n = len(issue)
     starts = np.flatnonzero(np.r_[True, issue[1:] != issue[:-1]]) if n else np.empty(0, int)
@@ -89,6 +90,17 @@ def issue_values(contacts: dict[str, np.ndarray], fcr_window_s: float,
         "resolved_s": _reduce(np.fmin, np.asarray(c["resolved_s"], dtype=float), starts)}
     values["time_to_resolution_s"] = values["resolved_s"] - values["arrival_s"]
     return order, starts, values
+
+
+def _single_contact_issues(c: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """:func:`issue_values` when every issue has one contact."""
+    ones = np.ones(len(c["issue_id"]), dtype=np.int64)
+    resolved, answered = np.asarray(c["resolved"], dtype=bool), np.asarray(c["answered"], bool)
+    resolved_s = np.asarray(c["resolved_s"], dtype=float)
+    return {"issue_id": c["issue_id"], "arrival_s": c["arrival_s"], "contacts": ones,
+            "channels": ones, "transfers": c["transfers"], "answered": answered,
+            "resolved": resolved, "fcr": answered & resolved & (c["transfers"] == 0),
+            "resolved_s": resolved_s, "time_to_resolution_s": resolved_s - c["arrival_s"]}
 
 
 def _reduce(ufunc: np.ufunc, values: np.ndarray, starts: np.ndarray) -> np.ndarray:

@@ -135,13 +135,17 @@ def _leg_values(columns: Columns) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n = len(columns.contacts["contact_id"])
     row = legs["row"]
     known = row >= 0
-    talk = known & (legs["kind"] == CONVERSATION)
+    every = bool(known.all())
+    talk = legs["kind"] == CONVERSATION
+    talk = talk if every else talk & known
     count = np.bincount(row[talk], minlength=n)
     work = np.bincount(row[talk], weights=(legs["handle_s"] + legs["wrap_s"])[talk],
                        minlength=n)
     group = np.full(n, -1, dtype=np.int64)
-    rows, groups = row[known], legs["group"][known]
-    if len(rows) and np.bincount(rows).max() > 1:
+    rows, groups = (row, legs["group"]) if every else (row[known], legs["group"][known])
+    several = (count.max(initial=0) > 1 if talk.all()
+               else len(rows) and np.bincount(rows).max() > 1)
+    if several:
         order = np.lexsort((legs["answered_s"][known], rows))
         rows, groups = rows[order], groups[order]
         first = np.r_[True, rows[1:] != rows[:-1]]
@@ -161,6 +165,12 @@ def _issue_flags(c: dict[str, np.ndarray], rows: np.ndarray, fcr_window_s: float
          "transfers": c["transfers"], "resolved_s": c["resolved_s"],
          "channel": c["channel"]}, fcr_window_s, one_per_issue)
     heads = ids[rows] == issue[rows]
+    if one_per_issue and len(rows) == len(ids):  # every contact a counted issue
+        return {"issue_head": heads, **{f"issue_{name}": values[name] for name in
+                                        ("answered", "fcr", "resolved")},
+                "issue_contacts": values["contacts"].astype(float),
+                "issue_channels": values["channels"].astype(float),
+                "issue_ttr_s": values["time_to_resolution_s"]}
     where = rows[heads] if one_per_issue else np.searchsorted(values["issue_id"],
                                                                issue[rows][heads])
 
@@ -229,11 +239,14 @@ def contact_sums(flags: Flags, labels: dict[str, list[str]]) -> dict[str, np.nda
     answered_by = np.where(flags["handled"] & (flags["group"] >= 0), flags["group"] + 1, 0)
     codes = [flags[scope] for scope in CONTACT_SCOPES] + [answered_by]
     sizes = [len(labels[scope]) for scope in CONTACT_SCOPES] + [len(labels["group"]) + 1]
-    values = _contact_values(flags) + _timed_values(flags, flags["timed"] | flags["timed_async"])
+    values = _contact_values(flags)
+    if flags["timed_async"].any():
+        values += _timed_values(flags, flags["timed"] | flags["timed_async"])
     total, (channel, segment, intent, group) = _marginal_sums(codes, sizes, values)
     k = len(CONTACT_SUMS)
     channel_timed = channel[:, :k].copy()
-    channel_timed[:, _TIMED] = channel[:, k:]
+    if len(values) > k:
+        channel_timed[:, _TIMED] = channel[:, k:]
     return {"overall": total[None, :k], "channel": channel_timed, "segment": segment[:, :k],
             "intent": intent[:, :k], "group_contacts": group[1:, :k]}
 
@@ -245,37 +258,53 @@ def _marginal_sums(codes: list[np.ndarray], sizes: list[int], values: list[np.nd
     the totals per combination first, then sums of that small table."""
     n, cells = len(codes[0]), math.prod(sizes)
     if cells > max(n, 4096):
-        per_code = [_totals(code, size, values) for code, size in zip(codes, sizes, strict=True)]
+        per_code = [totals_by_code(code, size, values) for code, size in zip(codes, sizes, strict=True)]
         return per_code[0].sum(axis=0), per_code
     cell = np.zeros(n, dtype=np.int64)
     for code, size in zip(codes, sizes, strict=True):
         cell = cell * size + code
-    table = _totals(cell, cells, values).reshape(*sizes, len(values))
+    table = totals_by_code(cell, cells, values).reshape(*sizes, len(values))
     axes = range(len(sizes))
     per_code = [table.sum(axis=tuple(a for a in axes if a != d)) for d in axes]
     return table.reshape(-1, len(values)).sum(axis=0), per_code
 
 
-def _totals(codes: np.ndarray, size: int, values: list[np.ndarray | None]) -> np.ndarray:
-    """``size x len(values)`` totals of ``values`` (None: number of rows) per code. A
-    value that is all False or zero adds nothing; with few codes, masks per code (a
-    count of booleans is much cheaper than a weighted ``bincount``)."""
+def totals_by_code(codes: np.ndarray, size: int, values: list[np.ndarray | None]
+                   ) -> np.ndarray:
+    """``size x len(values)`` totals of ``values`` (None: number of rows) per code in
+    ``range(size)``. Booleans are counted several at a time (their bits packed beside the
+    code, one ``bincount``), or with one mask per code when there are few codes; a value
+    that is all False or zero adds nothing."""
     out = np.zeros((size, len(values)))
-    if size <= 4 and len(codes):
-        masks = [codes == k for k in range(size)]
-        for j, v in enumerate(values):
-            if v is None:
-                out[:, j] = [np.count_nonzero(mask) for mask in masks]
-            elif v.dtype == bool:
-                if v.any():
-                    out[:, j] = [np.count_nonzero(v & mask) for mask in masks]
-            elif v.any():
-                out[:, j] = [v[mask].sum() for mask in masks]
-        return out
+    flags = []
     for j, v in enumerate(values):
-        if v is None or v.any():
+        if v is None:
+            out[:, j] = np.bincount(codes, minlength=size)
+        elif v.dtype == bool:
+            if v.any():
+                flags.append(j)
+        elif v.any():
             out[:, j] = np.bincount(codes, weights=v, minlength=size)
+    if size <= 4:
+        masks = [codes == k for k in range(size)]
+        for j in flags:
+            out[:, j] = [np.count_nonzero(values[j] & mask) for mask in masks]
+        return out
+    for start in range(0, len(flags), _PACKED):
+        packed_flags = flags[start:start + _PACKED]
+        width = len(packed_flags)
+        packed = codes << width
+        for bit, j in enumerate(packed_flags):
+            packed |= values[j].view(np.uint8) << bit
+        counts = np.bincount(packed, minlength=size << width).reshape(size, 1 << width)
+        patterns = np.arange(1 << width)
+        for bit, j in enumerate(packed_flags):
+            out[:, j] = counts[:, (patterns >> bit) & 1 == 1].sum(axis=1)
     return out
+
+
+_PACKED = 6
+"""Booleans counted per ``bincount`` in :func:`totals_by_code` (64 patterns a code)."""
 
 
 def agent_sums(columns: Columns, period: Period) -> dict[str, np.ndarray]:
@@ -331,11 +360,12 @@ def replication_sums(columns: Columns, flags: Flags, period: Period) -> dict[str
             "group_legs": group_leg_sums(columns, flags), **agent_sums(columns, period)}
 
 
-def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """``num / den`` where ``den > 0``, NaN elsewhere."""
     num = np.asarray(num, dtype=float)
     den = np.asarray(den, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+    return np.divide(num, den, out=np.full(np.broadcast(num, den).shape, np.nan),
+                     where=den > 0)
 
 
 def contact_ratios(sums: np.ndarray, wait_p90_s: np.ndarray) -> dict[str, np.ndarray]:
@@ -345,30 +375,30 @@ def contact_ratios(sums: np.ndarray, wait_p90_s: np.ndarray) -> dict[str, np.nda
     return {
         "arrivals": t["arrivals"], "offered": t["offered"], "handled": t["handled"],
         "abandoned": t["abandoned"],
-        "abandon_rate": _ratio(t["abandoned"], t["offered"]),
-        "blocked_rate": _ratio(t["blocked"], t["offered"] + t["blocked"]),
-        "p_wait": _ratio(t["waited_timed"], t["timed"]),
-        "asa_s": _ratio(t["wait_answered_s"], t["answered_timed"]),
-        "mean_wait_s": _ratio(t["wait_timed_s"], t["timed"]),
-        "service_level": _ratio(t["in_sl_timed"], t["timed"]),
+        "abandon_rate": ratio(t["abandoned"], t["offered"]),
+        "blocked_rate": ratio(t["blocked"], t["offered"] + t["blocked"]),
+        "p_wait": ratio(t["waited_timed"], t["timed"]),
+        "asa_s": ratio(t["wait_answered_s"], t["answered_timed"]),
+        "mean_wait_s": ratio(t["wait_timed_s"], t["timed"]),
+        "service_level": ratio(t["in_sl_timed"], t["timed"]),
         "wait_p90_s": np.asarray(wait_p90_s, dtype=float),
-        "aht_s": _ratio(t["work_s"], t["legs"]),
-        "transfer_rate": _ratio(t["transferred"], t["handled"]),
-        "fcr": _ratio(t["issue_fcr"], t["issue_answered"]),
-        "repeat_rate": _ratio(t["repeat"], t["offered"]),
-        "closed_rate": _ratio(t["closed"], t["arrivals"]),
+        "aht_s": ratio(t["work_s"], t["legs"]),
+        "transfer_rate": ratio(t["transferred"], t["handled"]),
+        "fcr": ratio(t["issue_fcr"], t["issue_answered"]),
+        "repeat_rate": ratio(t["repeat"], t["offered"]),
+        "closed_rate": ratio(t["closed"], t["arrivals"]),
         "contained": t["contained"], "deflected": t["deflected"],
-        "containment_rate": _ratio(t["contained"], t["self_service"]),
-        "transfers_per_contact": _ratio(t["handled_transfers"], t["handled"]),
+        "containment_rate": ratio(t["contained"], t["self_service"]),
+        "transfers_per_contact": ratio(t["handled_transfers"], t["handled"]),
         "callbacks_offered": t["callback_offered"],
-        "callback_acceptance": _ratio(t["callback_accepted"], t["callback_offered"]),
-        "callback_success": _ratio(t["connected_accepted"], t["callback_accepted"]),
-        "time_to_callback_s": _ratio(t["to_callback_s"], t["connected"]),
+        "callback_acceptance": ratio(t["callback_accepted"], t["callback_offered"]),
+        "callback_success": ratio(t["connected_accepted"], t["callback_accepted"]),
+        "time_to_callback_s": ratio(t["to_callback_s"], t["connected"]),
         "issues": t["issue_head"],
-        "resolution_rate": _ratio(t["issue_resolved"], t["issue_head"]),
-        "contacts_per_issue": _ratio(t["issue_contacts"], t["issue_head"]),
-        "channels_per_issue": _ratio(t["issue_channels"], t["issue_head"]),
-        "time_to_resolution_s": _ratio(t["ttr_s"], t["resolved_issues"]),
+        "resolution_rate": ratio(t["issue_resolved"], t["issue_head"]),
+        "contacts_per_issue": ratio(t["issue_contacts"], t["issue_head"]),
+        "channels_per_issue": ratio(t["issue_channels"], t["issue_head"]),
+        "time_to_resolution_s": ratio(t["ttr_s"], t["resolved_issues"]),
     }
 
 
@@ -376,7 +406,7 @@ def agent_ratios(sums: np.ndarray, period: Period) -> dict[str, np.ndarray]:
     """Occupancy (busy / staffed), staffed agents (mean logged in) and cost from agent
     totals (rows of busy_s, staffed_s, cost)."""
     length_s = period.end_s - period.warmup_s
-    return {"occupancy": _ratio(sums[:, 0], sums[:, 1]),
+    return {"occupancy": ratio(sums[:, 0], sums[:, 1]),
             "staffed_agents": sums[:, 1] / length_s if length_s > 0
             else np.full(len(sums), np.nan),
             "cost": sums[:, 2].astype(float)}
@@ -393,8 +423,8 @@ def group_ratios(sums: dict[str, np.ndarray], period: Period, present: np.ndarra
     out = agent_ratios(sums["group_agents"][present], period)
     out.update({name: first[name] for name in ("handled", "asa_s", "transfer_rate", "fcr")})
     out["aht_s"] = np.where(contacts[:, _SUM["arrivals"]] > 0,
-                            _ratio(legs[:, 0], legs[:, 1]), np.nan)
-    out["cost_per_handled"] = _ratio(out["cost"], out["handled"])
+                            ratio(legs[:, 0], legs[:, 1]), np.nan)
+    out["cost_per_handled"] = ratio(out["cost"], out["handled"])
     return {name: out[name] for name in GROUP_KPIS}
 
 
@@ -406,8 +436,8 @@ def kpis_from_sums(sums: dict[str, np.ndarray], wait_p90_s: dict[str, np.ndarray
     lists the keys with counted contacts; ``group`` the groups with legs or sessions."""
     overall = contact_ratios(sums["overall"], wait_p90_s["overall"])
     overall.update(agent_ratios(sums["agents"], period))
-    overall["cost_per_handled"] = _ratio(overall["cost"], overall["handled"])
-    overall["cost_per_resolved_issue"] = _ratio(
+    overall["cost_per_handled"] = ratio(overall["cost"], overall["handled"])
+    overall["cost_per_resolved_issue"] = ratio(
         overall["cost"], overall["issues"] * overall["resolution_rate"])
     tables = [("overall", [OVERALL_KEY], overall)]
     for scope in CONTACT_SCOPES:
@@ -430,7 +460,8 @@ def _long_form(tables: list[tuple[str, np.ndarray, dict[str, np.ndarray]]]) -> p
         parts["kpi"].append(np.repeat(np.asarray(names, dtype=object), m))
         parts["value"].append(np.concatenate([np.asarray(table[name], dtype=float)
                                               for name in names]))
-    return pd.DataFrame({name: np.concatenate(values) for name, values in parts.items()})
+    return pd.DataFrame({name: np.concatenate(values) for name, values in parts.items()},
+                        copy=False)
 
 
 def exact_wait_p90(flags: Flags, by: str | None, keys_count: int) -> np.ndarray:

@@ -277,10 +277,12 @@ def _outcome_columns(records: Records, rows_of, legs: dict[str, np.ndarray],
     contained = out["outcome"] == CONTAINED
     resolved_s[rows[contained]] = out["end_s"][contained]
     resolved = outcome == CONTAINED
-    talk = np.flatnonzero(legs["kind"] == CONVERSATION)
+    talk = legs["kind"] == CONVERSATION
+    talk = slice(None) if talk.all() else np.flatnonzero(talk)  # a slice: no copies
     per_contact = np.bincount(leg_rows[talk], minlength=n)
     first = last = talk
-    if len(talk) and per_contact.max() > 1:  # several legs: first and last by answer
+    if per_contact.max(initial=0) > 1:  # several legs: first and last by answer
+        talk = np.arange(len(leg_rows))[talk]
         talk = talk[np.lexsort((legs["answered_s"][talk], leg_rows[talk]))]
         by_contact = leg_rows[talk]
         change = by_contact[1:] != by_contact[:-1]
