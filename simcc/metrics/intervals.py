@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from simcc.metrics.columns import columns_of_frames
-from simcc.metrics.kpis import Flags, Period, contact_flags, ratio, totals_by_code
+from simcc.metrics.flags import Flags, Period, contact_flags
+from simcc.metrics.kpis import ratio, totals_by_code
 from simcc.metrics.records import Columns
 from simcc.metrics.timeweighted import overlap_per_bin
 from simcc.units import format_clock

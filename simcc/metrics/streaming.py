@@ -3,10 +3,11 @@ number of contacts.
 
 The engine hands over its records in *chunks* of complete issues (every contact of an
 issue, with all its legs and events, is in one chunk) and its agent sessions.
-:class:`KpiAccumulator` reduces each chunk to the additive totals of
+:class:`KpiAccumulator` reduces each chunk (as numpy
+:class:`~simcc.metrics.records.Columns`, no DataFrame) to the additive totals of
 :func:`~simcc.metrics.kpis.replication_sums` and
-:func:`~simcc.metrics.intervals.interval_sums` and keeps only those, plus one
-:class:`WaitHistogram` per scope and key for the 90th percentile wait. The KPIs are
+:func:`~simcc.metrics.intervals.interval_sums`, arrays indexed by scope code, and keeps
+only those, plus a :class:`WaitHistogram` per scope code for the 90th percentile wait. The KPIs are
 therefore those of :func:`~simcc.metrics.kpis.replication_kpis` on the full records:
 counts identical, means and rates identical up to floating-point summation order, and
 ``wait_p90_s`` within the histogram's stated error (see :class:`WaitHistogram`).
@@ -20,16 +21,9 @@ from collections.abc import Hashable, Sequence
 import numpy as np
 import pandas as pd
 
+from simcc.metrics.flags import CONTACT_SCOPES, Flags, Period, answered_timed, contact_flags
 from simcc.metrics.intervals import interval_ratios, interval_sums
-from simcc.metrics.kpis import (
-    CONTACT_SCOPES,
-    Flags,
-    Period,
-    answered_timed,
-    contact_flags,
-    kpis_from_sums,
-    replication_sums,
-)
+from simcc.metrics.kpis import kpis_from_sums, replication_sums
 from simcc.metrics.records import Columns
 
 
