@@ -15,8 +15,13 @@ from simcc.experiment.executors import Executor
 from simcc.experiment.limits import Limits, check_work, estimate_work
 from simcc.experiment.records_out import RecordsSpec
 from simcc.metrics.issues import issues_frame
-from simcc.metrics.kpis import Period, contact_flags
-from simcc.metrics.records import Records, to_frames
+from simcc.metrics.kpis import Period
+from simcc.metrics.records import (  # noqa: F401  (to_frames: tests reach it here)
+    Records,
+    frames_of,
+    record_columns,
+    to_frames,
+)
 from simcc.metrics.streaming import KpiAccumulator
 from simcc.model import build, replication_seedseq
 from simcc.model.plan import Plan, compile_scenario
@@ -55,10 +60,10 @@ def run_replication(plan: Plan | Scenario, seed: int, index: int,
     sink = spec.sink(index)
 
     def measure(chunk: Records) -> None:
-        frames = to_frames(chunk)
-        flags = contact_flags(frames["contacts"], frames["legs"], period)
-        accumulator.add(frames, flags)
+        columns = record_columns(chunk)
+        accumulator.add(columns)
         if sink is not None:
+            frames = frames_of(columns)
             frames["issues"] = issues_frame(frames["contacts"], period.fcr_window_s)
             sink.add(frames)
 

@@ -13,7 +13,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from simcc.metrics.kpis import Period, contact_flags
+from simcc.metrics.columns import columns_of_frames
+from simcc.metrics.flags import Flags, Period, contact_flags
+from simcc.metrics.kpis import ratio, totals_by_code
+from simcc.metrics.records import Columns
 from simcc.metrics.timeweighted import overlap_per_bin
 from simcc.units import format_clock
 
@@ -21,18 +24,18 @@ INTERVAL_COLUMNS = (
     "interval", "start_s", "clock", "channel", "offered", "handled", "abandoned",
     "service_level", "asa_s", "staffed_agents", "occupancy",
 )
+INTERVAL_SUMS = ("offered", "handled", "abandoned", "in_sl", "wait_handled_s", "staffed_s",
+                 "busy_s")
+"""The additive totals per (channel, interval): see :func:`interval_sums`."""
 
 
 def interval_table(frames: dict[str, pd.DataFrame], period: Period, interval_s: float,
-                   start_clock_s: float, group_channels: dict[str, list[str]],
-                   flags: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per (interval, channel); see the module docstring for the columns.
-
-    ``flags`` (from :func:`contact_flags`) is computed when not given.
-    """
-    if flags is None:
-        flags = contact_flags(frames["contacts"], frames["legs"], period)
-    sums = interval_sums(frames, flags, period, interval_s, group_channels)
+                   start_clock_s: float, group_channels: dict[str, list[str]]) -> pd.DataFrame:
+    """One row per (interval, channel) of complete record tables (see
+    :mod:`simcc.metrics.columns`); see the module docstring for the columns."""
+    columns = columns_of_frames(frames)
+    sums = interval_sums(columns, contact_flags(columns, period), period, interval_s,
+                         group_channels)
     return interval_ratios(sums, period, interval_s, start_clock_s)
 
 
@@ -45,73 +48,77 @@ def _interval_edges(period: Period, interval_s: float) -> tuple[np.ndarray, np.n
     return index, np.clip(edges, period.warmup_s, period.end_s)
 
 
-def interval_sums(frames: dict[str, pd.DataFrame], flags: pd.DataFrame, period: Period,
-                  interval_s: float, group_channels: dict[str, list[str]]) -> pd.DataFrame:
-    """Additive totals per (channel, interval): counted contacts ``offered``,
-    ``handled``, ``abandoned``, ``in_sl`` and ``wait_handled_s`` (summed wait of the
-    handled) by interval of arrival; agent-seconds logged in (``staffed_s``) and in use
-    (``busy_s``) of the groups serving the channel within each interval's counted part.
-    Totals of disjoint sets of complete issues (and of sessions) add up."""
+def interval_sums(columns: Columns, flags: Flags, period: Period, interval_s: float,
+                  group_channels: dict[str, list[str]]) -> np.ndarray:
+    """Additive totals per (channel, interval, :data:`INTERVAL_SUMS`), channels in order
+    of name: counted contacts ``offered``, ``handled``, ``abandoned``, ``in_sl`` and
+    ``wait_handled_s`` (summed wait of the handled) by interval of arrival; agent-seconds
+    logged in (``staffed_s``) and in use (``busy_s``) of the groups serving the channel
+    within each interval's counted part. Totals of disjoint sets of complete issues (and
+    of sessions) add up."""
     index, clipped = _interval_edges(period, interval_s)
-    interval = (flags["arrival_s"].to_numpy() // interval_s).astype(np.int64) - index[0] \
-        if len(index) else np.zeros(len(flags), dtype=np.int64)
-    channel_of = flags["channel"].astype(object).to_numpy()
-    handled = flags["handled"].to_numpy()
-    counted = {"offered": flags["offered"].to_numpy(), "handled": handled,
-               "abandoned": flags["abandoned"].to_numpy(), "in_sl": flags["in_sl"].to_numpy(),
-               "wait_handled_s": np.where(handled, flags["wait_s"].to_numpy(), 0.0)}
-    parts = []
-    for channel in sorted(period.thresholds):
-        mine = channel_of == channel
-        groups = [g for g, chans in group_channels.items() if channel in chans]
-        sessions = frames["sessions"][frames["sessions"]["group"].isin(groups)]
-        legs = frames["legs"][frames["legs"]["group"].isin(groups)]
-        parts.append(pd.DataFrame({
-            "channel": channel, "interval": index,
-            **{name: np.bincount(interval[mine], weights=values[mine].astype(float),
-                                 minlength=len(index))[:len(index)]
-               for name, values in counted.items()},
-            "staffed_s": overlap_per_bin(sessions["start_s"], sessions["end_s"], clipped),
-            "busy_s": _busy_per_bin(legs, clipped, period.concurrency)}))
-    return pd.concat(parts, ignore_index=True).set_index(["channel", "interval"])
+    channels = sorted(period.thresholds)
+    n_int = len(index)
+    position = {name: k for k, name in enumerate(channels)}
+    channel_position = np.array([position.get(name, -1) for name in columns.labels["channel"]]
+                                + [-1], dtype=np.int64)[flags["channel"]]
+    interval = (flags["arrival_s"] // interval_s).astype(np.int64) - (index[0] if n_int else 0)
+    mine = (channel_position >= 0) & (interval >= 0) & (interval < n_int)
+    every = bool(mine.all())
+    cell = channel_position * n_int + interval
+    handled = flags["handled"]
+    counted = [flags["offered"], handled, flags["abandoned"], flags["in_sl"],
+               np.where(handled, flags["wait_s"], 0.0)]
+    out = np.zeros((len(channels), n_int, len(INTERVAL_SUMS)))
+    out[:, :, :5] = totals_by_code(cell if every else cell[mine], len(channels) * n_int,
+                                   counted if every else [v[mine] for v in counted]
+                                   ).reshape(len(channels), n_int, 5)
+    groups = {name: k for k, name in enumerate(columns.labels["group"])}
+    for k, channel in enumerate(channels):
+        serving = [groups[g] for g, chans in group_channels.items()
+                   if channel in chans and g in groups]
+        sessions = np.isin(columns.sessions["group"], serving)
+        out[k, :, 5] = overlap_per_bin(columns.sessions["start_s"][sessions],
+                                       columns.sessions["end_s"][sessions], clipped)
+        out[k, :, 6] = _busy_per_bin(columns, np.isin(columns.legs["group"], serving),
+                                     clipped, period.concurrency)
+    return out
 
 
-def _busy_per_bin(legs: pd.DataFrame, edges: np.ndarray, concurrency: dict[str, int]
-                  ) -> np.ndarray:
-    """Agent-seconds of capacity in use per bin: a leg on a channel with concurrency c
-    counts 1/c of its duration (as the overall occupancy does)."""
-    if "channel" not in legs or not any(c > 1 for c in concurrency.values()):
-        return overlap_per_bin(legs["answered_s"], legs["end_s"], edges)
-    channel = legs["channel"].astype(object).to_numpy()
+def _busy_per_bin(columns: Columns, legs: np.ndarray, edges: np.ndarray,
+                  concurrency: dict[str, int]) -> np.ndarray:
+    """Agent-seconds of capacity in use per bin by the ``legs`` (a mask): a leg on a
+    channel with concurrency c counts 1/c of its duration (as the overall occupancy
+    does)."""
+    start, end = columns.legs["answered_s"], columns.legs["end_s"]
+    if not any(c > 1 for c in concurrency.values()):
+        return overlap_per_bin(start[legs], end[legs], edges)
+    names = columns.labels["channel"]
+    channel = columns.legs["channel"]
     busy = np.zeros(len(edges) - 1)
-    for name in set(channel):
-        part = legs[channel == name]
-        busy += overlap_per_bin(part["answered_s"], part["end_s"], edges) / \
-            concurrency.get(name, 1)
+    for code in np.unique(channel[legs]):
+        part = legs & (channel == code)
+        slots = concurrency.get(names[code], 1) if code >= 0 else 1
+        busy += overlap_per_bin(start[part], end[part], edges) / slots
     return busy
 
 
-def interval_ratios(sums: pd.DataFrame, period: Period, interval_s: float,
+def interval_ratios(sums: np.ndarray, period: Period, interval_s: float,
                     start_clock_s: float) -> pd.DataFrame:
-    """The interval table from :func:`interval_sums` totals."""
+    """The interval table from :func:`interval_sums` totals, by interval and channel."""
     index, clipped = _interval_edges(period, interval_s)
-    length = np.diff(clipped)
-    table = sums.reset_index()
-    position = (table["interval"].to_numpy() - index[0]) if len(index) else table["interval"]
-    span = length[position]
-    table["start_s"] = table["interval"] * interval_s
-    with np.errstate(divide="ignore", invalid="ignore"):
-        offered, handled, staffed = (table[c].to_numpy(dtype=float)
-                                     for c in ("offered", "handled", "staffed_s"))
-        table["service_level"] = np.where(offered > 0, table["in_sl"] / np.maximum(offered, 1),
-                                          np.nan)
-        table["asa_s"] = np.where(handled > 0, table["wait_handled_s"] / np.maximum(handled, 1),
-                                  np.nan)
-        table["staffed_agents"] = np.where(span > 0, staffed / np.where(span > 0, span, 1),
-                                           np.nan)
-        table["occupancy"] = np.where(staffed > 0, table["busy_s"] / np.where(
-            staffed > 0, staffed, 1), np.nan)
-    table["clock"] = [format_clock(start_clock_s + s) for s in table["start_s"]]
-    for column in ("offered", "handled", "abandoned"):
-        table[column] = table[column].astype(float)
-    return table[list(INTERVAL_COLUMNS)].sort_values(["interval", "channel"], ignore_index=True)
+    channels = sorted(period.thresholds)
+    t = {name: sums[:, :, k].T.ravel() for k, name in enumerate(INTERVAL_SUMS)}
+    interval = np.repeat(index, len(channels))
+    span = np.repeat(np.diff(clipped), len(channels))
+    start_s = interval * interval_s
+    clocks = [format_clock(start_clock_s + s) for s in index * interval_s]
+    offered, handled, staffed = t["offered"], t["handled"], t["staffed_s"]
+    return pd.DataFrame({
+        "interval": interval.astype(np.int64), "start_s": start_s.astype(float),
+        "clock": np.repeat(np.asarray(clocks, dtype=object), len(channels)),
+        "channel": np.tile(np.asarray(channels, dtype=object), len(index)),
+        "offered": offered, "handled": handled, "abandoned": t["abandoned"],
+        "service_level": ratio(t["in_sl"], offered), "asa_s": ratio(t["wait_handled_s"], handled),
+        "staffed_agents": ratio(staffed, span), "occupancy": ratio(t["busy_s"], staffed)},
+        columns=list(INTERVAL_COLUMNS), copy=False)

@@ -25,47 +25,82 @@ def issues_frame(contacts: pd.DataFrame, fcr_window_s: float = np.inf) -> pd.Dat
     ``answered``: an agent answered one of them; ``resolved``: an agent or self-service
     resolved it, at ``resolved_s``; ``fcr``: its first answered contact resolved it with
     no transfer and no later contact of the issue arrived within ``fcr_window_s`` of that
-    contact's arrival. One customer has one issue, so ``customer`` is the issue id.
+    contact's arrival (see :func:`issue_values`). One customer has one issue, so
+    ``customer`` is the issue id.
     """
-    if contacts["issue_id"].is_unique:  # one contact per issue: nothing to group
-        c = contacts.reset_index(drop=True)
-    else:
-        c = contacts.sort_values(["issue_id", "arrival_s", "contact_id"], kind="stable",
-                                 ignore_index=True)
-    n = len(c)
-    issue = c["issue_id"].to_numpy()
+    columns = {name: contacts[name].to_numpy() for name in
+               ("issue_id", "contact_id", "arrival_s", "answered", "resolved", "transfers",
+                "resolved_s")}
+    columns["channel"] = pd.factorize(contacts["channel"])[0].astype(np.int64)
+    order, starts, issues = issue_values(columns, fcr_window_s,
+                                         one_per_issue=contacts["issue_id"].is_unique)
+    c = contacts.reset_index(drop=True)
+    if order is not None:
+        c = c.take(order).reset_index(drop=True)
+    head = c.iloc[starts]
+    return pd.DataFrame({
+        "issue_id": issues["issue_id"],
+        "customer": issues["issue_id"],
+        "segment": head["segment"].to_numpy(),
+        "intent": head["intent"].to_numpy(),
+        "channel": head["channel"].to_numpy(),
+        "arrival_s": issues["arrival_s"],
+        "contacts": issues["contacts"],
+        "channels": issues["channels"],
+        "channels_used": _channels_used(c, starts, starts + issues["contacts"]),
+        **{name: issues[name] for name in ("transfers", "answered", "resolved", "fcr",
+                                           "resolved_s", "time_to_resolution_s")},
+    })
+
+
+def issue_values(contacts: dict[str, np.ndarray], fcr_window_s: float,
+                 one_per_issue: bool) -> tuple[np.ndarray | None, np.ndarray,
+                                               dict[str, np.ndarray]]:
+    """The values of each issue from the columns of its contacts: issue_id,
+    contact_id, arrival_s, answered, resolved, transfers, resolved_s, and channel (any
+    integer codes).
+
+    Returns ``order``, the contacts sorted by issue, arrival and contact id (None when
+    ``one_per_issue``: each contact is its own issue, kept in place), ``starts``, the
+    first contact of each issue in that order, and per issue: issue_id, arrival_s (of
+    its first contact), contacts, channels (distinct), transfers, answered, resolved,
+    fcr, resolved_s (earliest) and time_to_resolution_s, as in :func:`issues_frame`.
+    """
+    if one_per_issue:
+        return None, np.arange(len(contacts["issue_id"])), _single_contact_issues(contacts)
+    order = np.lexsort((contacts["contact_id"], contacts["arrival_s"], contacts["issue_id"]))
+    c = {name: values[order] for name, values in contacts.items()}
+    issue, arrival = c["issue_id"], c["arrival_s"]
+    n = len(issue)
     starts = np.flatnonzero(np.r_[True, issue[1:] != issue[:-1]]) if n else np.empty(0, int)
     ends = np.r_[starts[1:], n].astype(np.int64)
-    answered = c["answered"].to_numpy()
-    resolved = c["resolved"].to_numpy()
-    transfers = c["transfers"].to_numpy()
-    arrival = c["arrival_s"].to_numpy()
-    first_answer = _reduce(np.minimum, np.where(answered, np.arange(n), n), starts)
+    resolved, transfers = np.asarray(c["resolved"], dtype=bool), c["transfers"]
+    first_answer = _reduce(np.minimum, np.where(c["answered"], np.arange(n), n), starts)
     has_answer = first_answer < n
     pick = np.minimum(first_answer, max(n - 1, 0))
     following = np.minimum(pick + 1, max(n - 1, 0))
     repeated = (pick + 1 < ends) & (arrival[following] - arrival[pick] <= fcr_window_s)
-    fcr = has_answer & resolved[pick] & (transfers[pick] == 0) & ~repeated
-    channel_codes = pd.factorize(c["channel"])[0].astype(np.int64)
-    head = c.iloc[starts]
-    frame = pd.DataFrame({
-        "issue_id": head["issue_id"].to_numpy(),
-        "customer": head["issue_id"].to_numpy(),
-        "segment": head["segment"].to_numpy(),
-        "intent": head["intent"].to_numpy(),
-        "channel": head["channel"].to_numpy(),
-        "arrival_s": head["arrival_s"].to_numpy(),
-        "contacts": ends - starts,
-        "channels": _distinct_per_issue(channel_codes, starts, n),
-        "channels_used": _channels_used(c, starts, ends),
+    values = {
+        "issue_id": issue[starts], "arrival_s": arrival[starts], "contacts": ends - starts,
+        "channels": _distinct_per_issue(c["channel"], starts, n),
         "transfers": _reduce(np.add, transfers, starts),
         "answered": has_answer,
         "resolved": _reduce(np.maximum, resolved.astype(np.int8), starts).astype(bool),
-        "fcr": fcr,
-        "resolved_s": _reduce(np.fmin, c["resolved_s"].to_numpy(), starts),
-    })
-    frame["time_to_resolution_s"] = frame["resolved_s"] - frame["arrival_s"]
-    return frame
+        "fcr": has_answer & resolved[pick] & (transfers[pick] == 0) & ~repeated,
+        "resolved_s": _reduce(np.fmin, np.asarray(c["resolved_s"], dtype=float), starts)}
+    values["time_to_resolution_s"] = values["resolved_s"] - values["arrival_s"]
+    return order, starts, values
+
+
+def _single_contact_issues(c: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """:func:`issue_values` when every issue has one contact."""
+    ones = np.ones(len(c["issue_id"]), dtype=np.int64)
+    resolved, answered = np.asarray(c["resolved"], dtype=bool), np.asarray(c["answered"], bool)
+    resolved_s = np.asarray(c["resolved_s"], dtype=float)
+    return {"issue_id": c["issue_id"], "arrival_s": c["arrival_s"], "contacts": ones,
+            "channels": ones, "transfers": c["transfers"], "answered": answered,
+            "resolved": resolved, "fcr": answered & resolved & (c["transfers"] == 0),
+            "resolved_s": resolved_s, "time_to_resolution_s": resolved_s - c["arrival_s"]}
 
 
 def _reduce(ufunc: np.ufunc, values: np.ndarray, starts: np.ndarray) -> np.ndarray:

@@ -172,95 +172,136 @@ class Records:
         return chunk
 
 
-def contacts_frame(records: Records) -> pd.DataFrame:
-    """One row per contact, in order of arrival.
+@dataclass(frozen=True)
+class Columns:
+    """The records of a set of complete issues as numpy columns, text as integer codes
+    into ``labels``: what every KPI is computed from (:mod:`simcc.metrics.kpis`) and
+    what :func:`frames_of` turns into DataFrames.
 
-    Columns: contact_id, issue_id, kind (first, retrial, repeat), channel, intent, segment,
-    priority, arrival_s, outcome, wait_s (until the first answer, or until it left),
-    answered, resolved (by the last agent who talked to the customer, or by
-    self-service), resolved_s (when: end of that agent's handling, before wrap-up),
-    transfers (conversation legs - 1), self_service (went through it),
-    callback_offered, callback_accepted, callback_accepted_s and callback_connected_s
-    (when the customer accepted, and when an attempt reached the customer). Text columns
-    are categorical.
+    ``contacts``, one entry per contact in no particular order: contact_id, issue_id,
+    kind (index in KINDS), channel, intent, segment, priority, arrival_s, outcome (index
+    in OUTCOMES), wait_s, resolved, resolved_s, transfers, self_service,
+    callback_offered, callback_accepted, callback_accepted_s, callback_connected_s (as
+    the columns of the ``contacts`` frame). ``legs``, one entry per leg in no particular
+    order: contact_id, row (of its contact in ``contacts``), agent_index (code into
+    ``labels["agent"]``, -1 when unknown), group, channel (of its contact, -1 when
+    unknown), kind (index in LEG_KINDS), skill, queued_s, answered_s, handle_s, wrap_s,
+    resolved, end_s (answer + handle + wrap-up). ``sessions``: agent_index, group,
+    start_s, end_s. ``labels``: the names of channel, intent, segment, skill, agent and
+    group codes (groups in order of name).
     """
-    attrs = _contact_attributes(records)
-    ids = attrs["contact_id"]
+
+    contacts: dict[str, np.ndarray]
+    legs: dict[str, np.ndarray]
+    sessions: dict[str, np.ndarray]
+    labels: dict[str, list[str]]
+
+
+def record_columns(records: Records) -> Columns:
+    """The records as :class:`Columns`; raises :class:`~simcc.errors.ModelError` when
+    they are inconsistent (a contact recorded twice, without an outcome or with two, a
+    row of an unknown contact)."""
+    contacts = _contact_attributes(records)
+    rows_of = _row_finder(contacts["contact_id"])
+    n = len(contacts["contact_id"])
+    legs = records.legs.arrays()
+    leg_rows = rows_of(legs["contact_id"])
+    contacts.update(_outcome_columns(records, rows_of, legs, leg_rows, n))
+    contacts.update(_journey_columns(records, rows_of, n))
+    names, group_names, group_of = _agent_lookup(records)
+    agent = np.asarray(legs["agent_index"], dtype=np.int64)
+    leg_columns = {
+        "contact_id": np.asarray(legs["contact_id"], dtype=np.int64), "row": leg_rows,
+        "agent_index": agent, "group": group_of[agent], "channel": contacts["channel"][leg_rows],
+        "kind": np.asarray(legs["kind"], dtype=np.int8),
+        "skill": np.asarray(legs["skill"], dtype=np.int64),
+        **{name: np.asarray(legs[name], dtype=float)
+           for name in ("queued_s", "answered_s", "handle_s", "wrap_s")},
+        "resolved": legs["resolved"].astype(bool),
+        "end_s": legs["answered_s"] + legs["handle_s"] + legs["wrap_s"]}
+    sessions = records.sessions.arrays()
+    session_agent = np.asarray(sessions["agent_index"], dtype=np.int64)
+    session_columns = {"agent_index": session_agent, "group": group_of[session_agent],
+                       "start_s": np.asarray(sessions["start_s"], dtype=float),
+                       "end_s": np.asarray(sessions["end_s"], dtype=float)}
+    labels = {**records.categories, "agent": names, "group": group_names}
+    return Columns(contacts, leg_columns, session_columns, labels)
+
+
+def _row_finder(ids: np.ndarray):
+    """``rows_of(contact_ids)``: the positions of those contacts in ``ids`` (raises
+    ModelError for an id recorded twice in ``ids`` or a contact id not in it)."""
     n = len(ids)
-    if len(np.unique(ids)) != n:
-        raise ModelError("records: a contact id was recorded twice")
-    order = np.argsort(ids, kind="stable")
+    order = None
+    sorted_ids = ids
+    if n > 1 and not np.all(ids[1:] > ids[:-1]):
+        order = np.argsort(ids, kind="stable")
+        sorted_ids = ids[order]
+        if np.any(sorted_ids[1:] == sorted_ids[:-1]):
+            raise ModelError("records: a contact id was recorded twice")
 
     def rows_of(contact_ids: np.ndarray) -> np.ndarray:
         if not len(contact_ids):
             return np.empty(0, dtype=np.int64)
-        where = np.searchsorted(ids, contact_ids, sorter=order)
-        rows = order[np.minimum(where, max(n - 1, 0))]
-        if len(contact_ids) and not np.array_equal(ids[rows], contact_ids):
+        where = np.minimum(np.searchsorted(sorted_ids, contact_ids), max(n - 1, 0))
+        if n == 0 or not np.array_equal(sorted_ids[where], contact_ids):
             raise ModelError("records: a row refers to an unknown contact")
-        return rows
+        return where if order is None else order[where]
 
+    return rows_of
+
+
+def _outcome_columns(records: Records, rows_of, legs: dict[str, np.ndarray],
+                     leg_rows: np.ndarray, n: int) -> dict[str, np.ndarray]:
+    """outcome, wait_s, resolved, resolved_s and transfers of every contact, from the
+    outcome rows and the conversation legs (the first answers, the last resolves)."""
     outcome = np.full(n, -1, dtype=np.int8)
     wait = np.full(n, np.nan)
     resolved_s = np.full(n, np.nan)
     out = records.outcomes.arrays()
     rows = rows_of(out["contact_id"])
-    if len(np.unique(rows)) != len(rows):
+    if len(rows) and np.bincount(rows).max() > 1:
         raise ModelError("records: a contact has two outcomes")
     outcome[rows] = out["outcome"]
     wait[rows] = out["wait_s"]
     contained = out["outcome"] == CONTAINED
     resolved_s[rows[contained]] = out["end_s"][contained]
     resolved = outcome == CONTAINED
-    legs = records.legs.arrays()
     talk = legs["kind"] == CONVERSATION
-    leg_rows = rows_of(legs["contact_id"][talk])
-    leg_order = np.lexsort((legs["answered_s"][talk], leg_rows))
-    by_contact = leg_rows[leg_order]
-    first = np.r_[True, by_contact[1:] != by_contact[:-1]] if len(by_contact) else by_contact > 0
-    last = np.r_[by_contact[1:] != by_contact[:-1], True] if len(by_contact) else by_contact > 0
-    if np.any(outcome[by_contact[first]] != -1):
+    talk = slice(None) if talk.all() else np.flatnonzero(talk)  # a slice: no copies
+    per_contact = np.bincount(leg_rows[talk], minlength=n)
+    first = last = talk
+    if per_contact.max(initial=0) > 1:  # several legs: first and last by answer
+        talk = np.arange(len(leg_rows))[talk]
+        talk = talk[np.lexsort((legs["answered_s"][talk], leg_rows[talk]))]
+        by_contact = leg_rows[talk]
+        change = by_contact[1:] != by_contact[:-1]
+        first, last = talk[np.r_[True, change]], talk[np.r_[change, True]]
+    if np.any(outcome[leg_rows[first]] != -1):
         raise ModelError("records: a contact was both answered and not answered")
-    outcome[by_contact[first]] = HANDLED
-    answered_s = legs["answered_s"][talk][leg_order]
-    wait[by_contact[first]] = (answered_s - legs["queued_s"][talk][leg_order])[first]
-    ended_resolved = legs["resolved"][talk][leg_order][last].astype(bool)
-    resolved[by_contact[last]] = ended_resolved
-    done_s = (answered_s + legs["handle_s"][talk][leg_order])[last]
-    resolved_s[by_contact[last][ended_resolved]] = done_s[ended_resolved]
+    outcome[leg_rows[first]] = HANDLED
+    wait[leg_rows[first]] = legs["answered_s"][first] - legs["queued_s"][first]
+    ended_resolved = legs["resolved"][last].astype(bool)
+    resolved[leg_rows[last]] = ended_resolved
+    done_s = legs["answered_s"][last] + legs["handle_s"][last]
+    resolved_s[leg_rows[last][ended_resolved]] = done_s[ended_resolved]
     if np.any(outcome < 0):
         raise ModelError("records: every contact must have an outcome")
-    frame = pd.DataFrame({
-        "contact_id": ids,
-        "issue_id": attrs["issue_id"],
-        "kind": pd.Categorical.from_codes(attrs["kind"], KINDS),
-        **{name: pd.Categorical.from_codes(attrs[name], records.categories[name])
-           for name in ("channel", "intent", "segment")},
-        "priority": attrs["priority"].astype(np.int64),
-        "arrival_s": attrs["arrival_s"].astype(float),
-        "outcome": pd.Categorical.from_codes(outcome, OUTCOMES),
-        "wait_s": wait,
-        "answered": outcome == HANDLED,
-        "resolved": resolved,
-        "resolved_s": resolved_s,
-        "transfers": np.maximum(np.bincount(leg_rows, minlength=n) - 1, 0),
-        **_journey_columns(records, rows_of, n),
-    })
-    if len(records.followups):  # first contacts alone are already in order of arrival
-        frame = frame.sort_values(["arrival_s", "contact_id"], kind="stable",
-                                  ignore_index=True)
-    return frame
+    return {"outcome": outcome, "wait_s": wait, "resolved": resolved,
+            "resolved_s": resolved_s, "transfers": np.maximum(per_contact - 1, 0)}
 
 
 def _contact_attributes(records: Records) -> dict[str, np.ndarray]:
     """First contacts (arrival chunks) and later ones (follow-up rows) as columns."""
     first = _concat_chunks(records.arrivals)
-    first = {name: values.astype(np.float64 if name == "arrival_s" else np.int64)
+    first = {name: np.asarray(values, dtype=np.float64 if name == "arrival_s" else np.int64)
              for name, values in first.items()}
     first["issue_id"] = first["contact_id"]
     first["kind"] = np.zeros(len(first["contact_id"]), dtype=np.int8)
     later = records.followups.arrays()
-    return {name: np.concatenate([first[name], later[name].astype(first[name].dtype)])
+    if not len(later["contact_id"]):
+        return first
+    return {name: np.concatenate([first[name], later[name]], dtype=first[name].dtype)
             for name in first}
 
 
@@ -281,56 +322,98 @@ def _journey_columns(records: Records, rows_of, n: int) -> dict[str, np.ndarray]
     return columns
 
 
-def legs_frame(records: Records) -> pd.DataFrame:
-    """One row per leg: contact_id, leg (0 = first), agent, group, kind (conversation, or
-    a callback attempt that failed), skill (routed for), queued_s (the contact's place in
-    the queue), answered_s, handle_s, wrap_s, resolved, end_s (when the agent is free)."""
-    cols = records.legs.arrays()
-    names, groups = _agent_lookup(records)
-    index = cols["agent_index"].astype(np.int64)
-    frame = pd.DataFrame({
-        "contact_id": cols["contact_id"].astype(np.int64),
-        "agent": names[index], "group": groups[index],
-        "kind": pd.Categorical.from_codes(cols["kind"].astype(np.int8), LEG_KINDS),
-        "skill": pd.Categorical.from_codes(cols["skill"], records.categories["skill"]),
-        "queued_s": cols["queued_s"].astype(float),
-        "answered_s": cols["answered_s"].astype(float),
-        "handle_s": cols["handle_s"].astype(float),
-        "wrap_s": cols["wrap_s"].astype(float),
-        "resolved": cols["resolved"].astype(bool),
-    })
-    frame["end_s"] = frame["answered_s"] + frame["handle_s"] + frame["wrap_s"]
-    frame = frame.sort_values(["contact_id", "answered_s"], kind="stable", ignore_index=True)
-    frame.insert(1, "leg", frame.groupby("contact_id").cumcount())
-    return frame
-
-
-def sessions_frame(records: Records) -> pd.DataFrame:
-    """One row per agent log-in period: agent, group, start_s, end_s."""
-    cols = records.sessions.arrays()
-    names, groups = _agent_lookup(records)
-    index = cols["agent_index"].astype(np.int64)
-    frame = pd.DataFrame({"agent": names[index], "group": groups[index],
-                          "start_s": cols["start_s"].astype(float),
-                          "end_s": cols["end_s"].astype(float)})
-    return frame.sort_values(["start_s", "agent"], kind="stable", ignore_index=True)
-
-
-def _agent_lookup(records: Records) -> tuple[np.ndarray, np.ndarray]:
-    names = np.empty(len(records.agents), dtype=object)
-    groups = np.empty(len(records.agents), dtype=object)
+def _agent_lookup(records: Records) -> tuple[list[str], list[str], np.ndarray]:
+    """Agent names by index, the group names in order of name, and each agent's group
+    code."""
+    names = [""] * len(records.agents)
+    groups = [""] * len(records.agents)
     for index, name, group in records.agents:
         names[index], groups[index] = name, group
-    return names, groups
+    group_names = sorted(set(groups))
+    code = {name: k for k, name in enumerate(group_names)}
+    return names, group_names, np.array([code[g] for g in groups], dtype=np.int64)
+
+
+def frames_of(columns: Columns) -> dict[str, pd.DataFrame]:
+    """:class:`Columns` as the DataFrames of :func:`to_frames`."""
+    with paused_gc():
+        return {"contacts": _contacts_frame(columns), "legs": _legs_frame(columns),
+                "sessions": _sessions_frame(columns)}
+
+
+def _contacts_frame(columns: Columns) -> pd.DataFrame:
+    """One row per contact, in order of arrival.
+
+    Columns: contact_id, issue_id, kind (first, retrial, repeat), channel, intent, segment,
+    priority, arrival_s, outcome, wait_s (until the first answer, or until it left),
+    answered, resolved (by the last agent who talked to the customer, or by
+    self-service), resolved_s (when: end of that agent's handling, before wrap-up),
+    transfers (conversation legs - 1), self_service (went through it),
+    callback_offered, callback_accepted, callback_accepted_s and callback_connected_s
+    (when the customer accepted, and when an attempt reached the customer). Text columns
+    are categorical.
+    """
+    c = columns.contacts
+    if np.any(c["kind"] != 0):  # first contacts alone are already in order of arrival
+        order = np.lexsort((c["contact_id"], c["arrival_s"]))
+        c = {name: values[order] for name, values in c.items()}
+    return pd.DataFrame({
+        "contact_id": c["contact_id"],
+        "issue_id": c["issue_id"],
+        "kind": pd.Categorical.from_codes(c["kind"], KINDS),
+        **{name: pd.Categorical.from_codes(c[name], columns.labels[name])
+           for name in ("channel", "intent", "segment")},
+        "priority": c["priority"],
+        "arrival_s": c["arrival_s"],
+        "outcome": pd.Categorical.from_codes(c["outcome"], OUTCOMES),
+        "wait_s": c["wait_s"],
+        "answered": c["outcome"] == HANDLED,
+        **{name: c[name] for name in ("resolved", "resolved_s", "transfers", "self_service",
+                                      "callback_offered", "callback_accepted",
+                                      "callback_accepted_s", "callback_connected_s")},
+    })
+
+
+def _legs_frame(columns: Columns) -> pd.DataFrame:
+    """One row per leg, by contact and time of answer: contact_id, leg (0 = first),
+    agent, group, channel (of the contact), kind (conversation, or a callback attempt
+    that failed), skill (routed for), queued_s (the contact's place in the queue),
+    answered_s, handle_s, wrap_s, resolved, end_s (when the agent is free)."""
+    legs = columns.legs
+    order = np.lexsort((legs["answered_s"], legs["contact_id"]))
+    cols = {name: values[order] for name, values in legs.items()}
+    contact = cols["contact_id"]
+    position = np.arange(len(contact))
+    starts = np.r_[True, contact[1:] != contact[:-1]] if len(contact) else position > 0
+    labels = columns.labels
+    return pd.DataFrame({
+        "contact_id": contact,
+        "leg": position - np.maximum.accumulate(np.where(starts, position, 0)),
+        "agent": np.array(labels["agent"], dtype=object)[cols["agent_index"]],
+        "group": np.array(labels["group"], dtype=object)[cols["group"]],
+        "channel": np.array(labels["channel"], dtype=object)[cols["channel"]],
+        "kind": pd.Categorical.from_codes(cols["kind"], LEG_KINDS),
+        "skill": pd.Categorical.from_codes(cols["skill"], labels["skill"]),
+        **{name: cols[name] for name in ("queued_s", "answered_s", "handle_s", "wrap_s",
+                                         "resolved", "end_s")},
+    })
+
+
+def _sessions_frame(columns: Columns) -> pd.DataFrame:
+    """One row per agent log-in period, by start and agent: agent, group, start_s,
+    end_s."""
+    s = columns.sessions
+    names = np.array(columns.labels["agent"], dtype=object)
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[np.argsort(names, kind="stable")] = np.arange(len(names))
+    order = np.lexsort((rank[s["agent_index"]], s["start_s"]))
+    return pd.DataFrame({"agent": names[s["agent_index"][order]],
+                         "group": np.array(columns.labels["group"], dtype=object)[
+                             s["group"][order]],
+                         "start_s": s["start_s"][order], "end_s": s["end_s"][order]})
 
 
 def to_frames(records: Records) -> dict[str, pd.DataFrame]:
-    """The records as DataFrames ``contacts``, ``legs`` and ``sessions``; legs also get
-    the ``channel`` of their contact."""
-    with paused_gc():
-        contacts, legs = contacts_frame(records), legs_frame(records)
-        ids = contacts["contact_id"].to_numpy()
-        order = np.argsort(ids, kind="stable")
-        rows = order[np.searchsorted(ids, legs["contact_id"].to_numpy(), sorter=order)]
-        legs.insert(4, "channel", contacts["channel"].take(rows).to_numpy())
-        return {"contacts": contacts, "legs": legs, "sessions": sessions_frame(records)}
+    """The records as DataFrames ``contacts``, ``legs`` and ``sessions`` (see
+    :func:`frames_of`)."""
+    return frames_of(record_columns(records))
