@@ -19,7 +19,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import simpy
@@ -38,6 +38,7 @@ from simcc.model.entities import (
     Agent,
     Contact,
     Group,
+    IdlePool,
     WaitQueue,
 )
 from simcc.model.events import Call, UrgentCall
@@ -140,7 +141,7 @@ class Center:
             return
         self.enqueue(contact, now)
 
-    def _available_agent(self, contact: Contact, pools: list[Any]) -> Agent | None:
+    def _available_agent(self, contact: Contact, pools: list[IdlePool]) -> Agent | None:
         """The available agent the policy picks for ``contact`` (validated and taken out
         of its pool), or None."""
         agent = self.policy.select_agent(contact, pools, self.view)
@@ -249,7 +250,7 @@ class Center:
         self._timer_at = at
         UrgentCall(self.env, max(at, self.env._now), self._on_timer)
 
-    def _on_timer(self, _event: Any) -> None:
+    def _on_timer(self, _event: Event) -> None:
         if self._timer_at is not None and self._timer_at <= self.env.now:
             self._timer_at = None
         self.expire_patience()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -15,13 +15,14 @@ from simcc.model.entities import Contact
 from simcc.scenario.schema import Scenario
 
 if TYPE_CHECKING:
+    from simcc.model.center import Route
     from simcc.model.plan import Samplers, Vocabulary
 
 ID_STRIDE = 1 << 40
 """Contact ids of later contacts: ``issue_id + attempt * ID_STRIDE`` (first contacts are
 numbered 0, 1, ... in order of arrival)."""
 
-Routes = Mapping[tuple[str, str], Any]
+Routes = Mapping[tuple[str, str], "Route"]
 """The replication's route objects by (channel, skill)."""
 
 

@@ -12,10 +12,13 @@ the same customer decides the same way under every routing policy.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
+from simpy.events import Event
 
+from simcc.dists import Sampler
 from simcc.errors import ModelError
 from simcc.metrics.records import (
     ATTEMPT,
@@ -59,7 +62,7 @@ def needs_journeys(scenario: Scenario) -> bool:
             or any(i.misroute > 0 or i.escalation for i in scenario.intents.values()))
 
 
-def _quantile(sampler: Any, u: float) -> float:
+def _quantile(sampler: Sampler | None, u: float) -> float:
     return 0.0 if sampler is None else sampler.quantile(u)
 
 
@@ -120,7 +123,7 @@ class Journeys:
                 return False
         return self._self_service(contact, now)
 
-    def _on_open(self, event: Any) -> None:
+    def _on_open(self, event: Event) -> None:
         contact = event._value
         if self._self_service(contact, self.env.now):
             self._route(contact)
@@ -133,7 +136,8 @@ class Journeys:
         self._start_self_service(contact, now, self._after_self_service)
         return False
 
-    def _start_self_service(self, contact: Contact, now: float, then: Any) -> None:
+    def _start_self_service(self, contact: Contact, now: float,
+                            then: Callable[[Event], None]) -> None:
         self._event(contact, SELF_SERVICE, now)
         duration = _quantile(self._samplers.self_service[contact.channel],
                              self._u(contact)[d.SELF_SERVICE])
@@ -149,13 +153,13 @@ class Journeys:
             return True
         return False
 
-    def _after_self_service(self, event: Any) -> None:
+    def _after_self_service(self, event: Event) -> None:
         contact = event._value
         if not self._contained(contact):
             self._choose_route(contact)
             self._route(contact)
 
-    def _after_offered_self_service(self, event: Any) -> None:
+    def _after_offered_self_service(self, event: Event) -> None:
         contact = event._value
         if not self._contained(contact):
             self._route(contact)
@@ -258,7 +262,7 @@ class Journeys:
         return ModelError(f"policy {self.center.policy.name}: the entry decision for "
                           f"{contact!r} {problem}")
 
-    def _requeue(self, event: Any) -> None:
+    def _requeue(self, event: Event) -> None:
         self.center.requeue(event._value, self.env.now)
 
     # -- legs -------------------------------------------------------------------------
