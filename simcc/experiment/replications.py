@@ -14,6 +14,7 @@ import pandas as pd
 from simcc.experiment.executors import Executor
 from simcc.experiment.limits import Limits, check_work, estimate_work
 from simcc.experiment.records_out import RecordsSpec
+from simcc.experiment.shared import Shared
 from simcc.metrics.issues import issues_frame
 from simcc.metrics.kpis import Period, contact_flags
 from simcc.metrics.records import Records, to_frames
@@ -104,7 +105,7 @@ def run_scenarios(scenarios: Sequence[Scenario], replications: int, seed: int,
         if missing[k] == 0 and on_scenario is not None:
             on_scenario(k, outputs[k])
 
-    tasks = [(scenario, seed, index, records)
-             for scenario in scenarios for index in range(replications)]
+    tasks = [(shared, seed, index, records)  # each scenario pickled once, not per task
+             for shared in map(Shared, scenarios) for index in range(replications)]
     executor.map(run_replication, tasks, collect)
     return outputs  # type: ignore[return-value]
