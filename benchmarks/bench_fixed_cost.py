@@ -18,23 +18,26 @@ contact work; the rest is the fixed cost per replication::
 
 With ``F`` the fixed cost and the large run of ``N`` contacts taking ``T_N``:
 ``c = (T_N - F)/N``; both equations are solved together (``N`` is about 100 times
-``n``, so the correction is small). The worker count 2 includes starting the shared
-worker pool (first call of the process at that count) unless ``--warm`` runs one
-untimed call first. Everything happens in this process (imports are done by the large
-run before anything small is timed).
+``n``, so the correction is small). The same is computed from CPU time (this process
+and its workers), which is less sensitive than wall time to other load on the machine.
+Everything happens in this process (imports are done by the large run before anything
+small is timed); each timed call starts its workers, which are shut down after it
+(untimed) so that their CPU time is counted: starting two workers is a few tens of
+milliseconds against seconds of work.
 
 Prints a table and, as its last line, one JSON object.
 
 Usage::
 
     python benchmarks/bench_fixed_cost.py [--replications 200] [--workers 1,2]
-        [--large-hours 100] [--seed 1] [--warm]
+        [--large-hours 100] [--seed 1]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import resource
 import time
 from pathlib import Path
 
@@ -54,15 +57,27 @@ def center(hours: float) -> dict:
     return doc
 
 
-def timed_run(doc: dict, replications: int, workers: int, seed: int) -> tuple[float, float]:
-    """Wall seconds of ``simcc.simulate`` and the mean contacts per replication."""
+def timed_run(doc: dict, replications: int, workers: int, seed: int
+              ) -> tuple[float, float, float]:
+    """Wall seconds of ``simcc.simulate``, CPU seconds of this process and its workers
+    (the workers are shut down, untimed, to be counted), and the mean contacts per
+    replication."""
+    before = _cpu_s()
     started = time.perf_counter()
     result = simcc.simulate(doc, replications=replications, seed=seed, workers=workers,
                             records="none")
     wall = time.perf_counter() - started
+    simcc.shutdown_workers()
     kpis = result.kpis
     arrivals = kpis[(kpis.scope == "overall") & (kpis.kpi == "arrivals")]["mean"].iloc[0]
-    return wall, float(arrivals)
+    return wall, _cpu_s() - before, float(arrivals)
+
+
+def _cpu_s() -> float:
+    """CPU seconds (user + system) of this process and of its ended children."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def solve(large_wall: float, large_contacts: float, rep_wall: float,
@@ -82,39 +97,50 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--large-hours", type=float, default=100.0)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--warm", action="store_true",
-                        help="one untimed call per worker count first (pool started)")
     args = parser.parse_args()
     worker_counts = [int(w) for w in args.workers.split(",")]
 
-    large_wall, large_contacts = timed_run(center(args.large_hours), 1, 1, args.seed)
-    print(f"large run: {large_contacts:,.0f} contacts in {large_wall:.2f} s "
-          f"({large_wall / large_contacts * 1e6:.1f} us/contact, fixed cost included)")
+    large_wall, large_cpu, large_contacts = timed_run(center(args.large_hours), 1, 1,
+                                                      args.seed)
+    print(f"large run: {large_contacts:,.0f} contacts in {large_wall:.2f} s wall, "
+          f"{large_cpu:.2f} s CPU ({large_wall / large_contacts * 1e6:.1f} us/contact, "
+          "fixed cost included)")
     small = center(1.0)
     rows = []
     for workers in worker_counts:
-        if args.warm:
-            timed_run(small, workers, workers, args.seed + 1)
-        wall, contacts = timed_run(small, args.replications, workers, args.seed)
-        worker_time = workers * wall / args.replications
-        per_contact, fixed = solve(large_wall, large_contacts, worker_time, contacts)
-        rows.append({"workers": workers, "replications": args.replications,
-                     "wall_s": round(wall, 3), "contacts_per_rep": round(contacts, 1),
-                     "wall_ms_per_rep": round(wall / args.replications * 1e3, 2),
-                     "worker_ms_per_rep": round(worker_time * 1e3, 2),
-                     "contact_ms_per_rep": round(contacts * per_contact * 1e3, 2),
-                     "fixed_ms_per_rep": round(fixed * 1e3, 2),
-                     "per_contact_us": round(per_contact * 1e6, 2)})
+        wall, cpu, contacts = timed_run(small, args.replications, workers, args.seed)
+        rows.append(row_of(workers, args.replications, contacts, wall, cpu,
+                           (large_wall, large_cpu, large_contacts)))
     print(f"{'workers':>7} {'wall s':>7} {'contacts/rep':>12} {'wall ms/rep':>11} "
-          f"{'worker ms/rep':>13} {'contact ms':>10} {'fixed ms':>8}")
+          f"{'worker ms/rep':>13} {'contact ms':>10} {'fixed ms':>8} {'fixed CPU ms':>12}")
     for row in rows:
         print(f"{row['workers']:>7} {row['wall_s']:>7.2f} {row['contacts_per_rep']:>12,.0f} "
               f"{row['wall_ms_per_rep']:>11.1f} {row['worker_ms_per_rep']:>13.1f} "
-              f"{row['contact_ms_per_rep']:>10.1f} {row['fixed_ms_per_rep']:>8.1f}")
+              f"{row['contact_ms_per_rep']:>10.1f} {row['fixed_ms_per_rep']:>8.1f} "
+              f"{row['fixed_cpu_ms_per_rep']:>12.1f}")
     print(f"target: fixed <= {TARGET_MS:g} ms per replication")
     print(json.dumps({"benchmark": "fixed_cost", "large_contacts": large_contacts,
-                      "large_wall_s": round(large_wall, 3), "warm": args.warm,
+                      "large_wall_s": round(large_wall, 3), "large_cpu_s": round(large_cpu, 3),
                       "target_fixed_ms": TARGET_MS, "rows": rows}))
+
+
+def row_of(workers: int, replications: int, contacts: float, wall: float, cpu: float,
+           large: tuple[float, float, float]) -> dict:
+    """One table row: wall and worker time per replication, the contact part and the
+    fixed part, in wall time and in CPU time (the latter less sensitive to a loaded
+    machine)."""
+    large_wall, large_cpu, large_contacts = large
+    worker_time = workers * wall / replications
+    per_contact, fixed = solve(large_wall, large_contacts, worker_time, contacts)
+    _, fixed_cpu = solve(large_cpu, large_contacts, cpu / replications, contacts)
+    return {"workers": workers, "replications": replications, "wall_s": round(wall, 3),
+            "cpu_s": round(cpu, 3), "contacts_per_rep": round(contacts, 1),
+            "wall_ms_per_rep": round(wall / replications * 1e3, 2),
+            "worker_ms_per_rep": round(worker_time * 1e3, 2),
+            "contact_ms_per_rep": round(contacts * per_contact * 1e3, 2),
+            "fixed_ms_per_rep": round(fixed * 1e3, 2),
+            "fixed_cpu_ms_per_rep": round(fixed_cpu * 1e3, 2),
+            "per_contact_us": round(per_contact * 1e6, 2)}
 
 
 if __name__ == "__main__":

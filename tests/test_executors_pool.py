@@ -168,8 +168,8 @@ def test_chunk_sizes():
 def test_numbers_do_not_depend_on_chunking_or_workers():
     doc = small(replications=5)
     serial = simcc.simulate(doc, executor=SerialExecutor(), records="none").to_json()
-    for executor in (LocalExecutor(2, chunks_per_worker=None), LocalExecutor(2),
-                     LocalExecutor(2, chunks_per_worker=1), LocalExecutor(3)):
+    for executor in (LocalExecutor(2), LocalExecutor(2, chunks_per_worker=1),
+                     LocalExecutor(2, chunks_per_worker=8), LocalExecutor(3)):
         assert simcc.simulate(doc, executor=executor, records="none").to_json() == serial
 
 
@@ -192,8 +192,10 @@ class Counted:
 def test_a_shared_argument_is_pickled_once_per_map_and_unpickled_once_per_worker():
     Counted.pickled = 0
     value = Shared(Counted("scenario"))
-    out = LocalExecutor(2, chunks_per_worker=None).map(pid_and_id, [(value, k) for k in range(40)])
+    out = LocalExecutor(2).map(pid_and_id, [(value, k) for k in range(40)])
     assert Counted.pickled == 1
+    LocalExecutor(2, chunks_per_worker=4).map(pid_and_id, [(value, k) for k in range(40)])
+    assert Counted.pickled == 1  # the payload is kept with the wrapper
     assert all(v == Counted("scenario") for _, _, v in out)
     by_worker = {}
     for pid, identity, _ in out:

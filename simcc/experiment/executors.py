@@ -36,9 +36,6 @@ DASK_TIMEOUT_ENV = "SIMCC_DASK_TIMEOUT"
 DASK_TIMEOUT_S = 300.0
 CONNECT_TIMEOUT_S = 20.0  # how long to try reaching a Dask scheduler before giving up
 """Default seconds a Dask run waits while the cluster has no worker."""
-CHUNKS_PER_WORKER = 8
-"""Default of :class:`LocalExecutor`: at least this many chunks per worker process."""
-
 OnResult = Callable[[int, Any], None]
 """Called as ``on_result(task_index, result)`` as each task finishes (any order)."""
 
@@ -97,15 +94,19 @@ class LocalExecutor(Executor):
     exit; :meth:`close` leaves them to the other users. A map that fails or is
     interrupted ends the pool's workers at once; the next map starts new ones.
 
-    Tasks are sent in chunks of consecutive tasks (:func:`chunk_size`), one message
-    and one result message per chunk; ``on_result`` sees a chunk's results when the
-    whole chunk is done.
+    By default each task is one message to a worker and its result one message back.
+    With ``chunks_per_worker=K`` tasks go in chunks of consecutive tasks, at least
+    ``K`` chunks per process (:func:`chunk_size`), and ``on_result`` sees a chunk's
+    results when the whole chunk is done. Chunks save about 0.1 ms of messaging per
+    task, which matters only for tasks of a few milliseconds, and cost balance: with
+    few chunks a process can sit idle while another finishes its last chunk
+    (benchmarks/README.md, *Worker pool*).
     """
 
     name = "local"
 
     def __init__(self, workers: int | None = None,
-                 chunks_per_worker: int | None = CHUNKS_PER_WORKER):
+                 chunks_per_worker: int | None = None):
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.chunks_per_worker = chunks_per_worker
 
@@ -128,9 +129,9 @@ class LocalExecutor(Executor):
 
 
 def chunk_size(tasks: int, processes: int, chunks_per_worker: int | None) -> int:
-    """Tasks per chunk: enough chunks that each of ``processes`` gets at least
-    ``chunks_per_worker`` of them (so that a slow chunk leaves the others little idle
-    time), and one task per chunk for few tasks or when ``chunks_per_worker`` is None."""
+    """Tasks per chunk: as many as leave each of ``processes`` at least
+    ``chunks_per_worker`` chunks; one task per chunk for few tasks, or when
+    ``chunks_per_worker`` is None (no chunking)."""
     if chunks_per_worker is None:
         return 1
     return max(1, tasks // (processes * chunks_per_worker))
