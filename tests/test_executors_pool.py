@@ -6,6 +6,7 @@ import multiprocessing
 import os
 import pickle
 import signal
+import sys
 import time
 
 import pytest
@@ -141,6 +142,20 @@ def test_a_forked_child_never_uses_its_parents_pool():
     assert len(child_pids) == 2 and not set(child_pids) & set(pids)
     assert LocalExecutor(2).map(square, [(5,), (6,)]) == [25, 36]  # the parent's still works
     assert shared_pools.pool_pids(2) == pids
+
+
+def where_am_i(_index):
+    return os.getcwd(), os.environ.get("SIMCC_POOL_TEST"), sys.path[0]
+
+
+def test_reused_workers_follow_the_parents_directory_environment_and_path(
+        tmp_path, monkeypatch):
+    LocalExecutor(2).map(square, [(1,), (2,)])  # workers forked before the changes
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SIMCC_POOL_TEST", "later")
+    monkeypatch.syspath_prepend(str(tmp_path / "policies"))
+    seen = set(LocalExecutor(2).map(where_am_i, [(k,) for k in range(4)]))
+    assert seen == {(str(tmp_path), "later", str(tmp_path / "policies"))}
 
 
 def test_a_pool_grows_when_a_map_can_use_more_workers():

@@ -26,8 +26,14 @@ from concurrent.futures import as_completed
 from typing import Any
 
 from simcc.errors import SimccError, shown
-from simcc.experiment.pool import discard_pool, shared_pool
-from simcc.experiment.shared import call_resolved
+from simcc.experiment.pool import (
+    ProcessContext,
+    adopt,
+    discard_pool,
+    parent_context,
+    shared_pool,
+)
+from simcc.experiment.shared import Shared, call_resolved
 from simcc.units import parse_duration
 
 SCHEDULER_ENV = "SIMCC_SCHEDULER"
@@ -117,8 +123,9 @@ class LocalExecutor(Executor):
         size = min(self.workers, len(tasks))
         pool = shared_pool(self.workers, size)
         step = chunk_size(len(tasks), size, self.chunks_per_worker)
+        context = Shared(parent_context())
         try:
-            futures = {pool.submit(run_chunk, fn, tasks[start:start + step]): start
+            futures = {pool.submit(run_chunk, context, fn, tasks[start:start + step]): start
                        for start in range(0, len(tasks), step)}
             for future in as_completed(futures):
                 for offset, result in enumerate(future.result()):
@@ -137,9 +144,12 @@ def chunk_size(tasks: int, processes: int, chunks_per_worker: int | None) -> int
     return max(1, tasks // (processes * chunks_per_worker))
 
 
-def run_chunk(fn: Callable[..., Any], tasks: Sequence[tuple]) -> list[Any]:
-    """``[fn(*task) for task in tasks]`` in a worker (:class:`Shared` arguments
-    unwrapped)."""
+def run_chunk(context: ProcessContext, fn: Callable[..., Any],
+              tasks: Sequence[tuple]) -> list[Any]:
+    """``[fn(*task) for task in tasks]`` in a worker that first adopts its parent's
+    working directory, environment and ``sys.path`` (``context``; see
+    :func:`~simcc.experiment.pool.adopt`); :class:`Shared` arguments unwrapped."""
+    adopt(context)
     return [call_resolved(fn, *task) for task in tasks]
 
 

@@ -20,7 +20,12 @@ the same worker count uses one pool of processes, created on first use and kept:
   since workers are forked once and keep the code they had.
 
 Workers never outlive their parent: :func:`worker_setup` runs in each (SIGINT left to
-the parent, the kernel's parent-death signal, a watchdog thread).
+the parent, the kernel's parent-death signal, a watchdog thread). And they work in the
+parent's present, not in the past they were forked in: each task carries the parent's
+working directory, environment and ``sys.path`` (:func:`parent_context`), which the
+worker adopts before running it (:func:`adopt`), so that relative record folders,
+``SIMCC_*`` variables and policy modules on a path added later resolve as in the
+parent.
 
 This registry is the one piece of module-level state in the experiment layer (the
 design's "no module-level state" yields to the issue asking for a persistent pool); it
@@ -130,6 +135,29 @@ def pool_pids(workers: int) -> list[int]:
         return []
     processes = getattr(entry.executor, "_processes", None) or {}
     return sorted(pid for pid, process in processes.items() if process.is_alive())
+
+
+ProcessContext = tuple[str, dict[str, str], list[str]]
+"""What a worker takes over from its parent for each task: working directory,
+environment variables, ``sys.path``."""
+
+
+def parent_context() -> ProcessContext:
+    """This process's working directory, environment and module search path."""
+    return os.getcwd(), dict(os.environ), list(sys.path)
+
+
+def adopt(context: ProcessContext) -> None:
+    """Make this (worker) process's working directory, environment and ``sys.path``
+    those of ``context``, changing only what differs."""
+    cwd, environ, path = context
+    if os.getcwd() != cwd:
+        os.chdir(cwd)
+    if dict(os.environ) != environ:
+        os.environ.clear()
+        os.environ.update(environ)
+    if sys.path != path:
+        sys.path[:] = path
 
 
 def stop_now(executor: ProcessPoolExecutor) -> None:
