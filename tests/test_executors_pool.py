@@ -6,8 +6,10 @@ import multiprocessing
 import os
 import pickle
 import signal
+import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +19,8 @@ from simcc.experiment import shared
 from simcc.experiment.executors import LocalExecutor, SerialExecutor, chunk_size
 from simcc.experiment.shared import Shared
 from tests.helpers import small
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(autouse=True)
@@ -87,6 +91,20 @@ def test_shutdown_ends_the_workers_and_the_next_run_starts_new_ones():
     assert shared_pools.pool_pids(2) == []
     assert LocalExecutor(2).map(square, [(3,), (4,)]) == [9, 16]
     assert not set(shared_pools.pool_pids(2)) & set(pids)
+
+
+def test_the_workers_end_with_the_python_process():
+    program = ("import simcc; from simcc.experiment.pool import pool_pids; "
+               "from tests.helpers import small; "
+               "simcc.simulate(small(replications=2), workers=2, records='none'); "
+               "print(*pool_pids(2))")
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    pids = [int(pid) for pid in proc.stdout.split()]
+    assert len(pids) == 2 and dead(pids, within_s=1.0)
+    assert time.monotonic() - started < 60
 
 
 def test_a_failed_map_ends_its_workers_and_the_next_map_gets_a_fresh_pool():
