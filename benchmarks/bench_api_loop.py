@@ -11,9 +11,11 @@ the center against two staffing variants. It runs twice in this process:
 - ``fresh``: ``simcc.shutdown_workers()`` after every call, so that each call starts
   (and ends) its own workers, as simcc did before the pool was shared.
 
-Both loops run ``--repeat`` times, interleaved; the fastest of each counts. The results
-of the two modes are checked to be identical (same seeds). Prints a table and, as its
-last line, one JSON object with the time per call and the ratio fresh / persistent.
+Both loops run ``--repeat`` times, interleaved; the fastest of each counts, in wall
+time and in CPU time of this process and its workers (less sensitive to other load on
+the machine). The results of the two modes are checked to be identical (same seeds).
+Prints a table and, as its last line, one JSON object with the time per call and the
+ratios fresh / persistent.
 
 Usage::
 
@@ -26,6 +28,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import resource
 import time
 from pathlib import Path
 
@@ -49,10 +52,13 @@ def center(agents: int, minutes: float) -> dict:
     return doc
 
 
-def loop(args: argparse.Namespace, fresh: bool) -> tuple[float, list[str]]:
-    """Wall seconds of the loop, and the JSON of every result (for the identity check)."""
+def loop(args: argparse.Namespace, fresh: bool) -> tuple[float, float, list[str]]:
+    """Wall seconds of the loop, CPU seconds of this process and its workers (those of
+    the persistent mode are shut down after the loop, untimed, to be counted), and the
+    JSON of every result (for the identity check)."""
     base = center(args.agents, args.minutes)
     outputs = []
+    cpu_before = _cpu_s()
     started = time.perf_counter()
     for call in range(args.calls):
         doc = copy.deepcopy(base)
@@ -70,7 +76,16 @@ def loop(args: argparse.Namespace, fresh: bool) -> tuple[float, list[str]]:
     outputs.append(comparison.to_json())
     if fresh:
         simcc.shutdown_workers()
-    return time.perf_counter() - started, outputs
+    wall = time.perf_counter() - started
+    simcc.shutdown_workers()
+    return wall, _cpu_s() - cpu_before, outputs
+
+
+def _cpu_s() -> float:
+    """CPU seconds (user + system) of this process and of its ended children."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def main() -> None:
@@ -86,30 +101,38 @@ def main() -> None:
     simcc.simulate(center(args.agents, args.minutes), replications=1, workers=1,
                    records="none")  # imports done before anything is timed
     walls: dict[str, list[float]] = {"persistent": [], "fresh": []}
+    cpus: dict[str, list[float]] = {"persistent": [], "fresh": []}
     results: dict[str, list[str]] = {}
     for _ in range(args.repeat):
         for mode in walls:
             simcc.shutdown_workers()  # each loop starts without workers
-            wall, results[mode] = loop(args, fresh=mode == "fresh")
+            wall, cpu, results[mode] = loop(args, fresh=mode == "fresh")
             walls[mode].append(wall)
+            cpus[mode].append(cpu)
     if results["persistent"] != results["fresh"]:
         raise SystemExit("the two modes gave different results")
     calls = args.calls + 1  # the compare call counts as one
     per_call = {mode: min(times) / calls * 1e3 for mode, times in walls.items()}
+    cpu_per_call = {mode: min(times) / calls * 1e3 for mode, times in cpus.items()}
     ratio = per_call["fresh"] / per_call["persistent"]
     print(f"{calls} calls ({args.calls} simulate + 1 compare), {args.replications} "
           f"replications each, workers={args.workers}, best of {args.repeat}")
     for mode, times in walls.items():
         print(f"{mode:>10}: {min(times):6.2f} s   {per_call[mode]:7.1f} ms per call   "
+              f"CPU {cpu_per_call[mode]:7.1f} ms per call   "
               f"(runs: {', '.join(f'{t:.2f}' for t in times)})")
-    print(f"fresh / persistent = {ratio:.2f}; the shared pool saves "
-          f"{per_call['fresh'] - per_call['persistent']:.1f} ms per call")
+    print(f"fresh / persistent = {ratio:.2f} (wall), "
+          f"{cpu_per_call['fresh'] / cpu_per_call['persistent']:.2f} (CPU); the shared "
+          f"pool saves {per_call['fresh'] - per_call['persistent']:.1f} ms per call")
     print(json.dumps({"benchmark": "api_loop", "calls": calls,
                       "replications": args.replications, "workers": args.workers,
                       "agents": args.agents, "minutes": args.minutes,
                       "ms_per_call": {m: round(v, 1) for m, v in per_call.items()},
+                      "cpu_ms_per_call": {m: round(v, 1) for m, v in cpu_per_call.items()},
                       "walls_s": {m: [round(t, 3) for t in ts] for m, ts in walls.items()},
-                      "fresh_over_persistent": round(ratio, 3)}))
+                      "fresh_over_persistent": round(ratio, 3),
+                      "fresh_over_persistent_cpu": round(
+                          cpu_per_call["fresh"] / cpu_per_call["persistent"], 3)}))
 
 
 if __name__ == "__main__":
