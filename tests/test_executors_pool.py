@@ -176,6 +176,22 @@ def test_reused_workers_follow_the_parents_directory_environment_and_path(
     assert seen == {(str(tmp_path), "later", str(tmp_path / "policies"))}
 
 
+def test_a_pool_of_another_process_id_is_left_alone(monkeypatch):
+    """As after a fork that skipped Python's fork hooks: the registry still holds the
+    parent's pool, which the child must neither use nor shut down."""
+    LocalExecutor(2).map(square, [(1,), (2,)])
+    parents = shared_pools._pools[2]
+    monkeypatch.setattr(parents, "pid", os.getpid() + 1)
+    try:
+        assert LocalExecutor(2).map(square, [(3,), (4,)]) == [9, 16]
+        assert shared_pools._pools[2].executor is not parents.executor
+        assert not parents.executor._shutdown_thread  # not shut down by the "child"
+        simcc.shutdown_workers()
+        assert not parents.executor._shutdown_thread
+    finally:
+        parents.executor.shutdown()
+
+
 def test_a_pool_grows_when_a_map_can_use_more_workers():
     LocalExecutor(4).map(square, [(1,), (2,)])
     assert len(shared_pools.pool_pids(4)) == 2  # two tasks need two processes only

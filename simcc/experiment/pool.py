@@ -12,8 +12,10 @@ the same worker count uses one pool of processes, created on first use and kept:
   into ``KeyboardInterrupt``) terminates the pool's workers at once (:func:`stop_now`)
   and drops the pool; so does a pool found broken (a worker killed while idle). The
   next map starts a fresh one;
-- **owned by one process**: a pool remembers the process id that created it; a forked
-  child never uses (nor shuts down) its parent's pools, it starts its own;
+- **owned by one process**: a forked child never uses (nor shuts down) its parent's
+  pools, it starts its own: the registry is emptied in the child after ``os.fork``, and
+  each pool remembers the process id that created it for forks that skip Python's
+  fork hooks;
 - **closed at exit** (an ``atexit`` hook) or by :func:`shutdown_workers`
   (``simcc.shutdown_workers()``), which also forces the next call to start fresh
   workers: call it after changing a policy module that workers have already imported,
@@ -62,6 +64,17 @@ _pools: dict[int, _Pool] = {}
 """Worker count -> the pool of that count (entries of another pid are a fork's copy)."""
 _lock = threading.Lock()
 _atexit_registered = False
+
+
+def _after_fork_in_child() -> None:
+    """In a forked child: forget the parent's pools and take a fresh lock (another
+    thread of the parent may have held it at the fork)."""
+    global _lock
+    _lock = threading.Lock()
+    _pools.clear()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def shared_pool(workers: int, size: int) -> ProcessPoolExecutor:

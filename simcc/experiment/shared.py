@@ -17,6 +17,7 @@ wrapper: in worker processes unpickling gives the value; in this process
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
 import threading
 from collections import OrderedDict
@@ -30,6 +31,15 @@ DIGEST_BYTES = 16
 _cache: OrderedDict[bytes, Any] = OrderedDict()
 _lock = threading.Lock()
 _stats = {"unpickled": 0, "hits": 0}
+
+
+def _after_fork_in_child() -> None:
+    """In a forked child: a fresh lock (another thread may have held it at the fork)."""
+    global _lock
+    _lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class Shared:
