@@ -11,6 +11,7 @@ Public API::
     swept.table              # agents.team.count, kpi, mean, ci_low, ci_high, n
     plan = simcc.staff(scenario)  # cheapest staffing per interval meeting the targets
     simcc.validate("scenarios/erlang_a.yaml")   # [] or ScenarioWarning objects
+    simcc.shutdown_workers()  # end the worker processes kept for the next local run
 
 The names are imported on first use: ``import simcc`` alone imports only the standard
 library, so that ``python -m simcc`` can fix the import path (``simcc/__main__.py``)
@@ -38,13 +39,14 @@ _LAZY = {
     "Scenario": ("simcc.scenario", "Scenario"),
     "StaffingPlan": ("simcc.planning", "StaffingPlan"),
     "staff": ("simcc.planning", "staff"),
+    "shutdown_workers": ("simcc.experiment.pool", "shutdown_workers"),
 }
 """Public name -> (module, attribute), imported by :func:`__getattr__` on first use."""
 
 __all__ = ["Comparison", "Result", "Scenario", "ScenarioError", "ScenarioWarning",
            "SimccError", "SimccWarning", "StaffingPlan", "SweepResult", "__version__",
-           "assert_policy", "check_policy", "compare", "load_scenario", "simulate", "staff",
-           "sweep", "validate"]
+           "assert_policy", "check_policy", "compare", "load_scenario", "shutdown_workers",
+           "simulate", "staff", "sweep", "validate"]
 
 if TYPE_CHECKING:  # for type checkers and editors: the names as if imported eagerly
     from simcc.experiment import (
@@ -59,6 +61,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the names as if imported eag
         validate,
     )
     from simcc.experiment import prepare as load_scenario
+    from simcc.experiment.pool import shutdown_workers
     from simcc.planning import StaffingPlan, staff
     from simcc.scenario import Scenario
 

@@ -9,24 +9,31 @@ scenario, the seed and its index), so every executor gives the same numbers:
 - ``dask``: the workers of an existing Dask distributed cluster, reached through its
   scheduler address (``--scheduler`` or the ``SIMCC_SCHEDULER`` environment variable).
   Dask is the optional extra ``simcc[dask]``; see docs/scale.md for deploying a cluster.
+
+An argument shared by many tasks (the scenario) can be wrapped in
+:class:`~simcc.experiment.shared.Shared`: it is then pickled once per map and unpickled
+once per worker process; task functions always receive the value itself.
 """
 
 from __future__ import annotations
 
-import ctypes
 import math
-import multiprocessing
 import os
 import re
-import signal
-import sys
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from typing import Any
 
 from simcc.errors import SimccError, shown
+from simcc.experiment.pool import (
+    ProcessContext,
+    adopt,
+    discard_pool,
+    parent_context,
+    shared_pool,
+)
+from simcc.experiment.shared import Shared, call_resolved
 from simcc.units import parse_duration
 
 SCHEDULER_ENV = "SIMCC_SCHEDULER"
@@ -35,9 +42,6 @@ DASK_TIMEOUT_ENV = "SIMCC_DASK_TIMEOUT"
 DASK_TIMEOUT_S = 300.0
 CONNECT_TIMEOUT_S = 20.0  # how long to try reaching a Dask scheduler before giving up
 """Default seconds a Dask run waits while the cluster has no worker."""
-PR_SET_PDEATHSIG = 1
-"""``prctl`` option: the signal a Linux process gets when its parent dies."""
-
 OnResult = Callable[[int, Any], None]
 """Called as ``on_result(task_index, result)`` as each task finishes (any order)."""
 
@@ -83,79 +87,70 @@ class SerialExecutor(Executor):
 
     def _run(self, fn, tasks, collect) -> None:
         for index, task in enumerate(tasks):
-            collect(index, fn(*task))
+            collect(index, call_resolved(fn, *task))
 
 
 class LocalExecutor(Executor):
     """Worker processes on this machine (``workers``: default one per core); with one
-    worker or one task, runs in this process."""
+    worker or one task, runs in this process.
+
+    The processes are the shared pool of that worker count (:mod:`simcc.experiment.pool`):
+    started by the first map that needs them and reused by every later map of any
+    ``LocalExecutor`` with the same ``workers``, until ``simcc.shutdown_workers()`` or
+    exit; :meth:`close` leaves them to the other users. A map that fails or is
+    interrupted ends the pool's workers at once; the next map starts new ones.
+
+    By default each task is one message to a worker and its result one message back.
+    With ``chunks_per_worker=K`` tasks go in chunks of consecutive tasks, at least
+    ``K`` chunks per process (:func:`chunk_size`), and ``on_result`` sees a chunk's
+    results when the whole chunk is done. Chunks save about 0.1 ms of messaging per
+    task, which matters only for tasks of a few milliseconds, and cost balance: with
+    few chunks a process can sit idle while another finishes its last chunk
+    (benchmarks/README.md, *Worker pool*).
+    """
 
     name = "local"
 
-    def __init__(self, workers: int | None = None):
+    def __init__(self, workers: int | None = None,
+                 chunks_per_worker: int | None = None):
         self.workers = max(1, workers or os.cpu_count() or 1)
+        self.chunks_per_worker = chunks_per_worker
 
     def _run(self, fn, tasks, collect) -> None:
         if self.workers <= 1 or len(tasks) <= 1:
             SerialExecutor()._run(fn, tasks, collect)
             return
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(tasks)),
-                                   mp_context=context, initializer=worker_setup,
-                                   initargs=(os.getpid(),))
+        size = min(self.workers, len(tasks))
+        pool = shared_pool(self.workers, size)
+        step = chunk_size(len(tasks), size, self.chunks_per_worker)
+        context = Shared(parent_context())
         try:
-            futures = {pool.submit(fn, *task): index for index, task in enumerate(tasks)}
+            futures = {pool.submit(run_chunk, context, fn, tasks[start:start + step]): start
+                       for start in range(0, len(tasks), step)}
             for future in as_completed(futures):
-                collect(futures[future], future.result())
+                for offset, result in enumerate(future.result()):
+                    collect(futures[future] + offset, result)
         except BaseException:
-            _stop_now(pool)
+            discard_pool(pool)
             raise
-        pool.shutdown()
 
 
-def _stop_now(pool: ProcessPoolExecutor) -> None:
-    """Cancel the queued tasks and end the worker processes without waiting for the
-    running ones (Ctrl-C, a failed task)."""
-    processes = list(getattr(pool, "_processes", {}).values())  # no public accessor
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        if process.is_alive():
-            process.terminate()
-    for process in processes:
-        process.join(timeout=5)
+def chunk_size(tasks: int, processes: int, chunks_per_worker: int | None) -> int:
+    """Tasks per chunk: as many as leave each of ``processes`` at least
+    ``chunks_per_worker`` chunks; one task per chunk for few tasks, or when
+    ``chunks_per_worker`` is None (no chunking)."""
+    if chunks_per_worker is None:
+        return 1
+    return max(1, tasks // (processes * chunks_per_worker))
 
 
-def worker_setup(parent_pid: int) -> None:
-    """Run in each worker process as it starts: leave Ctrl-C to the parent (which
-    cancels the work), and die with the parent even when it is killed (SIGKILL gives it
-    no chance to clean up): the kernel's parent-death signal on Linux, and on every
-    system a watchdog thread that ends the worker once its parent has gone."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler (fork)
-    _set_parent_death_signal()
-    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True,
-                     name="simcc-parent-watchdog").start()
-
-
-def _set_parent_death_signal() -> bool:
-    """Ask Linux to send SIGKILL to this process when its parent dies; False where that
-    is not available."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
-    except (OSError, AttributeError):
-        return False
-
-
-def _watch_parent(parent_pid: int, every_s: float = 1.0) -> None:
-    """End this process as soon as its parent is no longer ``parent_pid`` (the parent
-    died and the process was re-parented)."""
-    while os.getppid() == parent_pid:
-        time.sleep(every_s)
-    os._exit(1)
+def run_chunk(context: ProcessContext, fn: Callable[..., Any],
+              tasks: Sequence[tuple]) -> list[Any]:
+    """``[fn(*task) for task in tasks]`` in a worker that first adopts its parent's
+    working directory, environment and ``sys.path`` (``context``; see
+    :func:`~simcc.experiment.pool.adopt`); :class:`Shared` arguments unwrapped."""
+    adopt(context)
+    return [call_resolved(fn, *task) for task in tasks]
 
 
 class DaskExecutor(Executor):
@@ -192,7 +187,8 @@ class DaskExecutor(Executor):
         self._wait = distributed.wait
 
     def _run(self, fn, tasks, collect) -> None:
-        futures = [self.client.submit(fn, *task, pure=False) for task in tasks]
+        futures = [self.client.submit(call_resolved, fn, *task, pure=False)
+                   for task in tasks]
         index = {future.key: i for i, future in enumerate(futures)}
         try:
             for future in wait_for_futures(futures, self._wait_some, self._worker_count,

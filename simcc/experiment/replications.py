@@ -14,6 +14,7 @@ import pandas as pd
 from simcc.experiment.executors import Executor
 from simcc.experiment.limits import Limits, check_work, estimate_work
 from simcc.experiment.records_out import RecordsSpec
+from simcc.experiment.shared import Shared
 from simcc.metrics.issues import issues_frame
 from simcc.metrics.kpis import Period
 from simcc.metrics.records import (  # noqa: F401  (to_frames: tests reach it here)
@@ -113,7 +114,10 @@ def run_scenarios(scenarios: Sequence[Scenario], replications: int, seed: int,
         if missing[k] == 0 and on_scenario is not None:
             on_scenario(k, outputs[k])
 
+    # Each scenario is compiled once here, pickled once (as its scenario) and compiled
+    # again once per worker process, not once per task.
     plans = [compile_scenario(scenario) for scenario in scenarios]
-    tasks = [(plan, seed, index, records) for plan in plans for index in range(replications)]
+    tasks = [(shared, seed, index, records)
+             for shared in map(Shared, plans) for index in range(replications)]
     executor.map(run_replication, tasks, collect)
     return outputs  # type: ignore[return-value]
