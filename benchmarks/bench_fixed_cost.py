@@ -3,9 +3,11 @@
 The center is the Erlang-A model of ``erlang_a_500k.yaml`` (100 agents, 1,176 calls
 an hour, load 0.98) with no warm-up. In one invocation the script
 
-1. runs one large replication (``--large-hours``, default 100 h: about 118,000
-   contacts) on one worker, which gives the per-contact cost ``c`` (seconds per
-   contact, the run's own fixed cost removed, see below);
+1. warms up (one untimed small run: lazy imports, first-call caches), then runs two
+   large replications on one worker, of ``--large-hours`` (default 100 h: about
+   118,000 contacts) and half that; the difference of their times over the difference
+   of their contacts is the per-contact cost ``c`` (seconds per contact; their fixed
+   costs cancel);
 2. runs ``--replications`` (default 200) one-hour replications (about 1,180 contacts
    each) through ``simcc.simulate(..., records="none")``, for each worker count of
    ``--workers`` (default ``1,2``).
@@ -16,14 +18,11 @@ contact work; the rest is the fixed cost per replication::
 
     fixed = W*T/R - n*c          (worker-seconds per replication)
 
-With ``F`` the fixed cost and the large run of ``N`` contacts taking ``T_N``:
-``c = (T_N - F)/N``; both equations are solved together (``N`` is about 100 times
-``n``, so the correction is small). The same is computed from CPU time (this process
-and its workers), which is less sensitive than wall time to other load on the machine.
-Everything happens in this process (imports are done by the large run before anything
-small is timed); each timed call starts its workers, which are shut down after it
-(untimed) so that their CPU time is counted: starting two workers is a few tens of
-milliseconds against seconds of work.
+The same is computed from CPU time (this process and its workers), which is less
+sensitive than wall time to other load on the machine. Everything happens in this
+process; each timed call starts its workers, which are shut down after it (untimed) so
+that their CPU time is counted: starting two workers is a few tens of milliseconds
+against seconds of work.
 
 Prints a table and, as its last line, one JSON object.
 
@@ -80,15 +79,10 @@ def _cpu_s() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def solve(large_wall: float, large_contacts: float, rep_wall: float,
-          rep_contacts: float) -> tuple[float, float]:
-    """``(c, F)``: seconds per contact and fixed seconds per replication, from a large
-    run (``large_wall`` for ``large_contacts``) and a small replication's worker time
-    ``rep_wall`` for ``rep_contacts``, both sharing the same ``F``."""
-    ratio = rep_contacts / large_contacts
-    fixed = (rep_wall - ratio * large_wall) / (1.0 - ratio)
-    per_contact = (large_wall - fixed) / large_contacts
-    return per_contact, fixed
+def per_contact(large: tuple[float, float], half: tuple[float, float]) -> float:
+    """Seconds per contact from two runs ``(seconds, contacts)`` of different sizes:
+    their fixed costs cancel in the difference."""
+    return (large[0] - half[0]) / (large[1] - half[1])
 
 
 def main() -> None:
@@ -100,17 +94,19 @@ def main() -> None:
     args = parser.parse_args()
     worker_counts = [int(w) for w in args.workers.split(",")]
 
-    large_wall, large_cpu, large_contacts = timed_run(center(args.large_hours), 1, 1,
-                                                      args.seed)
-    print(f"large run: {large_contacts:,.0f} contacts in {large_wall:.2f} s wall, "
-          f"{large_cpu:.2f} s CPU ({large_wall / large_contacts * 1e6:.1f} us/contact, "
-          "fixed cost included)")
+    timed_run(center(1.0), 2, 1, args.seed)  # warm-up: lazy imports, first-call caches
+    large = timed_run(center(args.large_hours), 1, 1, args.seed)
+    half = timed_run(center(args.large_hours / 2), 1, 1, args.seed)
+    cost = {"wall": per_contact((large[0], large[2]), (half[0], half[2])),
+            "cpu": per_contact((large[1], large[2]), (half[1], half[2]))}
+    print(f"large runs: {large[2]:,.0f} and {half[2]:,.0f} contacts in {large[0]:.2f} and "
+          f"{half[0]:.2f} s wall: {cost['wall'] * 1e6:.2f} us per contact "
+          f"({cost['cpu'] * 1e6:.2f} by CPU time)")
     small = center(1.0)
     rows = []
     for workers in worker_counts:
         wall, cpu, contacts = timed_run(small, args.replications, workers, args.seed)
-        rows.append(row_of(workers, args.replications, contacts, wall, cpu,
-                           (large_wall, large_cpu, large_contacts)))
+        rows.append(row_of(workers, args.replications, contacts, wall, cpu, cost))
     print(f"{'workers':>7} {'wall s':>7} {'contacts/rep':>12} {'wall ms/rep':>11} "
           f"{'worker ms/rep':>13} {'contact ms':>10} {'fixed ms':>8} {'fixed CPU ms':>12}")
     for row in rows:
@@ -119,28 +115,28 @@ def main() -> None:
               f"{row['contact_ms_per_rep']:>10.1f} {row['fixed_ms_per_rep']:>8.1f} "
               f"{row['fixed_cpu_ms_per_rep']:>12.1f}")
     print(f"target: fixed <= {TARGET_MS:g} ms per replication")
-    print(json.dumps({"benchmark": "fixed_cost", "large_contacts": large_contacts,
-                      "large_wall_s": round(large_wall, 3), "large_cpu_s": round(large_cpu, 3),
+    print(json.dumps({"benchmark": "fixed_cost", "large_contacts": large[2],
+                      "large_wall_s": round(large[0], 3), "half_contacts": half[2],
+                      "half_wall_s": round(half[0], 3),
+                      "per_contact_us": round(cost["wall"] * 1e6, 3),
                       "target_fixed_ms": TARGET_MS, "rows": rows}))
 
 
 def row_of(workers: int, replications: int, contacts: float, wall: float, cpu: float,
-           large: tuple[float, float, float]) -> dict:
-    """One table row: wall and worker time per replication, the contact part and the
-    fixed part, in wall time and in CPU time (the latter less sensitive to a loaded
-    machine)."""
-    large_wall, large_cpu, large_contacts = large
+           cost: dict[str, float]) -> dict:
+    """One table row: wall and worker time per replication, the contact part (at
+    ``cost`` seconds per contact, by wall and by CPU time) and the fixed part, in wall
+    time and in CPU time (the latter less sensitive to a loaded machine)."""
     worker_time = workers * wall / replications
-    per_contact, fixed = solve(large_wall, large_contacts, worker_time, contacts)
-    _, fixed_cpu = solve(large_cpu, large_contacts, cpu / replications, contacts)
+    fixed = worker_time - contacts * cost["wall"]
+    fixed_cpu = cpu / replications - contacts * cost["cpu"]
     return {"workers": workers, "replications": replications, "wall_s": round(wall, 3),
             "cpu_s": round(cpu, 3), "contacts_per_rep": round(contacts, 1),
             "wall_ms_per_rep": round(wall / replications * 1e3, 2),
             "worker_ms_per_rep": round(worker_time * 1e3, 2),
-            "contact_ms_per_rep": round(contacts * per_contact * 1e3, 2),
+            "contact_ms_per_rep": round(contacts * cost["wall"] * 1e3, 2),
             "fixed_ms_per_rep": round(fixed * 1e3, 2),
-            "fixed_cpu_ms_per_rep": round(fixed_cpu * 1e3, 2),
-            "per_contact_us": round(per_contact * 1e6, 2)}
+            "fixed_cpu_ms_per_rep": round(fixed_cpu * 1e3, 2)}
 
 
 if __name__ == "__main__":
