@@ -7,6 +7,7 @@ import numpy as np
 from helpers import scenario, small
 
 import simcc
+from simcc.metrics.records import to_frames
 from simcc.model import build, compile_scenario, replication_seedseq
 from simcc.model.demand import arrival_batches
 from simcc.model.streams import Streams
@@ -46,7 +47,7 @@ def test_customers_are_the_same_whatever_the_policy():
     for policy in ("fifo", "skill_based"):
         doc["routing"] = {"policy": policy}
         records = build(simcc.load_scenario(doc), replication_seedseq(1, 0)).run()
-        frames[policy] = simcc.experiment.replications.to_frames(records)["contacts"]
+        frames[policy] = to_frames(records)["contacts"]
     a, b = frames["fifo"], frames["skill_based"]
     for column in ("arrival_s", "intent", "segment"):
         assert a[column].tolist() == b[column].tolist()

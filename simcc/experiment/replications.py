@@ -17,12 +17,7 @@ from simcc.experiment.records_out import RecordsSpec
 from simcc.experiment.shared import Shared
 from simcc.metrics.issues import issues_frame
 from simcc.metrics.kpis import Period
-from simcc.metrics.records import (  # noqa: F401  (to_frames: tests reach it here)
-    Records,
-    frames_of,
-    record_columns,
-    to_frames,
-)
+from simcc.metrics.records import Records, frames_of, record_columns
 from simcc.metrics.streaming import KpiAccumulator
 from simcc.model import build, replication_seedseq
 from simcc.model.plan import Plan, compile_scenario
