@@ -100,8 +100,13 @@ def _usable(entry: _Pool) -> bool:
     """Whether ``entry`` was created by this process and none of its workers died."""
     if entry.pid != os.getpid() or getattr(entry.executor, "_broken", False):
         return False
-    processes = getattr(entry.executor, "_processes", None) or {}  # no public accessor
-    return all(process.is_alive() for process in processes.values())
+    return all(process.is_alive() for process in _processes(entry.executor).values())
+
+
+def _processes(executor: ProcessPoolExecutor) -> dict:
+    """The executor's worker processes by pid (``_processes``: it has no public accessor;
+    empty before the first submit and after shutdown)."""
+    return getattr(executor, "_processes", None) or {}
 
 
 def _start(size: int) -> ProcessPoolExecutor:
@@ -146,8 +151,8 @@ def pool_pids(workers: int) -> list[int]:
     entry = _pools.get(workers)
     if entry is None or entry.pid != os.getpid():
         return []
-    processes = getattr(entry.executor, "_processes", None) or {}
-    return sorted(pid for pid, process in processes.items() if process.is_alive())
+    return sorted(pid for pid, process in _processes(entry.executor).items()
+                  if process.is_alive())
 
 
 ProcessContext = tuple[str, dict[str, str], list[str]]
@@ -176,7 +181,7 @@ def adopt(context: ProcessContext) -> None:
 def stop_now(executor: ProcessPoolExecutor) -> None:
     """Cancel the queued tasks and end the worker processes without waiting for the
     running ones (Ctrl-C, a failed task)."""
-    processes = list((getattr(executor, "_processes", None) or {}).values())
+    processes = list(_processes(executor).values())
     executor.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         if process.is_alive():

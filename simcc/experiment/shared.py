@@ -91,12 +91,7 @@ def cache_stats() -> dict[str, int]:
         return dict(_stats)
 
 
-def resolved(args: tuple) -> tuple:
-    """``args`` with every :class:`Shared` replaced by its value."""
-    return tuple(arg.value if isinstance(arg, Shared) else arg for arg in args)
-
-
 def call_resolved(fn: Callable[..., Any], *args: Any) -> Any:
     """``fn(*args)`` with :class:`Shared` arguments unwrapped (those still wrapped: the
     call did not cross a process boundary)."""
-    return fn(*resolved(args))
+    return fn(*(arg.value if isinstance(arg, Shared) else arg for arg in args))
