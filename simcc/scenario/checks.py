@@ -205,4 +205,4 @@ def _outcome_segments(s: Scenario) -> Iterator[Problem]:
     for name in s.outcomes.satisfaction.baseline:
         if name != DEFAULT_KEY and name not in s.segments:
             yield (f"outcomes.satisfaction.baseline.{name}",
-                   _unknown("segment", name, [*s.segments, DEFAULT_KEY]))
+                   _unknown("segment", name, dict.fromkeys([*s.segments, DEFAULT_KEY])))
