@@ -20,9 +20,10 @@ number of contacts or issues, ``seconds`` a duration, ``ratio`` an unbounded rat
 counts (e.g. contacts per issue), ``money`` an amount in the scenario's currency,
 ``agents`` a mean number of agents."""
 
-Family = Literal["contact", "journey", "issue", "agent", "cost"]
+Family = Literal["contact", "journey", "issue", "agent", "cost", "outcome"]
 """Which part of the model a KPI describes (tables show journey KPIs only when the
-journeys happen, issue KPIs only when issues have several contacts)."""
+journeys happen, issue KPIs only when issues have several contacts; ``outcome`` KPIs
+exist only for a scenario with an ``outcomes:`` section, docs/outcomes.md)."""
 
 CONTACT_SCOPES = ("overall", "channel", "segment", "intent")
 GROUP_SCOPES = ("overall", "group")
@@ -172,6 +173,15 @@ CATALOGUE: tuple[KPI, ...] = (
     # cost of outcomes
     KPI("cost_per_resolved_issue", "cost / resolved issue", "money", "cost", -1,
         FIVE_PERCENT, ("overall",), "agent cost / issues resolved in the end"),
+    # modelled customer and business outcomes (only with an outcomes: section)
+    KPI("csat", "CSAT (model)", "rate", "outcome", 1, POINT, _CONTACT,
+        "mean modelled top-box satisfaction probability per issue"),
+    KPI("effort", "effort events / issue", "ratio", "outcome", -1, FIVE_PERCENT, _CONTACT,
+        "mean weighted effort events per issue"),
+    KPI("disloyalty_rate", "disloyalty (model)", "rate", "outcome", -1, POINT, _CONTACT,
+        "mean modelled probability per issue that the customer becomes disloyal"),
+    KPI("value_at_risk", "value at risk", "money", "outcome", -1, FIVE_PERCENT, _CONTACT,
+        "sum over issues of the segment's value x the disloyalty probability"),
 )
 """Every KPI, in the order of tables and JSON."""
 
@@ -194,6 +204,12 @@ def keys(scope: str | None = None, *, family: Family | None = None,
                  if (scope is None or scope in k.scopes)
                  and (family is None or k.family == family)
                  and (kind is None or k.kind == kind))
+
+
+def reported(outcomes: bool) -> tuple[str, ...]:
+    """The KPI keys a run reports, in catalogue order: all of them with an outcome model
+    (``outcomes``), else all but the ``outcome`` family."""
+    return tuple(k.key for k in CATALOGUE if outcomes or k.family != "outcome")
 
 
 def direction(key: str) -> int:

@@ -141,12 +141,17 @@ class Baseline(BaseModel):
 NOT_SIMULATED = frozenset({"checks", "sweep", "currency", "targets", "staffable"})
 """Scenario sections that do not change what is simulated: check rules, sweep grids,
 the display currency and the staffing targets and bounds of ``simcc staff``."""
+LATER_SECTIONS = frozenset({"outcomes"})
+"""Optional sections added after baselines were first written: left out of the hash
+when absent, so that a scenario without them keeps the hash of its existing baseline."""
 
 
 def scenario_hash(scenario: Scenario) -> str:
     """sha256 of the scenario's canonical JSON without the :data:`NOT_SIMULATED`
-    sections (they may change without invalidating a baseline)."""
-    document = scenario.model_dump(mode="json", exclude=set(NOT_SIMULATED))
+    sections (they may change without invalidating a baseline) and without the absent
+    :data:`LATER_SECTIONS`."""
+    absent = {name for name in LATER_SECTIONS if getattr(scenario, name) is None}
+    document = scenario.model_dump(mode="json", exclude=set(NOT_SIMULATED) | absent)
     text = json.dumps(document, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from simcc import catalogue
-from simcc.catalogue import ALL_KPIS, KPIS
+from simcc.catalogue import ALL_KPIS, KPIS, reported
 from simcc.errors import ScenarioError
 from simcc.experiment.aggregate import mean_ci
 from simcc.experiment.baseline import Baseline, KpiSummary, scenario_hash, validate_baseline
@@ -48,7 +48,7 @@ def baseline_document(comparison: Comparison, scenario: Scenario, version: str) 
     for name, result in comparison.results.items():
         overall = result.replication_kpis[result.replication_kpis["scope"] == "overall"]
         kpis = {}
-        for kpi in ALL_KPIS:
+        for kpi in reported(scenario.outcomes is not None):
             values = overall.loc[overall["kpi"] == kpi].sort_values("replication")["value"]
             mean, low, high, _ = mean_ci(values.to_numpy(), bounded=KPIS[kpi].bounded,
                                       nonnegative=True)
@@ -108,16 +108,18 @@ def run_check(scenario: Scenario, baseline: Baseline | dict, overrides: dict | N
     if not isinstance(baseline, Baseline):
         baseline = validate_baseline(baseline)
     _require_valid_rules(scenario.checks)
-    baseline.require_fit(scenario, judged_kpis(scenario.checks))
+    baseline.require_fit(scenario, judged_kpis(scenario.checks,
+                                               reported(scenario.outcomes is not None)))
     model = scenario.with_overrides(overrides) if overrides else scenario
     comparison = compare(model, [n for n in baseline.runs if n != BASELINE], workers=workers,
                          user_code=user_code)
     return evaluate(comparison, baseline, model)
 
 
-def judged_kpis(checks: Checks) -> list[str]:
-    """The KPIs that get a verdict: a direction, a tolerance, and not ignored."""
-    return [kpi for kpi in ALL_KPIS if KPIS[kpi].direction != 0 and kpi not in checks.ignore
+def judged_kpis(checks: Checks, kpis: tuple[str, ...] = ALL_KPIS) -> list[str]:
+    """The KPIs of ``kpis`` (those a run reports) that get a verdict: a direction, a
+    tolerance, and not ignored."""
+    return [kpi for kpi in kpis if KPIS[kpi].direction != 0 and kpi not in checks.ignore
             and _tolerance(kpi, checks) is not None]
 
 
@@ -125,14 +127,16 @@ def evaluate(comparison: Comparison, baseline: Baseline, scenario: Scenario) -> 
     """Apply the rules of ``scenario.checks`` to a comparison and a validated baseline."""
     checks = scenario.checks
     _require_valid_rules(checks)
-    confidence = simultaneous_confidence(len(comparison.results) * len(judged_kpis(checks)))
+    kpis = reported(scenario.outcomes is not None)
+    confidence = simultaneous_confidence(len(comparison.results)
+                                         * len(judged_kpis(checks, kpis)))
     rows, limits = [], []
     for run, result in comparison.results.items():
         stored = baseline.runs.get(run)
         if stored is None:
             raise baseline.fail(f"it has no run '{run}'")
         overall = result.replication_kpis[result.replication_kpis["scope"] == "overall"]
-        for kpi in ALL_KPIS:
+        for kpi in kpis:
             now = overall.loc[overall["kpi"] == kpi].sort_values("replication")["value"]
             row = _verdict(run, kpi, stored.get(kpi), now.to_numpy(dtype=float), checks,
                            confidence)

@@ -60,7 +60,8 @@ def run_replication(plan: Plan | Scenario, seed: int, index: int,
         accumulator.add(columns)
         if sink is not None:
             frames = frames_of(columns)
-            frames["issues"] = issues_frame(frames["contacts"], period.fcr_window_s)
+            frames["issues"] = issues_frame(frames["contacts"], period.fcr_window_s,
+                                            period.outcomes)
             sink.add(frames)
 
     build(plan, replication_seedseq(seed, index)).run(measure)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from simcc.metrics.issues import issue_values
+from simcc.metrics.outcomes import CONTACT_INPUTS, OUTCOME_SUMS, OutcomeModel, issue_outcomes
 from simcc.metrics.records import (
     ABANDONED,
     BLOCKED,
@@ -39,7 +40,7 @@ Flags = dict[str, np.ndarray]
 class Period:
     """The counted period ``[warmup_s, end_s)`` and the channel and group settings KPIs
     need: SL thresholds (s), cost per hour, concurrency, asynchronous channels, and the
-    FCR window (s)."""
+    FCR window (s), and the outcome model (None: no outcome KPIs)."""
 
     warmup_s: float
     end_s: float
@@ -48,6 +49,7 @@ class Period:
     concurrency: dict[str, int] = field(default_factory=dict)
     asynchronous: frozenset[str] = frozenset()
     fcr_window_s: float = np.inf
+    outcomes: OutcomeModel | None = None
 
     @classmethod
     def of(cls, scenario: Scenario) -> Period:
@@ -57,7 +59,8 @@ class Period:
                    {name: g.cost_per_hour for name, g in scenario.agents.items()},
                    {name: ch.concurrency for name, ch in channels.items()},
                    frozenset(name for name, ch in channels.items() if ch.asynchronous),
-                   scenario.repeats.window if scenario.repeats else np.inf)
+                   scenario.repeats.window if scenario.repeats else np.inf,
+                   OutcomeModel.of(scenario))
 
 
 _COPIED = ("contact_id", "issue_id", "channel", "segment", "intent", "arrival_s", "wait_s",
@@ -75,7 +78,9 @@ def contact_flags(columns: Columns, period: Period) -> Flags:
     in_sl, transferred, repeat; ``legs`` and ``work_s`` (number of conversation legs and
     their handle + wrap-up seconds); ``group`` (code of the group of the agent of the
     contact's first leg, -1 for none); and the issue's values on its first contact
-    (``issue_head`` and ``issue_*``, zero or NaN on the other rows).
+    (``issue_head`` and ``issue_*``, zero or NaN on the other rows), with the outcome
+    values ``outcome_*`` (:data:`~simcc.metrics.outcomes.OUTCOME_SUMS`) when
+    ``period.outcomes`` is set.
     """
     c = columns.contacts
     arrival = c["arrival_s"]
@@ -109,7 +114,27 @@ def contact_flags(columns: Columns, period: Period) -> Flags:
     kind = pick(c["kind"])
     f["repeat"] = f["offered"] & ((kind == FOLLOW_UPS[0]) | (kind == FOLLOW_UPS[1]))
     f.update(_issue_flags(c, rows, period.fcr_window_s))
+    if period.outcomes is not None:
+        f.update(_outcome_flags(c, rows, f["issue_head"], period.outcomes, columns.labels))
     return f
+
+
+def _outcome_flags(c: dict[str, np.ndarray], rows: np.ndarray, heads: np.ndarray,
+                   model: OutcomeModel, labels: dict[str, list[str]]) -> Flags:
+    """The outcome values of each counted issue on its first contact's row (0 on the
+    other rows): ``outcome_satisfaction``, ``outcome_effort``, ..."""
+    inputs = {name: c[name] for name in CONTACT_INPUTS}
+    one_per_issue = bool(np.all(c["contact_id"] == c["issue_id"]))
+    values = issue_outcomes(inputs, model, labels, one_per_issue)
+    head_ids = c["issue_id"][rows][heads]
+    where = (rows[heads] if one_per_issue
+             else np.searchsorted(values["issue_id"], head_ids))
+    out = {}
+    for name in OUTCOME_SUMS:
+        column = np.zeros(len(rows), dtype=float)
+        column[heads] = values[name][where]
+        out[f"outcome_{name}"] = column
+    return out
 
 
 def _leg_values(columns: Columns) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from simcc.metrics.outcomes import OUTCOME_COLUMNS, OutcomeModel, frame_inputs, issue_outcomes
+
 ISSUE_COLUMNS = (
     "issue_id", "customer", "segment", "intent", "channel", "arrival_s", "contacts",
     "channels", "channels_used", "transfers", "answered", "resolved", "fcr", "resolved_s",
@@ -17,8 +19,10 @@ ISSUE_COLUMNS = (
 )
 
 
-def issues_frame(contacts: pd.DataFrame, fcr_window_s: float = np.inf) -> pd.DataFrame:
-    """One row per issue (see :data:`ISSUE_COLUMNS`).
+def issues_frame(contacts: pd.DataFrame, fcr_window_s: float = np.inf,
+                 outcomes: OutcomeModel | None = None) -> pd.DataFrame:
+    """One row per issue (see :data:`ISSUE_COLUMNS`), and with ``outcomes`` the
+    columns of :data:`~simcc.metrics.outcomes.OUTCOME_COLUMNS` (docs/outcomes.md).
 
     ``channel`` and ``arrival_s`` are those of the issue's first contact; ``contacts``
     counts all its contacts and ``channels`` the distinct channels they used;
@@ -38,7 +42,7 @@ def issues_frame(contacts: pd.DataFrame, fcr_window_s: float = np.inf) -> pd.Dat
     if order is not None:
         c = c.take(order).reset_index(drop=True)
     head = c.iloc[starts]
-    return pd.DataFrame({
+    frame = pd.DataFrame({
         "issue_id": issues["issue_id"],
         "customer": issues["issue_id"],
         "segment": head["segment"].to_numpy(),
@@ -51,6 +55,13 @@ def issues_frame(contacts: pd.DataFrame, fcr_window_s: float = np.inf) -> pd.Dat
         **{name: issues[name] for name in ("transfers", "answered", "resolved", "fcr",
                                            "resolved_s", "time_to_resolution_s")},
     })
+    if outcomes is not None:
+        inputs, labels = frame_inputs(contacts)
+        values = issue_outcomes(inputs, outcomes, labels, contacts["issue_id"].is_unique)
+        values["effort_events"] = values["effort"]
+        for name in OUTCOME_COLUMNS:
+            frame[name] = values[name]
+    return frame
 
 
 def issue_values(contacts: dict[str, np.ndarray], fcr_window_s: float,

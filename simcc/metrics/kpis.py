@@ -25,6 +25,7 @@ import pandas as pd
 from simcc.catalogue import keys
 from simcc.metrics.columns import columns_of_frames
 from simcc.metrics.flags import CONTACT_SCOPES, Flags, Period, answered_timed, contact_flags
+from simcc.metrics.outcomes import OUTCOME_SUMS
 from simcc.metrics.records import CONVERSATION, Columns
 
 GROUP_KPIS = keys("group")
@@ -74,20 +75,30 @@ def contact_sums(flags: Flags, labels: dict[str, list[str]]) -> dict[str, np.nda
     """The contact totals (:data:`CONTACT_SUMS` columns) ``overall`` (one row), per code
     of each contact scope, and ``group_contacts``: those of the handled contacts by the
     group that answered them first. By channel, an asynchronous channel's own contacts
-    are timed too."""
+    are timed too. With outcome flags (``outcome_*``), ``outcomes_overall`` and
+    ``outcomes_<scope>`` hold their totals (:data:`OUTCOME_SUMS` columns)."""
     answered_by = np.where(flags["handled"] & (flags["group"] >= 0), flags["group"] + 1, 0)
     codes = [flags[scope] for scope in CONTACT_SCOPES] + [answered_by]
     sizes = [len(labels[scope]) for scope in CONTACT_SCOPES] + [len(labels["group"]) + 1]
     values = _contact_values(flags)
-    if flags["timed_async"].any():
-        values += _timed_values(flags, flags["timed"] | flags["timed_async"])
-    total, (channel, segment, intent, group) = _marginal_sums(codes, sizes, values)
     k = len(CONTACT_SUMS)
+    timed_async = bool(flags["timed_async"].any())
+    if timed_async:
+        values += _timed_values(flags, flags["timed"] | flags["timed_async"])
+    with_outcomes = "outcome_satisfaction" in flags
+    if with_outcomes:
+        values += [flags[f"outcome_{name}"] for name in OUTCOME_SUMS]
+    total, (channel, segment, intent, group) = _marginal_sums(codes, sizes, values)
     channel_timed = channel[:, :k].copy()
-    if len(values) > k:
-        channel_timed[:, _TIMED] = channel[:, k:]
-    return {"overall": total[None, :k], "channel": channel_timed, "segment": segment[:, :k],
+    if timed_async:
+        channel_timed[:, _TIMED] = channel[:, k:k + len(_TIMED)]
+    sums = {"overall": total[None, :k], "channel": channel_timed, "segment": segment[:, :k],
             "intent": intent[:, :k], "group_contacts": group[1:, :k]}
+    if with_outcomes:
+        tail = slice(len(values) - len(OUTCOME_SUMS), len(values))
+        sums.update({"outcomes_overall": total[None, tail], "outcomes_channel": channel[:, tail],
+                     "outcomes_segment": segment[:, tail], "outcomes_intent": intent[:, tail]})
+    return sums
 
 
 def _marginal_sums(codes: list[np.ndarray], sizes: list[int], values: list[np.ndarray | None]
@@ -242,6 +253,16 @@ def contact_ratios(sums: np.ndarray, wait_p90_s: np.ndarray) -> dict[str, np.nda
     }
 
 
+def outcome_ratios(sums: np.ndarray, issues: np.ndarray) -> dict[str, np.ndarray]:
+    """The outcome KPIs (docs/outcomes.md) from outcome totals (rows of
+    :data:`OUTCOME_SUMS` columns) and the number of issues of each row: mean
+    satisfaction, effort events and disloyalty per issue, and the total value at risk."""
+    t = {name: sums[:, k] for k, name in enumerate(OUTCOME_SUMS)}
+    return {"csat": ratio(t["satisfaction"], issues), "effort": ratio(t["effort"], issues),
+            "disloyalty_rate": ratio(t["disloyalty"], issues),
+            "value_at_risk": t["value_at_risk"].astype(float)}
+
+
 def agent_ratios(sums: np.ndarray, period: Period) -> dict[str, np.ndarray]:
     """Occupancy (busy / staffed), staffed agents (mean logged in) and cost from agent
     totals (rows of busy_s, staffed_s, cost)."""
@@ -273,8 +294,12 @@ def kpis_from_sums(sums: dict[str, np.ndarray], wait_p90_s: dict[str, np.ndarray
     """Every KPI in long form (columns scope, key, kpi, value) from
     :func:`replication_sums` totals, the 90th percentile waits per scope code
     (``overall`` and each contact scope) and the labels of the codes. A contact scope
-    lists the keys with counted contacts; ``group`` the groups with legs or sessions."""
+    lists the keys with counted contacts; ``group`` the groups with legs or sessions.
+    The outcome KPIs are there when ``sums`` has outcome totals."""
+    issues = _SUM["issue_head"]
     overall = contact_ratios(sums["overall"], wait_p90_s["overall"])
+    if "outcomes_overall" in sums:
+        overall.update(outcome_ratios(sums["outcomes_overall"], sums["overall"][:, issues]))
     overall.update(agent_ratios(sums["agents"], period))
     overall["cost_per_handled"] = ratio(overall["cost"], overall["handled"])
     overall["cost_per_resolved_issue"] = ratio(
@@ -282,8 +307,11 @@ def kpis_from_sums(sums: dict[str, np.ndarray], wait_p90_s: dict[str, np.ndarray
     tables = [("overall", [OVERALL_KEY], overall)]
     for scope in CONTACT_SCOPES:
         present = sums[scope][:, _SUM["arrivals"]] > 0
-        tables.append((scope, np.asarray(labels[scope], dtype=object)[present],
-                       contact_ratios(sums[scope][present], wait_p90_s[scope][present])))
+        table = contact_ratios(sums[scope][present], wait_p90_s[scope][present])
+        if f"outcomes_{scope}" in sums:
+            table.update(outcome_ratios(sums[f"outcomes_{scope}"][present],
+                                        sums[scope][present][:, issues]))
+        tables.append((scope, np.asarray(labels[scope], dtype=object)[present], table))
     present = sums["group_agents"][:, AGENT_SUMS.index("rows")] > 0
     tables.append(("group", np.asarray(labels["group"], dtype=object)[present],
                    group_ratios(sums, period, present)))

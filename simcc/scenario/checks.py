@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Iterator
 
+from simcc.scenario.outcomes import DEFAULT_KEY
 from simcc.scenario.schema import Scenario
 from simcc.units import DAY
 
@@ -20,7 +21,7 @@ def check_scenario(scenario: Scenario) -> list[Problem]:
     """Every cross-reference problem of ``scenario`` (empty when it is consistent)."""
     checks = (_horizon, _shares, _demand_references, _agent_references, _coverage, _profiles,
               _journey_references, _escalation_coverage, _repeat_switch, _targets,
-              _staffable)
+              _staffable, _outcome_segments)
     return [problem for check in checks for problem in check(scenario)]
 
 
@@ -195,3 +196,13 @@ def _staffable(s: Scenario) -> Iterator[Problem]:
     for name in s.staffable or {}:
         if name not in s.agents:
             yield f"staffable.{name}", _unknown("agent group", name, s.agents)
+
+
+def _outcome_segments(s: Scenario) -> Iterator[Problem]:
+    """Segments named in ``outcomes.satisfaction.baseline`` exist (or are 'default')."""
+    if s.outcomes is None or not isinstance(s.outcomes.satisfaction.baseline, dict):
+        return
+    for name in s.outcomes.satisfaction.baseline:
+        if name != DEFAULT_KEY and name not in s.segments:
+            yield (f"outcomes.satisfaction.baseline.{name}",
+                   _unknown("segment", name, dict.fromkeys([*s.segments, DEFAULT_KEY])))

@@ -24,6 +24,7 @@ from simcc.scenario.journeys import (
     SelfService,
     Transfers,
 )
+from simcc.scenario.outcomes import Outcomes
 from simcc.scenario.types import (
     CV,
     ClockTime,
@@ -484,6 +485,9 @@ class Scenario(Spec):
         default=None, description="service targets of simcc staff (docs/staffing.md)")
     staffable: dict[str, Staffable] | None = Field(
         default=None, description="groups simcc staff decides, with bounds; omit: all")
+    outcomes: Outcomes | None = Field(
+        default=None, description="customer and business outcome model "
+        "(docs/outcomes.md); omit: no outcome KPIs")
 
     @property
     def skills(self) -> list[str]:
