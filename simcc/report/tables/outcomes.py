@@ -93,7 +93,7 @@ def outcome_cells(result: Result) -> list[tuple[str, list[Cell]]]:
 def difference_of(comparison, variant: str, kpi: str, scope: str = "overall",
                   key: str = OVERALL) -> Difference | None:
     """The :class:`Difference` of ``variant`` for one KPI and scope (None when the
-    comparison has no such row). Also used for the operational rows of the tables."""
+    comparison has no such row)."""
     r = comparison.difference(variant, kpi, scope, key)
     if r is None:
         return None
@@ -113,7 +113,7 @@ def comparison_outcome_rows(comparison, by_segment: bool = True
         return []
     places = outcome_keys(base) if by_segment else [("overall", OVERALL)]
     rows = []
-    for scope, key in sorted(places, key=lambda place: place[0] != "overall"):
+    for scope, key in places:
         for kpi in OUTCOME_KPIS:
             rows.append((kpi, key, fmt(kpi, base.kpi(kpi, scope, key)),
                          [difference_of(comparison, name, kpi, scope, key)
