@@ -326,7 +326,13 @@ def _finish(as_json: bool, document: Callable[[], dict], print_tables: Callable[
 
 
 def _print_tables(result, intervals: bool = False, channel: str | None = None) -> None:
-    from simcc.report.tables import interval_table, issue_table, overall_table, scope_table
+    from simcc.report.tables import (
+        interval_table,
+        issue_table,
+        outcome_table,
+        overall_table,
+        scope_table,
+    )
 
     stdout.print(overall_table(result))
     for scope in ("channel", "segment", "intent", "group"):
@@ -336,6 +342,9 @@ def _print_tables(result, intervals: bool = False, channel: str | None = None) -
     issues = issue_table(result)
     if issues is not None:
         stdout.print(issues)
+    outcomes = outcome_table(result)
+    if outcomes is not None:
+        stdout.print(outcomes)
     if intervals:
         stdout.print(interval_table(result, channel))
 

@@ -254,3 +254,39 @@ def test_sections_that_are_not_simulated_leave_the_baseline_hash_alone():
     assert scenario_hash(model.with_overrides(extra)) == scenario_hash(model)
     assert scenario_hash(model.with_overrides({"agents.team.count": 99})) != \
         scenario_hash(model)
+
+
+OUTCOME_KPIS = ("csat", "effort", "disloyalty_rate", "value_at_risk")
+
+
+def test_an_outcome_model_leaves_the_hash_alone_and_is_judged_only_against_its_own():
+    """``outcomes:`` changes what is measured, not what is simulated: it may be added to
+    a scenario with a committed baseline. The outcome KPIs are judged only against a
+    baseline made with the same outcome model (``outcomes_hash``), never against none
+    or another model's numbers."""
+    from simcc.experiment.baseline import outcomes_hash, scenario_hash
+
+    plain = prepare(SCENARIO, {"horizon.duration": "2h", "replications": 3})
+    model = plain.with_overrides({"outcomes": {"effort": {"wait_threshold": "1m"}}})
+    tuned = model.with_overrides({"outcomes.satisfaction.baseline": 0.7})
+    assert scenario_hash(model) == scenario_hash(plain) == scenario_hash(tuned)
+    assert outcomes_hash(plain) is None
+    assert outcomes_hash(model) != outcomes_hash(tuned)
+
+    def judged(result):
+        rows = result.rows[result.rows["verdict"].isin(["ok", "regressed", "improved"])]
+        return set(rows["kpi"])
+
+    old = baseline_document(compare(plain, [], workers=1), plain, "test")
+    assert "outcomes_hash" not in old and "csat" not in old["runs"]["baseline"]
+    result = run_check(model, old, workers=1)
+    assert result.passed and not judged(result) & set(OUTCOME_KPIS)
+
+    own = baseline_document(compare(model, [], workers=1), model, "test")
+    assert own["outcomes_hash"] == outcomes_hash(model)
+    result = run_check(model, own, workers=1)
+    assert result.passed and set(OUTCOME_KPIS) <= judged(result)
+    assert (result.rows.set_index("kpi").loc[list(OUTCOME_KPIS), "delta"] == 0).all()
+
+    result = run_check(tuned, own, workers=1)
+    assert result.passed and not judged(result) & set(OUTCOME_KPIS)

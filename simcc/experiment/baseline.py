@@ -10,13 +10,20 @@ command line turns into exit code 2.
 File layout (written by :func:`simcc.experiment.regression.baseline_document`)::
 
     {"simcc_version": "0.1.0", "scenario": "erlang-a", "scenario_hash": "<sha256 hex>",
-     "seed": 1, "replications": 20,
+     "seed": 1, "replications": 20, "outcomes_hash": "<sha256 hex>",
      "runs": {"baseline": {"service_level": {"mean": 0.71, "ci95": [0.69, 0.73],
                                              "values": [0.70, ...one per replication]},
                            ...one entry per KPI},
               "<variant>": {...}}}
 
 ``null`` stands for a KPI undefined in a replication (no answered contact, no callback).
+
+The ``outcomes:`` section (docs/outcomes.md) changes what is measured, not what is
+simulated, so it is left out of ``scenario_hash``: adding or tuning an outcome model
+does not invalidate a baseline of the operational KPIs. Its own hash,
+``outcomes_hash`` (absent: no outcome model), says which model the stored outcome KPIs
+come from; they are judged only when it equals the scenario's
+(:meth:`Baseline.comparable_kpis`), never against another model's numbers.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
-from simcc.catalogue import ALL_KPIS, unknown_kpi_message
+from simcc.catalogue import ALL_KPIS, reported, unknown_kpi_message
 from simcc.errors import SimccError
 from simcc.scenario.schema import Scenario
 
@@ -91,6 +98,7 @@ class Baseline(BaseModel):
     seed: Annotated[int, Field(strict=True, ge=0)]
     replications: Annotated[int, Field(strict=True, ge=1)]
     runs: dict[str, dict[str, KpiSummary]] = Field(min_length=1)
+    outcomes_hash: Annotated[str | None, Field(strict=True, pattern=r"^[0-9a-f]{64}$")] = None
     _source: str = PrivateAttr(default=IN_MEMORY)
 
     @model_validator(mode="after")
@@ -116,6 +124,13 @@ class Baseline(BaseModel):
         return SimccError(f"baseline {self.source}: {problem}; refresh it on purpose with "
                           "--update")
 
+    def comparable_kpis(self, scenario: Scenario) -> tuple[str, ...]:
+        """The KPIs a check may compare with this baseline: the operational ones, plus
+        the outcome KPIs when this baseline was made with the scenario's own outcome
+        model (same :func:`outcomes_hash`)."""
+        own = outcomes_hash(scenario)
+        return reported(own is not None and own == self.outcomes_hash)
+
     def require_fit(self, scenario: Scenario, judged: Iterable[str]) -> None:
         """Raise unless this baseline was made from ``scenario`` (hash, seed,
         replications, runs) and holds every KPI in ``judged`` for every run."""
@@ -138,20 +153,29 @@ class Baseline(BaseModel):
                 raise self.fail(f"runs.{run} lacks the judged KPIs {', '.join(missing)}")
 
 
-NOT_SIMULATED = frozenset({"checks", "sweep", "currency", "targets", "staffable"})
+NOT_SIMULATED = frozenset({"checks", "sweep", "currency", "targets", "staffable",
+                           "outcomes"})
 """Scenario sections that do not change what is simulated: check rules, sweep grids,
-the display currency and the staffing targets and bounds of ``simcc staff``."""
-LATER_SECTIONS = frozenset({"outcomes"})
-"""Optional sections added after baselines were first written: left out of the hash
-when absent, so that a scenario without them keeps the hash of its existing baseline."""
+the display currency, the staffing targets and bounds of ``simcc staff`` and the
+outcome model (it changes what is measured; :func:`outcomes_hash` tracks it)."""
 
 
 def scenario_hash(scenario: Scenario) -> str:
     """sha256 of the scenario's canonical JSON without the :data:`NOT_SIMULATED`
-    sections (they may change without invalidating a baseline) and without the absent
-    :data:`LATER_SECTIONS`."""
-    absent = {name for name in LATER_SECTIONS if getattr(scenario, name) is None}
-    document = scenario.model_dump(mode="json", exclude=set(NOT_SIMULATED) | absent)
+    sections (they may change without invalidating a baseline)."""
+    return _sha256_of(scenario.model_dump(mode="json", exclude=set(NOT_SIMULATED)))
+
+
+def outcomes_hash(scenario: Scenario) -> str | None:
+    """sha256 of the scenario's ``outcomes`` section as canonical JSON (None without
+    one): the outcome model the outcome KPIs of a baseline were computed with."""
+    if scenario.outcomes is None:
+        return None
+    return _sha256_of(scenario.outcomes.model_dump(mode="json"))
+
+
+def _sha256_of(document: dict) -> str:
+    """sha256 hex of ``document`` as canonical JSON (sorted keys, no spaces)."""
     text = json.dumps(document, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 

@@ -32,7 +32,13 @@ from simcc import catalogue
 from simcc.catalogue import ALL_KPIS, KPIS, reported
 from simcc.errors import ScenarioError
 from simcc.experiment.aggregate import mean_ci
-from simcc.experiment.baseline import Baseline, KpiSummary, scenario_hash, validate_baseline
+from simcc.experiment.baseline import (
+    Baseline,
+    KpiSummary,
+    outcomes_hash,
+    scenario_hash,
+    validate_baseline,
+)
 from simcc.experiment.compare import BASELINE, Comparison, compare
 from simcc.experiment.result import json_number
 from simcc.experiment.rules import rule_problems
@@ -55,9 +61,13 @@ def baseline_document(comparison: Comparison, scenario: Scenario, version: str) 
             kpis[kpi] = {"mean": json_number(mean), "ci95": [json_number(low), json_number(high)],
                          "values": [json_number(v) for v in values]}
         runs[name] = kpis
-    return {"simcc_version": version, "scenario": scenario.name,
-            "scenario_hash": scenario_hash(scenario), "seed": scenario.seed,
-            "replications": scenario.replications, "runs": runs}
+    document = {"simcc_version": version, "scenario": scenario.name,
+                "scenario_hash": scenario_hash(scenario), "seed": scenario.seed,
+                "replications": scenario.replications, "runs": runs}
+    model = outcomes_hash(scenario)
+    if model is not None:
+        document["outcomes_hash"] = model
+    return document
 
 
 @dataclass
@@ -109,7 +119,7 @@ def run_check(scenario: Scenario, baseline: Baseline | dict, overrides: dict | N
         baseline = validate_baseline(baseline)
     _require_valid_rules(scenario.checks)
     baseline.require_fit(scenario, judged_kpis(scenario.checks,
-                                               reported(scenario.outcomes is not None)))
+                                               baseline.comparable_kpis(scenario)))
     model = scenario.with_overrides(overrides) if overrides else scenario
     comparison = compare(model, [n for n in baseline.runs if n != BASELINE], workers=workers,
                          user_code=user_code)
@@ -127,7 +137,7 @@ def evaluate(comparison: Comparison, baseline: Baseline, scenario: Scenario) -> 
     """Apply the rules of ``scenario.checks`` to a comparison and a validated baseline."""
     checks = scenario.checks
     _require_valid_rules(checks)
-    kpis = reported(scenario.outcomes is not None)
+    kpis = baseline.comparable_kpis(scenario)
     confidence = simultaneous_confidence(len(comparison.results)
                                          * len(judged_kpis(checks, kpis)))
     rows, limits = [], []

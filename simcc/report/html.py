@@ -23,6 +23,15 @@ from simcc.report.format import LABELS, describe_changes, fmt, signed
 from simcc.report.page import escape, figure_html, html_page
 from simcc.report.sample import RecordSample, record_sample
 from simcc.report.tables import COMPARED, SCOPE_COLUMNS, overall_rows
+from simcc.report.tables.outcomes import (
+    OUTCOME_DOC,
+    OUTCOME_KPIS,
+    OUTCOME_NOTE,
+    OUTCOME_TITLE,
+    comparison_outcome_rows,
+    outcome_cells,
+    outcome_label,
+)
 from simcc.units import format_clock_exact
 
 HEADLINE = ("service_level", "asa_s", "abandon_rate", "occupancy", "fcr", "handled")
@@ -152,6 +161,49 @@ def _differences_table(comparison: Comparison) -> str:
             "baseline with its 95% confidence interval (same customers in every run).</p>")
 
 
+def _outcome_note() -> str:
+    """The caption of an outcome table: it is a model, and where it is documented."""
+    text = escape(OUTCOME_NOTE).replace(escape(OUTCOME_DOC),
+                                        f"<code>{escape(OUTCOME_DOC)}</code>")
+    return f'<p class="meta outcome-note">{text}</p>'
+
+
+def _outcomes_section(result: Result) -> str:
+    """The run's modelled outcome KPIs (overall and by segment, means with their 95%
+    intervals) under the heading :data:`OUTCOME_TITLE`; empty without outcome KPIs."""
+    rows = outcome_cells(result)
+    if not rows:
+        return ""
+    head = "".join(f"<th>{escape(LABELS[kpi])}</th>" for kpi in OUTCOME_KPIS)
+    body = "".join(
+        f"<tr><td>{escape(key)}</td>" + "".join(
+            f'<td>{escape(c.mean)}<br><span class="ci">{escape(c.ci)}</span></td>'
+            for c in cells) + "</tr>" for key, cells in rows)
+    return (f'<h2 id="outcomes">{escape(OUTCOME_TITLE)}</h2>{_outcome_note()}'
+            f"<table><tr><th>segment</th>{head}</tr>{body}</table>")
+
+
+def _comparison_outcomes(comparison: Comparison) -> str:
+    """The outcome KPIs of a comparison, overall then by segment: baseline mean, each
+    variant's mean with its paired difference and 95% interval; empty without them."""
+    rows = comparison_outcome_rows(comparison)
+    if not rows:
+        return ""
+    head = "".join(f"<th>{escape(name)}</th>" for name in comparison.variants)
+    body = []
+    for kpi, key, baseline, differences in rows:
+        cells = "".join(
+            "<td>–</td>" if d is None else
+            f'<td>{escape(d.mean)}<br><span class="ci">{escape(d.diff)} {escape(d.ci)}'
+            "</span></td>" for d in differences)
+        body.append(f"<tr><td>{escape(outcome_label(kpi, key))}</td>"
+                    f"<td>{escape(baseline)}</td>{cells}</tr>")
+    return (f'<h2 id="outcomes">{escape(OUTCOME_TITLE)}</h2>{_outcome_note()}'
+            f"<table><tr><th>KPI</th><th>{escape(BASELINE)}</th>{head}</tr>{''.join(body)}"
+            "</table><p class=\"meta\">Variant mean, then the paired difference from the "
+            "baseline with its 95% confidence interval (same customers in every run).</p>")
+
+
 def render_comparison_report(comparison: Comparison) -> str:
     """The report of a comparison (baseline and variants) as one HTML document; every
     name from the scenario is escaped."""
@@ -163,7 +215,8 @@ def render_comparison_report(comparison: Comparison) -> str:
             f"{_scenario_summary(base)}<h2>Differences</h2>{_differences_table(comparison)}"
             + (figure_html(comparison_figure(comparison.differences),
                        "Paired differences from the baseline with 95% CIs.")
-               if comparison.variants else ""))
+               if comparison.variants else "")
+            + _comparison_outcomes(comparison))
     return _page(base.scenario.name, f"{base.replications} replications per run on common "
                  f"random numbers, seed {base.seed}", body)
 
@@ -254,6 +307,7 @@ def render_report(result: Result, records: Path | None = None) -> str:
     scopes = "".join(_scope_table(result, scope) for scope in ("channel", "segment", "intent",
                                                                  "group"))
     body = (f"{_cards(result)}<h2>Scenario</h2>{_scenario_summary(result)}"
-            f"<h2>KPIs</h2>{_overall_table(result)}{scopes}<h2>Figures</h2>{figures}")
+            f"<h2>KPIs</h2>{_overall_table(result)}{scopes}{_outcomes_section(result)}"
+            f"<h2>Figures</h2>{figures}")
     return _page(s.name, f"{s.description} — {result.replications} replications, seed "
                  f"{result.seed}", body)

@@ -3,7 +3,9 @@ kind of table:
 
 - :mod:`~simcc.report.tables.run`: a run's overall KPIs, issues, and KPIs by scope;
 - :mod:`~simcc.report.tables.intervals`: a run's KPIs per interval and channel;
-- :mod:`~simcc.report.tables.experiments`: comparison, sweep, check and backtest.
+- :mod:`~simcc.report.tables.experiments`: comparison, sweep, check and backtest;
+- :mod:`~simcc.report.tables.outcomes`: the modelled customer outcomes (csat, effort,
+  disloyalty, value at risk) of a run or a comparison, when the scenario has them.
 
 Every value is formatted by :mod:`simcc.report.format` from its catalogue kind: rates
 in %, durations with a unit chosen by magnitude, money with the scenario's currency.
@@ -48,9 +50,18 @@ from simcc.report.tables.experiments import (
     sweep_table,
 )
 from simcc.report.tables.intervals import INTERVAL_KPIS, interval_rows, interval_table
+from simcc.report.tables.outcomes import (
+    OUTCOME_KPIS,
+    OUTCOME_NOTE,
+    OUTCOME_TITLE,
+    comparison_outcome_rows,
+    outcome_cells,
+    outcome_table,
+)
 from simcc.report.tables.run import (
     ISSUE_ROWS,
     JOURNEY_ROWS,
+    OUTCOME_ROWS,
     SCOPE_COLUMNS,
     issue_table,
     overall_rows,
@@ -61,10 +72,13 @@ from simcc.report.tables.run import (
 __all__ = [
     "BACKTEST_COLUMNS", "CHECK_NOTE", "COMPARED", "COMPARISON_NOTE", "DURATION_UNITS",
     "INTERVAL_KPIS", "ISSUE_ROWS", "JOURNEY_ROWS", "LABELS", "MISSED", "MISSED_NOTE",
-    "NO_VALUE", "PERCENT", "RATIOS", "SCOPE_COLUMNS", "SWEPT", "VERDICT_STYLE",
-    "backtest_table", "check_table", "column_header", "comparison_table",
+    "NO_VALUE", "OUTCOME_KPIS", "OUTCOME_NOTE", "OUTCOME_ROWS", "OUTCOME_TITLE",
+    "PERCENT", "RATIOS", "SCOPE_COLUMNS", "SWEPT", "VERDICT_STYLE",
+    "backtest_table", "check_table", "column_header", "comparison_outcome_rows",
+    "comparison_table",
     "counted_period", "describe_changes", "duration_unit", "fmt", "fmt_duration",
     "fmt_money", "fmt_range", "fmt_service_level", "fmt_span", "fmt_value",
-    "interval_rows", "interval_table", "issue_table", "label", "overall_rows",
-    "overall_table", "scope_table", "signed", "sl_target", "sweep_table",
+    "interval_rows", "interval_table", "issue_table", "label", "outcome_cells",
+    "outcome_table", "overall_rows", "overall_table", "scope_table", "signed", "sl_target",
+    "sweep_table",
 ]

@@ -9,6 +9,12 @@ from rich.table import Table
 from rich.text import Text
 
 from simcc.report.format import LABELS, describe_changes, fmt, label, signed
+from simcc.report.tables.outcomes import (
+    OUTCOME_NOTE,
+    Difference,
+    comparison_outcome_rows,
+    outcome_label,
+)
 from simcc.report.terminal import markup_safe
 
 BACKTEST_COLUMNS = (("offered_per_day", "offered/day"), ("abandon_rate", "abandon"),
@@ -69,10 +75,25 @@ def comparison_table(comparison) -> Table:
             cells.append(f"{fmt(kpi, r.variant_mean, currency)} ({signed(kpi, r.diff_mean)}"
                          f"{'*' if significant else ''})")
         table.add_row(markup_safe(label(kpi, base.scenario)), *cells)
+    outcomes = comparison_outcome_rows(comparison, by_segment=False)
+    if outcomes:
+        table.add_section()
+    for kpi, key, baseline, differences in outcomes:
+        table.add_row(markup_safe(outcome_label(kpi, key)), baseline,
+                      *(_difference_cell(d) for d in differences))
     changes = [f"{name}: {describe_changes(comparison.overrides[name])}"
                for name in comparison.variants]
-    table.caption = markup_safe("\n".join([*changes, COMPARISON_NOTE]))
+    notes = [COMPARISON_NOTE, *([f"Outcome rows (below the line): {OUTCOME_NOTE}"]
+                                if outcomes else [])]
+    table.caption = markup_safe("\n".join([*changes, *notes]))
     return table
+
+
+def _difference_cell(d: Difference | None) -> str:
+    """``mean (difference*)`` of a variant, as in the rows above the outcome rows."""
+    if d is None:
+        return "–"
+    return f"{d.mean} ({d.diff}{'*' if d.significant else ''})"
 
 
 SWEPT = ("service_level", "asa_s", "abandon_rate", "occupancy", "fcr", "cost")

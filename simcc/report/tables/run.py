@@ -29,6 +29,8 @@ from simcc.scenario.schema import Scenario
 
 JOURNEY_ROWS = set(keys(family="journey"))
 ISSUE_ROWS = set(keys(family="issue")) | set(keys(family="cost"))
+OUTCOME_ROWS = set(keys(family="outcome"))
+"""Modelled outcome KPIs: not in the overall table, in their own (tables.outcomes)."""
 SCOPE_COLUMNS = {
     "channel": ("offered", "handled", "abandon_rate", "service_level", "asa_s", "aht_s"),
     "segment": ("offered", "abandon_rate", "service_level", "asa_s", "fcr"),
@@ -46,14 +48,16 @@ def _single_target(scenario: Scenario) -> float | None:
 
 
 def overall_rows(result: Result) -> list[tuple[str, str, str]]:
-    """(label, mean, 95% CI) texts of the overall KPIs, in the order of LABELS."""
+    """(label, mean, 95% CI) texts of the overall KPIs, in the order of LABELS, but the
+    modelled outcome KPIs (:data:`OUTCOME_ROWS`: see :mod:`simcc.report.tables.outcomes`)."""
     overall = result.kpis[result.kpis["scope"] == "overall"].set_index("kpi")
     scenario, currency = result.scenario, result.scenario.currency
     target = _single_target(scenario)
     rows = []
     several = overall["mean"].get("contacts_per_issue", 1.0) > 1.0
     for kpi in LABELS:
-        if kpi not in overall.index or (kpi in ISSUE_ROWS and not several):
+        if (kpi not in overall.index or kpi in OUTCOME_ROWS
+                or (kpi in ISSUE_ROWS and not several)):
             continue
         row = overall.loc[kpi]
         if kpi in JOURNEY_ROWS and not (math.isfinite(row["mean"]) and row["mean"] > 0):
