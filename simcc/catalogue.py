@@ -14,11 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["rate", "count", "seconds", "ratio", "money", "agents"]
+Kind = Literal["rate", "count", "seconds", "ratio", "money", "value", "agents"]
 """What a KPI's values are: ``rate`` a proportion in [0, 1] (shown in %), ``count`` a
 number of contacts or issues, ``seconds`` a duration, ``ratio`` an unbounded ratio of
 counts (e.g. contacts per issue), ``money`` an amount in the scenario's currency,
-``agents`` a mean number of agents."""
+``value`` an amount in the units of ``segments.value`` (relative, or money when the
+values are), ``agents`` a mean number of agents."""
 
 Family = Literal["contact", "journey", "issue", "agent", "cost", "outcome"]
 """Which part of the model a KPI describes (tables show journey KPIs only when the
@@ -32,7 +33,7 @@ EVERY_SCOPE = ("overall", "channel", "segment", "intent", "group")
 (of the contact, or of an issue's first contact) and by agent group."""
 
 UNITS: dict[str, str] = {"rate": "%", "seconds": "s", "agents": "", "money": "", "ratio": "",
-                         "count": ""}
+                         "count": "", "value": ""}
 """Unit of displayed values per kind (money takes the scenario's currency, if any)."""
 
 
@@ -180,7 +181,7 @@ CATALOGUE: tuple[KPI, ...] = (
         "mean weighted effort events per issue"),
     KPI("disloyalty_rate", "disloyalty (model)", "rate", "outcome", -1, POINT, _CONTACT,
         "mean modelled probability per issue that the customer becomes disloyal"),
-    KPI("value_at_risk", "value at risk", "money", "outcome", -1, FIVE_PERCENT, _CONTACT,
+    KPI("value_at_risk", "value at risk", "value", "outcome", -1, FIVE_PERCENT, _CONTACT,
         "sum over issues of the segment's value x the disloyalty probability"),
 )
 """Every KPI, in the order of tables and JSON."""

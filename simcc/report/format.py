@@ -81,7 +81,8 @@ def fmt_money(value: float, currency: str | None = None) -> str:
 
 def fmt(kpi: str, value: float, currency: str | None = None) -> str:
     """Format one KPI value for people from its catalogue kind: rates in %, counts,
-    ratios, durations with a unit, money (with ``currency``), agents."""
+    ratios, durations with a unit, money (with ``currency``), segment value (as money,
+    without a currency), agents."""
     if _missing(value):
         return NO_VALUE
     kind = KPIS[kpi].kind if kpi in KPIS else None
@@ -95,6 +96,8 @@ def fmt(kpi: str, value: float, currency: str | None = None) -> str:
         return fmt_duration(value)
     if kind == "money":
         return fmt_money(value, currency)
+    if kind == "value":
+        return fmt_money(value)
     return f"{value:,.1f}" if abs(value) < 1e5 else f"{value:,.0f}"
 
 
@@ -106,8 +109,9 @@ def fmt_range(kpi: str, low: float, high: float, mean: float,
     if kpi in KPIS and KPIS[kpi].kind == "seconds":
         unit, size = duration_unit(mean if math.isfinite(mean) else high)
         return f"{_number(low / size)} – {_number(high / size)} {unit}"
-    if kpi in KPIS and KPIS[kpi].kind == "money":
-        return f"{fmt_money(low)} – {fmt_money(high, currency)}"
+    if kpi in KPIS and KPIS[kpi].kind in ("money", "value"):
+        unit = currency if KPIS[kpi].kind == "money" else None
+        return f"{fmt_money(low)} – {fmt_money(high, unit)}"
     return f"{fmt(kpi, low)} – {fmt(kpi, high)}"
 
 
