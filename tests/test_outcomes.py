@@ -2,6 +2,9 @@
 streaming path, their closed form, no movement when every coefficient has no effect,
 schema errors, and nothing at all without an ``outcomes:`` section."""
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 from helpers import small
@@ -245,3 +248,47 @@ def test_without_outcomes_no_outcome_kpi_and_no_outcome_column():
         assert set(OUTCOME_KPIS) <= set(rows["kpi"]), scope
     groups = with_outcomes.kpis[with_outcomes.kpis["scope"] == "group"]
     assert not set(groups["kpi"]) & set(OUTCOME_KPIS)
+
+
+# --- the documentation ------------------------------------------------------------
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "outcomes.md"
+
+
+def _documented_defaults() -> dict[str, str]:
+    """The ``default`` column of the key table of docs/outcomes.md, by key."""
+    rows = [line.split(" | ") for line in DOC.read_text().splitlines()
+            if line.startswith("| `")]
+    return {row[0].strip("| `"): row[-1].strip(" |") for row in rows if len(row) == 4}
+
+
+def test_the_documented_defaults_are_the_schema_defaults():
+    documented = _documented_defaults()
+    spec = Outcomes()
+    numbers = {"satisfaction.baseline": spec.satisfaction.baseline,
+               "satisfaction.not_resolved_first": spec.satisfaction.not_resolved_first,
+               "satisfaction.unresolved": spec.satisfaction.unresolved,
+               "satisfaction.transfer_factor": spec.satisfaction.transfer_factor,
+               "satisfaction.switch_factor": spec.satisfaction.switch_factor,
+               "satisfaction.wait.per_minute": spec.satisfaction.wait.per_minute,
+               "satisfaction.wait.floor": spec.satisfaction.wait.floor,
+               "effort.gave_up": spec.effort.gave_up}
+    for key, value in numbers.items():
+        assert float(documented[key]) == value, key
+    assert documented["satisfaction.wait.threshold"] == "1 min"
+    assert spec.satisfaction.wait.threshold == 60.0
+    assert documented["effort.wait_threshold"] == "2 min" and spec.effort.wait_threshold == 120
+    assert set(spec.effort.weights.model_dump().values()) == {1.0}
+    assert "0.09, 0.28, 0.61, 0.86, 0.96" in DOC.read_text()
+    assert documented["value_at_risk.include_gave_up"] == "true"
+    assert spec.value_at_risk.include_gave_up
+
+
+def test_links_into_outcomes_md_reach_its_headings():
+    root = DOC.parents[1]
+    headings = {re.sub(r"[^a-z0-9 -]", "", line.lstrip("# ").lower()).replace(" ", "-")
+                for line in DOC.read_text().splitlines() if line.startswith("#")}
+    texts = [p.read_text() for folder in ("docs", "simcc", "tests", "notebooks")
+             for p in (root / folder).rglob("*") if p.suffix in (".md", ".py", ".ipynb")]
+    anchors = {a for text in texts for a in re.findall(r"outcomes\.md#([a-z0-9-]+)", text)}
+    assert anchors and anchors <= headings, anchors - headings
