@@ -290,3 +290,19 @@ def test_an_outcome_model_leaves_the_hash_alone_and_is_judged_only_against_its_o
 
     result = run_check(tuned, own, workers=1)
     assert result.passed and not judged(result) & set(OUTCOME_KPIS)
+
+
+def test_keys_left_at_their_defaults_do_not_change_the_scenario_hash():
+    # A section or field added later (calendar, outcomes, ...) keeps existing baselines
+    # valid as long as a scenario leaves it at its default; a real change still counts.
+    from simcc import load_scenario
+    from simcc.experiment.baseline import scenario_hash
+
+    document = yaml.safe_load(Path("scenarios/erlang_a.yaml").read_text())
+    explicit = copy.deepcopy(document)
+    explicit["calendar"] = None
+    explicit["routing"] = {**explicit.get("routing", {}), "params": {}}
+    assert scenario_hash(load_scenario(explicit)) == scenario_hash(load_scenario(document))
+    changed = copy.deepcopy(document)
+    changed["calendar"] = {"start_date": "2026-03-02"}
+    assert scenario_hash(load_scenario(changed)) != scenario_hash(load_scenario(document))

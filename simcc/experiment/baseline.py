@@ -162,8 +162,11 @@ outcome model (it changes what is measured; :func:`outcomes_hash` tracks it)."""
 
 def scenario_hash(scenario: Scenario) -> str:
     """sha256 of the scenario's canonical JSON without the :data:`NOT_SIMULATED`
-    sections (they may change without invalidating a baseline)."""
-    return _sha256_of(scenario.model_dump(mode="json", exclude=set(NOT_SIMULATED)))
+    sections (they may change without invalidating a baseline) and without the values
+    left at their defaults, so that a new optional key (a section, a field with a
+    default) leaves the hash of every scenario that does not use it unchanged."""
+    return _sha256_of(scenario.model_dump(mode="json", exclude=set(NOT_SIMULATED),
+                                          exclude_defaults=True))
 
 
 def outcomes_hash(scenario: Scenario) -> str | None:

@@ -9,6 +9,7 @@ it (:func:`simcc.model.demand.rate_pieces`, :func:`simcc.model.staffing.shift_ev
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 from simcc.units import DAY
@@ -20,3 +21,14 @@ def day_starts(pattern_clock_s: float, horizon_clock_s: float, length_s: float) 
     end may reach into the horizon) to the day after ``length_s`` seconds."""
     offset = pattern_clock_s - horizon_clock_s
     return [day * DAY + offset for day in range(-1, math.ceil(length_s / DAY) + 1)]
+
+
+def date_at(start_date: dt.date, horizon_clock_s: float, time_s: float) -> dt.date:
+    """The calendar date at simulated time ``time_s`` when simulated time 0 is clock
+    time ``horizon_clock_s`` of ``start_date``."""
+    return start_date + dt.timedelta(days=math.floor((horizon_clock_s + time_s) / DAY))
+
+
+def weekday_at(start_date: dt.date, horizon_clock_s: float, time_s: float) -> int:
+    """Weekday (0 = Monday) of :func:`date_at`."""
+    return date_at(start_date, horizon_clock_s, time_s).weekday()

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from simcc.dists import Sampler
+from simcc.scenario.calendar import Calendar
 from simcc.scenario.grid import expand_grid
 from simcc.scenario.journeys import (
     Callback,
@@ -485,6 +486,9 @@ class Scenario(Spec):
         default=None, description="service targets of simcc staff (docs/staffing.md)")
     staffable: dict[str, Staffable] | None = Field(
         default=None, description="groups simcc staff decides, with bounds; omit: all")
+    calendar: Calendar | None = Field(
+        default=None, description="dates of the simulated days and how days differ; "
+        "omit: every day is the typical day")
     outcomes: Outcomes | None = Field(
         default=None, description="customer and business outcome model "
         "(docs/outcomes.md); omit: no outcome KPIs")
