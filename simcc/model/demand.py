@@ -15,6 +15,8 @@ its demand stream, so it is identical whatever the routing policy.
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -31,24 +33,64 @@ WINDOW_S = DAY
 
 
 def rate_pieces(scenario: Scenario, demand: Demand) -> list[tuple[float, float, float]]:
-    """``(start_s, end_s, rate_per_s)`` pieces of a stream over ``[0, horizon)``."""
-    horizon = scenario.horizon
-    length = horizon.length_s
+    """``(start_s, end_s, rate_per_s)`` pieces of a stream over ``[0, horizon)``; with a
+    calendar, each day's pieces follow its :class:`~simcc.scenario.calendar.DayRule`."""
+    if scenario.calendar is not None:
+        return sorted(_calendar_pieces(scenario, demand))
     rate = demand.rate
     if rate.profile is None:
-        return [(0.0, length, rate.mean_per_second)]
-    profile = scenario.profiles[rate.profile]
-    interval = profile.interval if profile.interval is not None else horizon.interval
-    first = profile.start if profile.start is not None else horizon.start
-    total = sum(profile.weights)
+        return [(0.0, scenario.horizon.length_s, rate.mean_per_second)]
     pieces = []
-    for day_zero in day_starts(first, horizon.start, length):
-        for k, weight in enumerate(profile.weights):
-            start = max(day_zero + k * interval, 0.0)
-            end = min(day_zero + (k + 1) * interval, length)
-            if weight > 0 and end > start:
-                pieces.append((start, end, rate.per_day * weight / total / interval))
+    for day_zero in day_starts(_profile_clock(scenario, rate.profile), scenario.horizon.start,
+                               scenario.horizon.length_s):
+        pieces += _profile_day(scenario, rate.profile, day_zero, rate.per_day)
     return sorted(pieces)
+
+
+def _profile_clock(scenario: Scenario, name: str) -> float:
+    """Clock time (s after midnight) at which profile ``name`` starts its day."""
+    profile = scenario.profiles[name]
+    return profile.start if profile.start is not None else scenario.horizon.start
+
+
+def _profile_day(scenario: Scenario, name: str, day_zero: float, per_day: float
+                 ) -> list[tuple[float, float, float]]:
+    """The pieces of one day of profile ``name`` that starts at simulated time
+    ``day_zero`` and spreads ``per_day`` contacts, cut to ``[0, horizon)``."""
+    profile = scenario.profiles[name]
+    interval = profile.interval if profile.interval is not None else scenario.horizon.interval
+    total = sum(profile.weights)
+    length = scenario.horizon.length_s
+    pieces = []
+    for k, weight in enumerate(profile.weights):
+        start = max(day_zero + k * interval, 0.0)
+        end = min(day_zero + (k + 1) * interval, length)
+        if weight > 0 and end > start:
+            pieces.append((start, end, per_day * weight / total / interval))
+    return pieces
+
+
+def _calendar_pieces(scenario: Scenario, demand: Demand) -> Iterator[tuple[float, float, float]]:
+    """Pieces day by day of the calendar: a day's rule multiplies its volume and may
+    replace the profile (a flat rate's daily volume is then spread by that profile).
+    The pieces of a profile's day belong to the date on which that day starts."""
+    calendar, horizon, rate = scenario.calendar, scenario.horizon, demand.rate
+    length = horizon.length_s
+    per_day = rate.per_day if rate.per_day is not None else rate.mean_per_second * DAY
+    for day in range(-1, math.ceil((horizon.start + length) / DAY) + 1):
+        rule = calendar.rule(calendar.start_date + dt.timedelta(days=day))
+        volume = rule.volume if rule is not None else 1.0
+        profile = rule.profile if rule is not None and rule.profile else rate.profile
+        if volume == 0:
+            continue
+        if profile is None:
+            start = max(day * DAY - horizon.start, 0.0)
+            end = min((day + 1) * DAY - horizon.start, length)
+            if end > start:
+                yield (start, end, volume * rate.mean_per_second)
+            continue
+        day_zero = day * DAY + _profile_clock(scenario, profile) - horizon.start
+        yield from _profile_day(scenario, profile, day_zero, volume * per_day)
 
 
 @dataclass

@@ -21,7 +21,7 @@ def check_scenario(scenario: Scenario) -> list[Problem]:
     """Every cross-reference problem of ``scenario`` (empty when it is consistent)."""
     checks = (_horizon, _shares, _demand_references, _agent_references, _coverage, _profiles,
               _journey_references, _escalation_coverage, _repeat_switch, _targets,
-              _staffable, _outcome_segments)
+              _staffable, _outcome_segments, _calendar_profiles)
     return [problem for check in checks for problem in check(scenario)]
 
 
@@ -206,3 +206,15 @@ def _outcome_segments(s: Scenario) -> Iterator[Problem]:
         if name != DEFAULT_KEY and name not in s.segments:
             yield (f"outcomes.satisfaction.baseline.{name}",
                    _unknown("segment", name, dict.fromkeys([*s.segments, DEFAULT_KEY])))
+
+
+def _calendar_profiles(s: Scenario) -> Iterator[Problem]:
+    """Profiles named by calendar day rules exist."""
+    if s.calendar is None:
+        return
+    rules = [(f"calendar.weekdays.{day}", rule) for day, rule in s.calendar.weekdays.items()]
+    rules += [(f"calendar.dates.{date.isoformat()}", rule)
+              for date, rule in s.calendar.dates.items()]
+    for path, rule in rules:
+        if rule.profile is not None and rule.profile not in s.profiles:
+            yield f"{path}.profile", _unknown("profile", rule.profile, s.profiles)
