@@ -731,6 +731,9 @@ FormatOpt = Annotated[str, typer.Option(
 DaysOpt = Annotated[str, typer.Option(help="days to use: all or weekdays")]
 FromOpt = Annotated[str | None, typer.Option("--from", help="first day, YYYY-MM-DD")]
 ToOpt = Annotated[str | None, typer.Option("--to", help="last day, YYYY-MM-DD")]
+KeepSpecialOpt = Annotated[bool, typer.Option(
+    "--keep-special-days", help="keep the days whose volume is far from the median day "
+    "(holidays, half days; left out by default: docs/calibration.md)")]
 
 
 def _read_log(logs: list[Path], log_format: str, days: str, first: str | None,
@@ -740,6 +743,18 @@ def _read_log(logs: list[Path], log_format: str, days: str, first: str | None,
     log = filter_days(load_log(logs, format=log_format), days=days, start=first, end=last)
     _say(stderr, plain(log.summary()))
     return log
+
+
+def _without_special_days(contacts, keep: bool):
+    """``contacts`` without the log's special days (unless ``keep``), named on stderr."""
+    from simcc.calibrate.days import describe_special_days, leave_out_special_days
+
+    if keep:
+        return contacts
+    clean, table = leave_out_special_days(contacts)
+    if text := describe_special_days(table):
+        _say(stderr, plain(text))
+    return clean
 
 
 CALIBRATE_MIN_INTERVAL_S, DAY_S = 60.0, 86400.0
@@ -760,6 +775,7 @@ def calibrate(
     handle_time: Annotated[str, typer.Option(
         help="handle-time family: auto, lognormal, gamma or empirical")] = "auto",
     name: Annotated[str | None, typer.Option(help="scenario name")] = None,
+    keep_special_days: KeepSpecialOpt = False,
 ) -> None:
     """Estimate a scenario from a contact log and write it as commented YAML."""
     from simcc.calibrate.estimate import estimate
@@ -779,8 +795,8 @@ def calibrate(
         raise _fail(f"--handle-time: expected auto, lognormal, gamma or empirical, "
                     f"got {handle_time!r}")
     log = _read_log(logs, log_format, days, first, last)
-    result = estimate(offered_contacts(log.records), name or output.stem, interval_s,
-                      threshold_s, handle_time)
+    contacts = _without_special_days(offered_contacts(log.records), keep_special_days)
+    result = estimate(contacts, name or output.stem, interval_s, threshold_s, handle_time)
     text = to_yaml(result, ", ".join(str(p) for p in logs))
     import yaml
 
@@ -807,14 +823,19 @@ def backtest(
     out: Annotated[Path | None, typer.Option(help="write the table (CSV) here")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the table as JSON")] = False,
     no_user_code: NoUserCodeOpt = False,
+    keep_special_days: KeepSpecialOpt = False,
 ) -> None:
     """Simulate a scenario and compare it with what a contact log observed."""
     from simcc.calibrate.backtest import backtest as run_backtest
+    from simcc.calibrate.days import describe_special_days
     from simcc.experiment import prepare
 
     model = prepare(scenario, user_code=_user_code(no_user_code))
     log = _read_log(logs, log_format, days, first, last)
-    result = run_backtest(log.records, model, replications=replications, workers=workers)
+    result = run_backtest(log.records, model, replications=replications, workers=workers,
+                          keep_special_days=keep_special_days)
+    if result.special_days_left_out and (text := describe_special_days(result.days)):
+        _say(stderr, plain(text))
     if out is not None:
         from simcc.report.files import write_text_atomic
 

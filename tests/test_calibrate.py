@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 from helpers import scenario
@@ -126,3 +127,48 @@ def test_calibrate_bad_options_exit_2(tmp_path, option, message):
     proc = _cli("calibrate", str(JUNE), "--format", "anonymous-bank", *option, "-o", str(out))
     assert proc.returncode == 2 and message in proc.stderr
     assert not out.exists()
+
+
+def test_special_days_are_found_reported_and_left_out(synthetic_log, tmp_path):
+    # Eight simulated days; day 3 keeps a fifth of its calls (a holiday): it is the only
+    # special day, calibration leaves it out (the daily volume stays the truth) and the
+    # command names it on stderr.
+    from simcc.calibrate.days import day_table, leave_out_special_days
+
+    path, _ = synthetic_log
+    records = load_generic(path).records
+    day = records["arrival"].dt.normalize()
+    holiday = sorted(day.unique())[3]
+    rng = np.random.default_rng(5)
+    keep = (day != holiday) | (rng.random(len(records)) < 0.2)
+    thinned = records[keep].reset_index(drop=True)
+    contacts = offered_contacts(thinned)
+    table = day_table(contacts)
+    assert table.loc[table["special"], "date"].tolist() == [holiday]
+    assert table.loc[table["special"], "ratio"].iloc[0] == pytest.approx(0.2, abs=0.05)
+    clean, _ = leave_out_special_days(contacts)
+    assert clean["date"].nunique() == 7 and holiday not in set(clean["date"])
+    per_day = sum(d["rate"]["per_day"] for d in estimate(clean, "s").scenario["demand"])
+    assert per_day == pytest.approx(TRUTH["per_hour"] * 10, rel=0.05)
+    log_path = tmp_path / "holiday.csv"
+    thinned.to_csv(log_path, index=False)
+    out = tmp_path / "s.yaml"
+    proc = _cli("calibrate", str(log_path), "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert f"special days left out (1 of 8): {pd.Timestamp(holiday).date()}" in proc.stderr
+    kept = _cli("calibrate", str(log_path), "-o", str(out), "--keep-special-days")
+    assert kept.returncode == 0 and "special days" not in kept.stderr
+
+
+def test_a_call_is_dated_by_the_day_it_started():
+    # Entered the VRU at 23:59 on the 1st, reached the queue after midnight: it belongs
+    # to the 1st (dating by queue entry created spurious days in the bank months).
+    t = pd.Timestamp("1999-06-01 23:59:00")
+    records = pd.DataFrame({
+        "contact_id": ["a"], "customer_id": [""], "channel": ["voice"], "intent": ["PS"],
+        "segment": ["regular"], "arrival": [t], "queue_entry": [t + pd.Timedelta("2min")],
+        "queue_exit": [t + pd.Timedelta("3min")], "answer": [t + pd.Timedelta("3min")],
+        "end": [t + pd.Timedelta("6min")], "outcome": ["handled"], "agent": ["x"]})
+    row = offered_contacts(records).iloc[0]
+    assert row["date"] == pd.Timestamp("1999-06-01")
+    assert row["queued_s"] == pytest.approx(86400 + 60)

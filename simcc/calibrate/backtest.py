@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from simcc.calibrate.days import leave_out_special_days
 from simcc.calibrate.observed import agents_per_interval, kpis_by_hour, offered_contacts
 from simcc.experiment import Result, simulate
 from simcc.scenario.schema import Scenario
@@ -23,21 +24,26 @@ METRICS = ("offered_per_day", "abandon_rate", "asa_s", "service_level", "occupan
 @dataclass
 class Backtest:
     """``table``: one row per hour of the day plus ``all``; columns ``<metric>_obs``,
-    ``<metric>_sim`` and ``<metric>_relerr`` (sim / obs - 1)."""
+    ``<metric>_sim`` and ``<metric>_relerr`` (sim / obs - 1). ``days``: the log's days
+    (:func:`~simcc.calibrate.days.day_table`), the special ones left out of the
+    observed side when ``special_days_left_out``."""
 
     table: pd.DataFrame
     result: Result
+    days: pd.DataFrame
+    special_days_left_out: bool = True
 
     def overall(self) -> pd.Series:
         """The ``all`` row."""
         return self.table.loc["all"]
 
 
-def observed_kpis(records: pd.DataFrame, threshold_s: float, interval_s: float
+def observed_kpis(contacts: pd.DataFrame, threshold_s: float, interval_s: float
                   ) -> pd.DataFrame:
-    """Observed KPIs by hour and overall, with occupancy measured against the agents
-    seen serving (so it is near 1 by construction where agents are only seen busy)."""
-    contacts = offered_contacts(records)
+    """Observed KPIs by hour and overall from offered ``contacts``
+    (:func:`~simcc.calibrate.observed.offered_contacts`), with occupancy measured
+    against the agents seen serving (so it is near 1 by construction where agents are
+    only seen busy)."""
     table = kpis_by_hour(contacts, threshold_s)
     days = max(contacts["date"].nunique(), 1)
     staffed = agents_per_interval(contacts, interval_s) * interval_s  # agent-seconds / day
@@ -89,10 +95,16 @@ def simulated_kpis(result: Result) -> pd.DataFrame:
 
 
 def backtest(records: pd.DataFrame, scenario: Scenario, replications: int | None = None,
-             seed: int | None = None, workers: int | None = None) -> Backtest:
-    """Simulate ``scenario`` and compare it with the log's ``records`` (generic format)."""
+             seed: int | None = None, workers: int | None = None,
+             keep_special_days: bool = False) -> Backtest:
+    """Simulate ``scenario`` and compare it with the log's ``records`` (generic format),
+    the log's special days left out unless ``keep_special_days``."""
     threshold = next(iter(scenario.channels.values())).service_level.threshold
-    observed = observed_kpis(records, threshold, scenario.horizon.interval)
+    every_day = offered_contacts(records)
+    contacts, days = leave_out_special_days(every_day)
+    if keep_special_days:
+        contacts = every_day
+    observed = observed_kpis(contacts, threshold, scenario.horizon.interval)
     result = simulate(scenario, replications=replications, seed=seed, workers=workers,
                       records="none")
     simulated = simulated_kpis(result)
@@ -106,4 +118,4 @@ def backtest(records: pd.DataFrame, scenario: Scenario, replications: int | None
         table[f"{metric}_sim"] = sim.to_numpy(dtype=float)
         with np.errstate(invalid="ignore", divide="ignore"):
             table[f"{metric}_relerr"] = (sim / obs - 1.0).to_numpy(dtype=float)
-    return Backtest(table, result)
+    return Backtest(table, result, days, not keep_special_days)

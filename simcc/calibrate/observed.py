@@ -18,11 +18,13 @@ DAY_S = 86400.0
 
 
 def offered_contacts(records: pd.DataFrame) -> pd.DataFrame:
-    """One row per offered contact: date, intent, segment, queued_s (clock seconds),
+    """One row per offered contact: date (the day the contact started, so a call that
+    reaches the queue after midnight belongs to the day it began), intent, segment,
+    queued_s (seconds after midnight of that date, beyond 86,400 after midnight),
     wait_s, abandoned, handled, handle_s (NaN when not handled)."""
     offered = records[records["outcome"].isin(["handled", "abandoned"])]
     queued = offered["queue_entry"].fillna(offered["answer"]).fillna(offered["arrival"])
-    date = queued.dt.normalize()
+    date = offered["arrival"].fillna(queued).dt.normalize()  # the day the contact started
     handled = offered["outcome"].eq("handled").to_numpy()
     left = offered["answer"].where(handled, offered["queue_exit"]).fillna(offered["queue_exit"])
     wait = (left - queued).dt.total_seconds().clip(lower=0.0).fillna(0.0)
