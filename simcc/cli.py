@@ -824,18 +824,30 @@ def backtest(
     as_json: Annotated[bool, typer.Option("--json", help="print the table as JSON")] = False,
     no_user_code: NoUserCodeOpt = False,
     keep_special_days: KeepSpecialOpt = False,
+    plan_from: Annotated[list[Path] | None, typer.Option(
+        "--plan-from", help="a log (repeatable: several files) whose volume, handle times "
+        "and staffing to simulate, day by day, with the scenario's behaviour "
+        "(docs/calibration.md, planner's backtest)")] = None,
 ) -> None:
-    """Simulate a scenario and compare it with what a contact log observed."""
-    from simcc.calibrate.backtest import backtest as run_backtest
+    """Simulate a scenario and compare it with what a contact log observed; with
+    --plan-from, day by day with the volume, handle times and staffing of a log."""
     from simcc.calibrate.days import describe_special_days
     from simcc.experiment import prepare
 
     model = prepare(scenario, user_code=_user_code(no_user_code))
     log = _read_log(logs, log_format, days, first, last)
-    result = run_backtest(log.records, model, replications=replications, workers=workers,
-                          keep_special_days=keep_special_days)
-    if result.special_days_left_out and (text := describe_special_days(result.days)):
-        _say(stderr, plain(text))
+    if plan_from:
+        plan = log if plan_from == logs else _read_log(plan_from, log_format, days, first,
+                                                       last)
+        result = _planned_backtest(log, model, plan, replications, workers,
+                                   keep_special_days)
+    else:
+        from simcc.calibrate.backtest import backtest as run_backtest
+
+        result = run_backtest(log.records, model, replications=replications,
+                              workers=workers, keep_special_days=keep_special_days)
+        if result.special_days_left_out and (text := describe_special_days(result.days)):
+            _say(stderr, plain(text))
     if out is not None:
         from simcc.report.files import write_text_atomic
 
@@ -850,6 +862,24 @@ def backtest(
     from simcc.report.tables import backtest_table
 
     stdout.print(backtest_table(result.table))
+    if plan_from:
+        from simcc.report.tables import planned_backtest_notes
+
+        _say(stdout, plain(planned_backtest_notes(result)))
+
+
+def _planned_backtest(log, model, plan, replications: int | None, workers: int | None,
+                      keep_special_days: bool):
+    """The planner's backtest of ``log`` with the volume, handle times and staffing of
+    the ``plan`` log; the plan's special days named on stderr."""
+    from simcc.calibrate.days import describe_special_days
+    from simcc.calibrate.planfrom import planned_backtest
+
+    result = planned_backtest(log.records, model, plan.records, replications=replications,
+                              workers=workers, keep_special_days=keep_special_days)
+    if not keep_special_days and (text := describe_special_days(result.special_days)):
+        _say(stderr, plain(f"plan log: {text}"))
+    return result
 
 
 def main() -> None:

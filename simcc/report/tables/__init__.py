@@ -47,6 +47,7 @@ from simcc.report.tables.experiments import (
     backtest_table,
     check_table,
     comparison_table,
+    planned_backtest_notes,
     sweep_table,
 )
 from simcc.report.tables.intervals import INTERVAL_KPIS, interval_rows, interval_table
@@ -79,6 +80,6 @@ __all__ = [
     "counted_period", "describe_changes", "duration_unit", "fmt", "fmt_duration",
     "fmt_money", "fmt_range", "fmt_service_level", "fmt_span", "fmt_value",
     "interval_rows", "interval_table", "issue_table", "label", "outcome_cells",
-    "outcome_table", "overall_rows", "overall_table", "scope_table", "signed", "sl_target",
-    "sweep_table",
+    "outcome_table", "overall_rows", "overall_table", "planned_backtest_notes",
+    "scope_table", "signed", "sl_target", "sweep_table",
 ]

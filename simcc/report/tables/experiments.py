@@ -42,6 +42,27 @@ def backtest_table(table) -> Table:
     return out
 
 
+def planned_backtest_notes(result) -> str:
+    """The lines under a planner's backtest table: the 95 % intervals of the simulated
+    overall rates, the days planned and the handle-time drift of the plan."""
+    row = result.overall()
+    ci = "; ".join(
+        f"{LABELS.get(m, m)} {fmt(m, row[f'{m}_sim'])} [{fmt(m, row[f'{m}_sim_ci_low'])}, "
+        f"{fmt(m, row[f'{m}_sim_ci_high'])}]" for m in ("abandon_rate", "asa_s",
+                                                       "service_level"))
+    days = result.days
+    lines = [f"simulated, pooled over {len(days)} planned days (95% interval over "
+             f"replications): {ci}",
+             f"plan: {days['offered'].sum():,} offered contacts, "
+             f"{days['agent_hours'].sum():,.0f} staffed agent-hours"]
+    drift = result.handle_time_drift
+    if not drift.empty:
+        moves = ", ".join(f"{r.intent} {r.scenario_mean_s:.0f} s -> {r.plan_mean_s:.0f} s "
+                          f"({100 * (r.ratio - 1):+.0f}%)" for r in drift.itertuples())
+        lines.append(f"handle-time drift, scenario -> plan: {moves}")
+    return "\n".join(lines)
+
+
 COMPARED = ("service_level", "asa_s", "abandon_rate", "occupancy", "fcr", "transfer_rate",
             "repeat_rate", "cost", "cost_per_resolved_issue")
 COMPARISON_NOTE = ("Variant mean (paired difference from the baseline, same customers in "
