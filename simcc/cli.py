@@ -776,9 +776,13 @@ def calibrate(
         help="handle-time family: auto, lognormal, gamma or empirical")] = "auto",
     name: Annotated[str | None, typer.Option(help="scenario name")] = None,
     keep_special_days: KeepSpecialOpt = False,
+    priority: Annotated[str, typer.Option(
+        help="segment priorities: labels (a segment named 'high' is served first) or "
+        "equal (first come, first served; docs/calibration.md on the bank's labels)")
+    ] = "labels",
 ) -> None:
     """Estimate a scenario from a contact log and write it as commented YAML."""
-    from simcc.calibrate.estimate import estimate
+    from simcc.calibrate.estimate import PRIORITY_RULES, estimate
     from simcc.calibrate.observed import offered_contacts
     from simcc.calibrate.writer import summary, to_yaml
     from simcc.experiment import prepare
@@ -794,9 +798,12 @@ def calibrate(
     if handle_time not in ("auto", "lognormal", "gamma", "empirical"):
         raise _fail(f"--handle-time: expected auto, lognormal, gamma or empirical, "
                     f"got {handle_time!r}")
+    if priority not in PRIORITY_RULES:
+        raise _fail(f"--priority: expected labels or equal, got {priority!r}")
     log = _read_log(logs, log_format, days, first, last)
     contacts = _without_special_days(offered_contacts(log.records), keep_special_days)
-    result = estimate(contacts, name or output.stem, interval_s, threshold_s, handle_time)
+    result = estimate(contacts, name or output.stem, interval_s, threshold_s, handle_time,
+                      priority=priority)
     text = to_yaml(result, ", ".join(str(p) for p in logs))
     import yaml
 

@@ -172,3 +172,19 @@ def test_a_call_is_dated_by_the_day_it_started():
     row = offered_contacts(records).iloc[0]
     assert row["date"] == pd.Timestamp("1999-06-01")
     assert row["queued_s"] == pytest.approx(86400 + 60)
+
+
+def test_equal_priority_keeps_the_labels_and_serves_them_in_order(synthetic_log):
+    path, _ = synthetic_log
+    records = load_generic(path).records.copy()
+    records["segment"] = np.where(np.arange(len(records)) % 4 == 0, "high", "regular")
+    contacts = offered_contacts(records)
+    labels = estimate(contacts, "s").scenario["segments"]
+    equal = estimate(contacts, "s", priority="equal").scenario["segments"]
+    assert (labels["high"]["priority"], labels["regular"]["priority"]) == (2, 1)
+    assert (equal["high"]["priority"], equal["regular"]["priority"]) == (1, 1)
+    assert equal["high"]["share"] == labels["high"]["share"]
+    with pytest.raises(ValueError, match="priority"):
+        estimate(contacts, "s", priority="vip")
+    proc = _cli("calibrate", str(path), "-o", "unused.yaml", "--priority", "vip")
+    assert proc.returncode == 2 and "--priority" in proc.stderr

@@ -123,12 +123,20 @@ def staffing_counts(agents: np.ndarray) -> list[int]:
     return [max(int(round(v)), 1) if v >= 0.2 else 0 for v in agents]
 
 
+PRIORITY_RULES = ("labels", "equal")
+"""How ``estimate`` sets segment priorities (see its ``priority``)."""
+
+
 def estimate(contacts: pd.DataFrame, name: str, interval_s: float = 1800.0,
              threshold_s: float = 20.0, handle_family: str = "auto",
              replications: int = 10, seed: int = 1,
-             session_gap_s: float = SESSION_GAP_S) -> Estimate:
+             session_gap_s: float = SESSION_GAP_S, priority: str = "labels") -> Estimate:
     """Estimate a one-day scenario (00:00 to 24:00, repeated by replications) from the
-    offered contacts of a log (see :func:`simcc.calibrate.observed.offered_contacts`)."""
+    offered contacts of a log (see :func:`simcc.calibrate.observed.offered_contacts`).
+    ``priority``: ``labels`` (a segment named ``high`` is served first) or ``equal``
+    (every segment served first come, first served)."""
+    if priority not in PRIORITY_RULES:
+        raise ValueError(f"priority: expected labels or equal, got {priority!r}")
     if contacts.empty:
         raise ValueError("the log has no offered contacts for the chosen days")
     days = int(contacts["date"].nunique())
@@ -154,7 +162,8 @@ def estimate(contacts: pd.DataFrame, name: str, interval_s: float = 1800.0,
                                                  "busyness_cv": cv}
     patience, patience_diag = fit_patience(contacts)
     diagnostics["patience"] = patience_diag
-    segments = _segments(contacts, patience_diag["mean_s"], diagnostics)
+    segments = _segments(contacts, patience_diag["mean_s"], diagnostics,
+                         priority == "labels")
     staffing = agents_per_interval(contacts, interval_s, session_gap_s)
     diagnostics["staffing_peak"] = float(staffing.max())
     scenario = {
@@ -180,7 +189,7 @@ def estimate(contacts: pd.DataFrame, name: str, interval_s: float = 1800.0,
 
 
 def _segments(contacts: pd.DataFrame, overall_patience_s: float,
-              diagnostics: dict[str, Any]) -> dict[str, dict]:
+              diagnostics: dict[str, Any], by_label: bool) -> dict[str, dict]:
     shares = contacts["segment"].value_counts(normalize=True).sort_index()
     labels = list(shares.index)
     segments = {}
@@ -191,7 +200,8 @@ def _segments(contacts: pd.DataFrame, overall_patience_s: float,
             _, diag = fit_patience(part)
             factor = _sig(diag["mean_s"] / overall_patience_s, 3)
             diagnostics[f"patience.{label}"] = diag
-        segments[label] = {"share": float(shares[label]), "priority": 2 if label == "high" else 1,
+        first = by_label and label == "high"
+        segments[label] = {"share": float(shares[label]), "priority": 2 if first else 1,
                            "patience_factor": factor}
     # Shares must sum to exactly 1 after rounding: the largest takes the remainder.
     rounded = {k: _sig(v["share"], 6) for k, v in segments.items()}
