@@ -731,6 +731,9 @@ FormatOpt = Annotated[str, typer.Option(
 DaysOpt = Annotated[str, typer.Option(help="days to use: all or weekdays")]
 FromOpt = Annotated[str | None, typer.Option("--from", help="first day, YYYY-MM-DD")]
 ToOpt = Annotated[str | None, typer.Option("--to", help="last day, YYYY-MM-DD")]
+SessionGapOpt = Annotated[str, typer.Option(
+    "--session-gap", help="idle gap between two services of an agent still counted as "
+    "logged in, when staffing is inferred from the log (docs/calibration.md)")]
 KeepSpecialOpt = Annotated[bool, typer.Option(
     "--keep-special-days", help="keep the days whose volume is far from the median day "
     "(holidays, half days; left out by default: docs/calibration.md)")]
@@ -743,6 +746,23 @@ def _read_log(logs: list[Path], log_format: str, days: str, first: str | None,
     log = filter_days(load_log(logs, format=log_format), days=days, start=first, end=last)
     _say(stderr, plain(log.summary()))
     return log
+
+
+MAX_SESSION_GAP_S = 3600.0
+"""Longest ``--session-gap``, seconds."""
+
+
+def _session_gap(text: str) -> float:
+    """``--session-gap`` in seconds, between 0 and an hour."""
+    from simcc.units import parse_duration
+
+    try:
+        seconds = parse_duration(text)
+    except ValueError as exc:
+        raise _fail(f"--session-gap: {exc}") from None
+    if not 0 <= seconds <= MAX_SESSION_GAP_S:
+        raise _fail(f"--session-gap: must lie between 0 and 1h, got {text}")
+    return seconds
 
 
 def _without_special_days(contacts, keep: bool):
@@ -780,6 +800,7 @@ def calibrate(
         help="segment priorities: labels (a segment named 'high' is served first) or "
         "equal (first come, first served; docs/calibration.md on the bank's labels)")
     ] = "labels",
+    session_gap: SessionGapOpt = "5m",
 ) -> None:
     """Estimate a scenario from a contact log and write it as commented YAML."""
     from simcc.calibrate.estimate import PRIORITY_RULES, estimate
@@ -803,7 +824,7 @@ def calibrate(
     log = _read_log(logs, log_format, days, first, last)
     contacts = _without_special_days(offered_contacts(log.records), keep_special_days)
     result = estimate(contacts, name or output.stem, interval_s, threshold_s, handle_time,
-                      priority=priority)
+                      priority=priority, session_gap_s=_session_gap(session_gap))
     text = to_yaml(result, ", ".join(str(p) for p in logs))
     import yaml
 
@@ -835,6 +856,7 @@ def backtest(
         "--plan-from", help="a log (repeatable: several files) whose volume, handle times "
         "and staffing to simulate, day by day, with the scenario's behaviour "
         "(docs/calibration.md, planner's backtest)")] = None,
+    session_gap: SessionGapOpt = "5m",
 ) -> None:
     """Simulate a scenario and compare it with what a contact log observed; with
     --plan-from, day by day with the volume, handle times and staffing of a log."""
@@ -847,7 +869,7 @@ def backtest(
         plan = log if plan_from == logs else _read_log(plan_from, log_format, days, first,
                                                        last)
         result = _planned_backtest(log, model, plan, replications, workers,
-                                   keep_special_days)
+                                   keep_special_days, _session_gap(session_gap))
     else:
         from simcc.calibrate.backtest import backtest as run_backtest
 
@@ -876,14 +898,15 @@ def backtest(
 
 
 def _planned_backtest(log, model, plan, replications: int | None, workers: int | None,
-                      keep_special_days: bool):
+                      keep_special_days: bool, session_gap_s: float):
     """The planner's backtest of ``log`` with the volume, handle times and staffing of
     the ``plan`` log; the plan's special days named on stderr."""
     from simcc.calibrate.days import describe_special_days
     from simcc.calibrate.planfrom import planned_backtest
 
     result = planned_backtest(log.records, model, plan.records, replications=replications,
-                              workers=workers, keep_special_days=keep_special_days)
+                              workers=workers, keep_special_days=keep_special_days,
+                              session_gap_s=session_gap_s)
     if not keep_special_days and (text := describe_special_days(result.special_days)):
         _say(stderr, plain(f"plan log: {text}"))
     return result

@@ -129,25 +129,30 @@ def test_calibrate_bad_options_exit_2(tmp_path, option, message):
     assert not out.exists()
 
 
-def test_special_days_are_found_reported_and_left_out(synthetic_log, tmp_path):
-    # Eight simulated days; day 3 keeps a fifth of its calls (a holiday): it is the only
-    # special day, calibration leaves it out (the daily volume stays the truth) and the
-    # command names it on stderr.
+def test_special_days_are_found_reported_and_left_out(tmp_path):
+    # Fifteen simulated days from a Monday; the second Monday keeps a fifth of its calls
+    # (a holiday): it is the only special day (compared with the other Mondays; the
+    # other weekdays have too few days to judge), calibration leaves it out (the daily
+    # volume stays the truth) and the command names it on stderr.
     from simcc.calibrate.days import day_table, leave_out_special_days
 
-    path, _ = synthetic_log
-    records = load_generic(path).records
+    doc = scenario(horizon={"duration": "10h", "start": "08:00"}, replications=15,
+                   demand=[{"channel": "voice", "rate": {"per_hour": TRUTH["per_hour"]},
+                            "mix": {"general": 1.0}}],
+                   agents={"team": {"count": TRUTH["agents"], "skills": {"general": 1.0},
+                                    "channels": ["voice"]}})
+    records = result_to_log(simcc.simulate(doc, workers=2))
     day = records["arrival"].dt.normalize()
-    holiday = sorted(day.unique())[3]
+    holiday = sorted(day.unique())[7]
     rng = np.random.default_rng(5)
-    keep = (day != holiday) | (rng.random(len(records)) < 0.2)
-    thinned = records[keep].reset_index(drop=True)
-    contacts = offered_contacts(thinned)
+    thinned = records[(day != holiday) | (rng.random(len(records)) < 0.2)]
+    contacts = offered_contacts(thinned.reset_index(drop=True))
     table = day_table(contacts)
     assert table.loc[table["special"], "date"].tolist() == [holiday]
     assert table.loc[table["special"], "ratio"].iloc[0] == pytest.approx(0.2, abs=0.05)
+    assert table["norm"].notna().sum() == 3  # only Mondays are judged
     clean, _ = leave_out_special_days(contacts)
-    assert clean["date"].nunique() == 7 and holiday not in set(clean["date"])
+    assert clean["date"].nunique() == 14 and holiday not in set(clean["date"])
     per_day = sum(d["rate"]["per_day"] for d in estimate(clean, "s").scenario["demand"])
     assert per_day == pytest.approx(TRUTH["per_hour"] * 10, rel=0.05)
     log_path = tmp_path / "holiday.csv"
@@ -155,7 +160,8 @@ def test_special_days_are_found_reported_and_left_out(synthetic_log, tmp_path):
     out = tmp_path / "s.yaml"
     proc = _cli("calibrate", str(log_path), "-o", str(out))
     assert proc.returncode == 0, proc.stderr
-    assert f"special days left out (1 of 8): {pd.Timestamp(holiday).date()}" in proc.stderr
+    assert f"special days left out (1 of 15): {pd.Timestamp(holiday).date()} (Mon, " \
+        in proc.stderr
     kept = _cli("calibrate", str(log_path), "-o", str(out), "--keep-special-days")
     assert kept.returncode == 0 and "special days" not in kept.stderr
 
