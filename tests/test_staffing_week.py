@@ -330,3 +330,16 @@ def test_cli_shifts_writes_the_new_counts_and_refuses_groups_without_shifts(tmp_
     source.write_text(yaml.safe_dump(small_day()))
     result = CliRunner().invoke(app, ["staff", str(source), "-o", str(out), "--shifts"])
     assert result.exit_code == 2 and "no decided group has 'shifts'" in result.output
+
+
+def test_the_report_of_a_calendar_plan_shows_every_date(week_plan):
+    from simcc.report.figures.staffing import queue_loads
+    from simcc.report.staffing_html import render_staffing_report
+
+    page = render_staffing_report(week_plan)
+    assert "each of the 3 dates from 2026-03-02 planned on its own" in page
+    assert "cost over 3 dates" in page
+    load = queue_loads(week_plan)["voice/general"]
+    # Wednesday's load: half the daily volume, flat (1200 / 2 / 4 per 6 h, 240 s each).
+    assert load[8:] == pytest.approx([150 / (6 * 3600) * 240] * 4)
+    assert load[:4] == pytest.approx([1200 * w / 8 / (6 * 3600) * 240 for w in WEIGHTS])

@@ -155,7 +155,9 @@ def _joined(document: dict[str, Any], model: Scenario, dates: list[dt.date],
                      for g in first.seed_groups},
         requirement={q: [c for p in plans for c in p.requirement.get(q, [0] * per_day)]
                      for q in dict.fromkeys(q for p in plans for q in p.requirement)},
-        notes=notes, dates=dates)
+        notes=notes, dates=dates,
+        loads={q: [v for p in plans for v in p.loads.get(q, [0.0] * per_day)]
+               for q in dict.fromkeys(q for p in plans for q in p.loads)})
 
 
 def _first_use(plans: list[StaffingPlan], plan: StaffingPlan) -> int:

@@ -55,6 +55,8 @@ class StaffingPlan:
     counts of ``groups`` run day after day (``len(groups[g]) / len(dates)`` intervals a
     day, from ``start_clock`` on that date) and ``verification`` has a ``date`` column.
     Empty for a typical-day plan (its counts repeat every day)."""
+    loads: dict[str, list[float]] = field(default_factory=dict)
+    """Offered load per ``channel/skill`` queue and interval, Erlangs (the seed's)."""
     shifts: dict[str, list[int]] = field(default_factory=dict)
     """``simcc staff --shifts``: the count of each shift of the groups decided by their
     shifts (in the order of the scenario's ``shifts``; 0: the shift is dropped)."""
@@ -64,6 +66,11 @@ class StaffingPlan:
         """Agent-hours of the planned groups over one day of the grid (over every date
         of a calendar plan)."""
         return sum(sum(c) for c in self.groups.values()) * self.interval_s / 3600.0
+
+    @property
+    def span(self) -> str:
+        """What ``cost`` and ``agent_hours`` cover: ``per day``, or ``over N dates``."""
+        return f"over {len(self.dates)} dates" if self.dates else "per day"
 
     def requirements_frame(self) -> pd.DataFrame:
         """The planned agents per group and interval, the requirements a shift

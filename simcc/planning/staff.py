@@ -122,7 +122,8 @@ def _staff_day(document: dict[str, Any], model: Scenario, loads: Scenario, reps:
                      for i, n in enumerate(grid.needs)},
         notes=search.notes + [f"variant {name} dropped: it no longer applies to the "
                               "staffed groups" for name in dropped]
-        + ([uncertain] if uncertain else []))
+        + ([uncertain] if uncertain else []),
+        loads={f"{n.channel}/{n.skill}": [float(v) for v in n.load] for n in grid.needs})
 
 
 def _verify(search: Search, plan: Plan, seed: int, replications: int, improve=None):

@@ -22,7 +22,7 @@ def staffing_table(plan: StaffingPlan) -> Table:
     table = Table(title=markup_safe(
         f"{plan.scenario.name}: staffing per {plan.interval_s / 60:g} min, {verdict}"),
         title_justify="left", caption_justify="left", caption=markup_safe(
-            f"cost {plan.cost:,.2f} per day, {plan.agent_hours:,.1f} agent-hours; "
+            f"cost {plan.cost:,.2f} {plan.span}, {plan.agent_hours:,.1f} agent-hours; "
             f"{plan.simulations} simulations x {plan.replications} replications, "
             f"{plan.seconds:.1f} s"))
     if plan.dates:
