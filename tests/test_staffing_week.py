@@ -343,3 +343,12 @@ def test_the_report_of_a_calendar_plan_shows_every_date(week_plan):
     # Wednesday's load: half the daily volume, flat (1200 / 2 / 4 per 6 h, 240 s each).
     assert load[8:] == pytest.approx([150 / (6 * 3600) * 240] * 4)
     assert load[:4] == pytest.approx([1200 * w / 8 / (6 * 3600) * 240 for w in WEIGHTS])
+
+
+def test_a_closed_date_gets_nobody_and_no_verification_rows():
+    import simcc
+
+    plan = simcc.staff(small_week(weekdays={"wed": {"volume": 0}}), workers=1)
+    assert plan.groups["team"][2 * len(WEIGHTS):] == [0] * len(WEIGHTS)
+    assert plan.feasible and "2026-03-04" not in set(plan.verification["date"])
+    assert plan.requirements_frame()["required"].tolist()[8:] == [0] * 4

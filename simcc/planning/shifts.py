@@ -1,10 +1,10 @@
 """``simcc staff --shifts``: the count of each existing shift, decided by simulation.
 
-One-step staffing and scheduling (Avramidis, Gendreau, L'Ecuyer & Pisacane 2010): for
-the decided groups that have ``shifts``, the decision vector is the count of each of
-their shifts; an interval's staffing is the sum of the shifts on duty in it. The
-search uses the per-interval machinery of :mod:`~simcc.planning.search` (common random
-numbers, the safety margin, the verification) with shift counts as the plan:
+One-step staffing and scheduling (Avramidis, Chan, Gendreau, L'Ecuyer & Pisacane
+2010): for the decided groups that have ``shifts``, the decision vector is the count
+of each of their shifts; an interval's staffing is the sum of the shifts on duty in it.
+The search uses the per-interval machinery of :mod:`~simcc.planning.search` (common
+random numbers, the safety margin, the verification) with shift counts as the plan:
 
 1. **Seed.** The per-interval analytic seed (:mod:`~simcc.planning.seed`), covered by
    the shifts at least cost: an integer program (HiGHS) ``min sum_j c_j x_j`` with
