@@ -178,6 +178,7 @@ def test_verification_has_one_section_per_date(week_plan):
     document = week_plan.to_json()
     assert document["dates"] == ["2026-03-02", "2026-03-03", "2026-03-04"]
     assert document["period_days"] == 3 and document["verification"][0]["date"] == "2026-03-02"
+    assert document["per_date"]["2026-03-04"] == {"team": week_plan.groups["team"][8:]}
 
 
 def test_a_calendar_horizon_longer_than_the_period_limit_is_refused():

@@ -109,12 +109,17 @@ class StaffingPlan:
                 "notes": self.notes} | self._calendar_json()
 
     def _calendar_json(self) -> dict[str, Any]:
-        """``dates`` and ``period_days`` of a calendar plan, ``shifts`` of a shift
-        plan (nothing for a typical-day plan)."""
+        """``dates``, ``period_days`` and ``per_date`` (date -> group -> agents per
+        interval) of a calendar plan, ``shifts`` of a shift plan (nothing for a
+        typical-day plan)."""
         extra: dict[str, Any] = {}
         if self.dates:
+            per_day = len(next(iter(self.groups.values()), [])) // len(self.dates)
             extra |= {"dates": [d.isoformat() for d in self.dates],
-                      "period_days": len(self.dates)}
+                      "period_days": len(self.dates),
+                      "per_date": {d.isoformat(): {g: c[k * per_day:(k + 1) * per_day]
+                                                   for g, c in self.groups.items()}
+                                   for k, d in enumerate(self.dates)}}
         if self.shifts:
             extra["shifts"] = self.shifts
         return extra
