@@ -91,13 +91,13 @@ def load_scenario(day: Scenario) -> Scenario:
     demands = []
     for demand in day.demand:
         rate = demand.rate
-        per_day = rate.per_day if rate.per_day is not None else rate.mean_per_second * DAY
         profile = rule.profile or rate.profile
         if profile is None:
             baked = rate.model_copy(update={"per_second": rate.mean_per_second * rule.volume,
                                             "per_minute": None, "per_hour": None,
                                             "per_day": None})
         else:
+            per_day = rate.mean_per_second * DAY  # the daily volume, however it is given
             baked = rate.model_copy(update={"per_second": None, "per_minute": None,
                                             "per_hour": None, "per_day": per_day * rule.volume,
                                             "profile": profile})
@@ -135,9 +135,9 @@ def _joined(document: dict[str, Any], model: Scenario, dates: list[dt.date],
     grid = Grid(first.interval_s, first.start_clock, per_day * len(dates), [])
     period = len(dates) if len(dates) > 1 else None
     staffed, dropped = staffed_document(document, grid, groups, period)
-    notes = [f"{date.isoformat()}: {note}" for date, p in zip(dates, plans, strict=True)
-             if p in distinct and dates.index(date) == _first_use(plans, p)
-             for note in p.notes]
+    notes = [f"{date.isoformat()}: {note}" for k, (date, p) in enumerate(zip(dates, plans,
+                                                                            strict=True))
+             if _first_use(plans, p) == k for note in p.notes]
     notes += [f"{', '.join(d.isoformat() for d in again)}: the plan of {date.isoformat()} "
               "(same arrival rates, planned once)" for date, again in reused.items()]
     notes += [f"variant {name} dropped: it no longer applies to the staffed groups"

@@ -25,8 +25,10 @@ REQUIREMENT_COLUMNS = ["group", "date", "start", "required", "interval"]
 @dataclass
 class StaffingPlan:
     """A staffing plan: ``groups`` agents per interval of ``interval_s`` seconds from
-    clock time ``start_clock`` (seconds after midnight; repeated daily) of each planned
-    group, its ``cost`` per day (cost per hour x agent-hours of the planned groups),
+    clock time ``start_clock`` (seconds after midnight; repeated daily, or date after
+    date for a calendar plan: ``dates``) of each planned group, its ``cost`` per day
+    (over every date of a calendar plan; cost per hour x agent-hours of the planned
+    groups),
     ``scenario`` (the input with these staffing tables, validated), ``verification``
     (target, scope, key, interval, clock, kpi, mean, ci_low, ci_high, goal, verdict,
     met, gap, note: :mod:`simcc.planning.verify`), ``simulations`` (plans simulated, each
