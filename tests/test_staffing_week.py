@@ -353,3 +353,16 @@ def test_a_closed_date_gets_nobody_and_no_verification_rows():
     assert plan.groups["team"][2 * len(WEIGHTS):] == [0] * len(WEIGHTS)
     assert plan.feasible and "2026-03-04" not in set(plan.verification["date"])
     assert plan.requirements_frame()["required"].tolist()[8:] == [0] * 4
+
+
+def test_staffable_bounds_apply_to_each_shift_count():
+    import simcc
+
+    document = shift_day()
+    document["staffable"] = {"team": {"max": 4}}
+    plan = simcc.staff(document, workers=1, shifts=True)
+    assert max(plan.shifts["team"]) == 4 and not plan.feasible
+    # 18:00-24:00 is covered by the last shift alone: at its bound, it misses.
+    last = plan.verification[plan.verification["interval"] == 3].iloc[0]
+    assert last["verdict"] == "missed"
+    assert last["note"] == "every shift that covers it is at its bound"
