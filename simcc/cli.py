@@ -547,6 +547,12 @@ def sweep_command(
 
 StaffOutOpt = Annotated[Path, typer.Option(
     "-o", "--output", help="staffed scenario to write (YAML)", show_default=False)]
+RequirementsOpt = Annotated[Path | None, typer.Option(
+    "--requirements", help="also write the planned agents per group and interval as CSV "
+    "(group,date,start,required,interval), the input of simcc schedule")]
+ShiftsOpt = Annotated[bool, typer.Option(
+    "--shifts", help="decide the count of each existing shift of the groups with shifts "
+    "(one-step staffing and scheduling) instead of per-interval tables")]
 
 
 @app.command("staff")
@@ -561,13 +567,15 @@ def staff_command(
     scheduler: SchedulerOpt = None,
     as_json: JsonOpt = False,
     report: ReportOpt = None,
+    requirements: RequirementsOpt = None,
+    shifts: ShiftsOpt = False,
     quiet: QuietOpt = False,
     no_user_code: NoUserCodeOpt = False,
 ) -> None:
     """Find the cheapest staffing per interval that meets the targets, by simulation
     (docs/staffing.md); write the staffed scenario (and with --report an HTML page of the
-    plan). Exit 0 when every target is met, 1 when some cannot be (the best plan found
-    is written), 2 for invalid input (nothing written)."""
+    plan, with --requirements its CSV). Exit 0 when every target is met, 1 when some
+    cannot be (the best plan found is written), 2 for invalid input (nothing written)."""
     from simcc.experiment import prepare
     from simcc.planning import staff
     from simcc.report.files import check_writable, write_text_atomic
@@ -578,12 +586,17 @@ def staff_command(
     _check_report(report)
     if report is not None and os.path.abspath(report) == os.path.abspath(output):
         raise _fail(f"--report {report}: the same file as -o")
+    if requirements is not None:
+        check_writable(requirements, "--requirements")
+        if any(other is not None and os.path.abspath(requirements) == os.path.abspath(other)
+               for other in (output, report)):
+            raise _fail(f"--requirements {requirements}: the same file as -o or --report")
     reps = replications or model.replications
     _check_work([model], reps, workers, None, quiet)
     with _executor(executor, workers, scheduler) as runner, \
             _progress(reps, _progress_mode(quiet, as_json)) as progress:
         plan = staff(scenario, replications=reps, seed=seed, executor=runner,
-                     progress=progress)
+                     progress=progress, shifts=shifts)
     _warn_about(plan.scenario, output, [])  # of the staffed scenario, not of the input
     if report is not None:
         from simcc.report.staffing_html import render_staffing_report
@@ -592,6 +605,8 @@ def staff_command(
     write_text_atomic(output, plan.to_yaml())
     if report is not None:
         write_text_atomic(report, page)
+    if requirements is not None:
+        write_text_atomic(requirements, plan.requirements_csv())
 
     def show() -> None:
         stdout.print(staffing_table(plan))
@@ -601,7 +616,7 @@ def staff_command(
         for note in plan.notes:
             _say(stdout, line("note: ", note))
 
-    _finish(as_json, plan.to_json, show, output, report)
+    _finish(as_json, plan.to_json, show, output, report, requirements)
     if not plan.feasible:
         raise typer.Exit(EXIT_FAILURE)
 

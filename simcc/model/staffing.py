@@ -6,17 +6,21 @@ A group with ``count`` has that many agents logged in for the whole run. A group
 shift ends finishes the work in hand first. Shifts follow their schedule until the end of
 the *schedule*: the horizon plus its drain (:attr:`Scenario.drain_s`, time for follow-up
 contacts and backlog); a shift end at or after it is not applied, so agents on duty then
-stay until every contact has an outcome.
+stay until every contact has an outcome. A group with a ``staffing`` table has
+``counts[k]`` agents logged in during interval ``k`` after the table's ``start`` on the
+horizon's first day, the counts repeating every ``period`` (one day by default).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from simcc.model.days import day_starts
 from simcc.model.entities import Agent, Group
 from simcc.scenario.schema import AgentGroup, Scenario
+from simcc.units import DAY
 
 
 @dataclass(frozen=True)
@@ -71,17 +75,27 @@ def _shift_events(scenario: Scenario, spec: AgentGroup) -> Iterator[ShiftEvent]:
 
 
 def _table_events(scenario: Scenario, spec: AgentGroup) -> Iterator[ShiftEvent]:
-    """Log-ons and log-offs that follow a per-interval staffing table."""
+    """Log-ons and log-offs that follow a per-interval staffing table: its counts from
+    ``start`` on the horizon's first day, repeated every ``period`` (one day: every day,
+    as :func:`~simcc.model.days.day_starts` lays out daily patterns)."""
     horizon = scenario.horizon
     table = spec.staffing
     interval = table.interval if table.interval is not None else horizon.interval
     first = table.start if table.start is not None else horizon.start
     targets: list[tuple[float, int]] = []
     length = horizon.length_s + scenario.drain_s
-    for day_zero in day_starts(first, horizon.start, length):
+    if table.period_s == DAY:
+        zeros = day_starts(first, horizon.start, length)
+    else:
+        zeros = [k * table.period_s + first - horizon.start
+                 for k in range(-1, math.ceil(length / table.period_s) + 1)]
+    for day_zero in zeros:
         targets += [(day_zero + k * interval, count) for k, count in enumerate(table.counts)]
         targets.append((day_zero + len(table.counts) * interval, 0))
     targets.sort(key=lambda item: item[0])
+    if table.period_s != DAY:
+        # A table filling its period: the next period's first count replaces the end.
+        targets = list(dict(targets).items())
     # The count in force at time 0 is the last one set at or before it.
     on_duty = 0
     for time_s, count in targets:

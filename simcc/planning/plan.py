@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,14 +16,19 @@ from simcc.planning.grid import Grid
 from simcc.planning.targets import Target
 from simcc.scenario.load import validate_document
 from simcc.scenario.schema import Scenario
-from simcc.units import format_clock_exact
+from simcc.units import DAY, format_clock, format_clock_exact
+
+REQUIREMENT_COLUMNS = ["group", "date", "start", "required", "interval"]
+"""Columns of the requirements export (``simcc staff --requirements``)."""
 
 
 @dataclass
 class StaffingPlan:
     """A staffing plan: ``groups`` agents per interval of ``interval_s`` seconds from
-    clock time ``start_clock`` (seconds after midnight; repeated daily) of each planned
-    group, its ``cost`` per day (cost per hour x agent-hours of the planned groups),
+    clock time ``start_clock`` (seconds after midnight; repeated daily, or date after
+    date for a calendar plan: ``dates``) of each planned group, its ``cost`` per day
+    (over every date of a calendar plan; cost per hour x agent-hours of the planned
+    groups),
     ``scenario`` (the input with these staffing tables, validated), ``verification``
     (target, scope, key, interval, clock, kpi, mean, ci_low, ci_high, goal, verdict,
     met, gap, note: :mod:`simcc.planning.verify`), ``simulations`` (plans simulated, each
@@ -46,11 +52,49 @@ class StaffingPlan:
     seed_groups: dict[str, list[int]] = field(default_factory=dict)
     requirement: dict[str, list[int]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    dates: list[dt.date] = field(default_factory=list)
+    """A calendar plan: the date of each day of the horizon, planned one by one; the
+    counts of ``groups`` run day after day (``len(groups[g]) / len(dates)`` intervals a
+    day, from ``start_clock`` on that date) and ``verification`` has a ``date`` column.
+    Empty for a typical-day plan (its counts repeat every day)."""
+    loads: dict[str, list[float]] = field(default_factory=dict)
+    """Offered load per ``channel/skill`` queue and interval, Erlangs (the seed's)."""
+    shifts: dict[str, list[int]] = field(default_factory=dict)
+    """``simcc staff --shifts``: the count of each shift of the groups decided by their
+    shifts (in the order of the scenario's ``shifts``; 0: the shift is dropped)."""
 
     @property
     def agent_hours(self) -> float:
-        """Agent-hours of the planned groups over one day of the grid."""
+        """Agent-hours of the planned groups over one day of the grid (over every date
+        of a calendar plan)."""
         return sum(sum(c) for c in self.groups.values()) * self.interval_s / 3600.0
+
+    @property
+    def span(self) -> str:
+        """What ``cost`` and ``agent_hours`` cover: ``per day``, or ``over N dates``."""
+        return f"over {len(self.dates)} dates" if self.dates else "per day"
+
+    def requirements_frame(self) -> pd.DataFrame:
+        """The planned agents per group and interval, the requirements a shift
+        scheduler reads: ``group``, ``date`` (``YYYY-MM-DD`` of the interval's start for
+        a calendar plan, empty for a typical day), ``start`` (``HH:MM`` clock),
+        ``required`` (agents planned in the interval) and ``interval`` (seconds)."""
+        rows = []
+        per_day = len(next(iter(self.groups.values()), [])) // max(1, len(self.dates))
+        interval = int(self.interval_s) if float(self.interval_s).is_integer() \
+            else self.interval_s
+        for group, counts in self.groups.items():
+            for k, count in enumerate(counts):
+                offset = self.start_clock + (k % per_day if self.dates else k) * self.interval_s
+                date = (self.dates[k // per_day] + dt.timedelta(days=int(offset // DAY))
+                        ).isoformat() if self.dates else ""
+                rows.append((group, date, format_clock(offset), int(count), interval))
+        return pd.DataFrame(rows, columns=REQUIREMENT_COLUMNS)
+
+    def requirements_csv(self) -> str:
+        """:meth:`requirements_frame` as CSV text (header
+        ``group,date,start,required,interval``)."""
+        return self.requirements_frame().to_csv(index=False, lineterminator="\n")
 
     def to_json(self) -> dict[str, Any]:
         """``{"groups", "interval_s", "cost", "targets", "verification", "simulations",
@@ -64,18 +108,35 @@ class StaffingPlan:
                 "simulations": self.simulations, "replications": self.replications,
                 "seconds": round(self.seconds, 3), "feasible": self.feasible,
                 "seed": self.seed_groups, "requirement": self.requirement,
-                "notes": self.notes}
+                "notes": self.notes} | self._calendar_json()
+
+    def _calendar_json(self) -> dict[str, Any]:
+        """``dates``, ``period_days`` and ``per_date`` (date -> group -> agents per
+        interval) of a calendar plan, ``shifts`` of a shift plan (nothing for a
+        typical-day plan)."""
+        extra: dict[str, Any] = {}
+        if self.dates:
+            per_day = len(next(iter(self.groups.values()), [])) // len(self.dates)
+            extra |= {"dates": [d.isoformat() for d in self.dates],
+                      "period_days": len(self.dates),
+                      "per_date": {d.isoformat(): {g: c[k * per_day:(k + 1) * per_day]
+                                                   for g, c in self.groups.items()}
+                                   for k, d in enumerate(self.dates)}}
+        if self.shifts:
+            extra["shifts"] = self.shifts
+        return extra
 
     def to_yaml(self) -> str:
         """The staffed scenario as YAML: it validates and runs as is."""
         return yaml.safe_dump(self.document, sort_keys=False, allow_unicode=True)
 
 
-def staffed_document(document: dict[str, Any], grid: Grid, plan: dict
-                     ) -> tuple[dict[str, Any], list[str]]:
+def staffed_document(document: dict[str, Any], grid: Grid, plan: dict,
+                     period_days: int | None = None) -> tuple[dict[str, Any], list[str]]:
     """``document`` with each planned group logged in by ``staffing: {counts, start,
-    interval}`` instead of its count or shifts, and the names of the variants dropped
-    because they no longer apply (e.g. they changed a shift that is gone)."""
+    interval}`` (and ``period`` when ``period_days`` is given) instead of its count or
+    shifts, and the names of the variants dropped because they no longer apply (e.g.
+    they changed a shift that is gone)."""
     staffed = copy.deepcopy(document)
     for name, counts in plan.items():
         group = staffed["agents"][name]
@@ -84,6 +145,14 @@ def staffed_document(document: dict[str, Any], grid: Grid, plan: dict
         group["staffing"] = {"counts": [int(c) for c in counts],
                              "start": format_clock_exact(grid.start_clock),
                              "interval": grid.interval_s}
+        if period_days is not None:
+            group["staffing"]["period"] = f"{period_days}d"
+    return keep_valid_variants(staffed)
+
+
+def keep_valid_variants(staffed: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """``staffed`` (validated) with only the variants that still validate, and the names
+    of those dropped."""
     variants = staffed.pop("variants", None) or {}
     validate_document(copy.deepcopy(staffed))
     kept, dropped = {}, []

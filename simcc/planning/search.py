@@ -77,6 +77,9 @@ class Search:
     seed: int
     executor: Executor
     progress: Callable[[int, int], None] | None = None
+    build: Callable[[Plan], Scenario] | None = None
+    """The scenario a candidate plan is simulated as (default: per-interval staffing
+    tables, :func:`plan_scenario`; ``simcc staff --shifts``: shift counts)."""
     simulations: int = 0
     infeasible: dict[tuple[int, int], str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -85,7 +88,8 @@ class Search:
                  replications: int | None = None) -> list[pd.DataFrame]:
         """Simulate each plan (one batch) and measure every target."""
         reps = self.replications if replications is None else replications
-        scenarios = [plan_scenario(self.scenario, self.grid, p) for p in plans]
+        scenarios = [self.build(p) if self.build is not None
+                     else plan_scenario(self.scenario, self.grid, p) for p in plans]
         outputs = run_plans(scenarios, reps, self.seed if seed is None else seed,
                             self.executor, self.progress)
         self.simulations += len(plans)
@@ -123,7 +127,7 @@ class Search:
             if key in self.infeasible:
                 continue
             target = self.targets[key[0]]
-            gap = target.gap(row.mean) / _scale(target)
+            gap = target.gap(row.mean) / gap_scale(target)
             stalls[key] = stalls.get(key, 0) + 1 if gap <= previous.get(key, -math.inf) \
                 else 0
             previous[key] = max(gap, previous.get(key, -math.inf))
@@ -132,7 +136,7 @@ class Search:
                 continue
             added = False
             for t in self._intervals_of(plan, target, key[1]):
-                groups = [g for g in self._eligible(target) if _room(self.decision, plan, g, t)]
+                groups = [g for g in self.eligible(target) if _room(self.decision, plan, g, t)]
                 if groups:
                     wanted.setdefault(t, []).append((key[0], groups))
                     added = True
@@ -148,7 +152,7 @@ class Search:
         needs = [n for n in self.grid.needs if n.channel in self._channels(target)]
         load = sum((n.load for n in needs), np.zeros(self.grid.count))
         busy = np.flatnonzero(load > 0)
-        capacity = sum((plan[g] for g in self._eligible(target)), np.zeros(self.grid.count))
+        capacity = sum((plan[g] for g in self.eligible(target)), np.zeros(self.grid.count))
         order = busy[np.argsort(capacity[busy] / load[busy], kind="stable")]
         return sorted(order[:max(1, math.ceil(DAY_SHARE * len(busy)))].tolist())
 
@@ -161,7 +165,7 @@ class Search:
             return {d.channel for d in s.demand if target.key in d.mix}
         return {d.channel for d in s.demand if s.segment_mix(d).get(target.key, 0) > 0}
 
-    def _eligible(self, target: Target) -> list[str]:
+    def eligible(self, target: Target) -> list[str]:
         """Planned groups that can answer contacts the target measures."""
         channels = self._channels(target)
         skills = ({self.scenario.intents[target.key].skill} if target.scope == "intent"
@@ -198,7 +202,7 @@ class Search:
                 before = _value(measured, target, interval)
                 after = _value(trials[group], target, interval)
                 change = (self.targets[target].gap(after) - self.targets[target].gap(before)
-                          ) / _scale(self.targets[target])
+                          ) / gap_scale(self.targets[target])
                 total += 0.0 if math.isnan(change) else change
             return total / self.decision.weight[group]
 
@@ -288,7 +292,7 @@ def _value(measured: pd.DataFrame, target: int, interval: int) -> float:
     return float(row["mean"].iloc[0]) if len(row) else math.nan
 
 
-def _scale(target: Target) -> float:
+def gap_scale(target: Target) -> float:
     """Unit in which gaps of different KPIs are compared: 1 for rates, the goal for
     ASA (seconds)."""
     return max(target.goal, 1.0) if target.kpi == "asa_s" else 1.0

@@ -3,6 +3,7 @@ targets that are not met."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 from rich.table import Table
@@ -10,7 +11,7 @@ from rich.table import Table
 from simcc.planning import StaffingPlan
 from simcc.report.format import fmt, signed
 from simcc.report.terminal import markup_safe
-from simcc.units import format_clock
+from simcc.units import DAY, format_clock
 
 
 def staffing_table(plan: StaffingPlan) -> Table:
@@ -21,9 +22,11 @@ def staffing_table(plan: StaffingPlan) -> Table:
     table = Table(title=markup_safe(
         f"{plan.scenario.name}: staffing per {plan.interval_s / 60:g} min, {verdict}"),
         title_justify="left", caption_justify="left", caption=markup_safe(
-            f"cost {plan.cost:,.2f} per day, {plan.agent_hours:,.1f} agent-hours; "
+            f"cost {plan.cost:,.2f} {plan.span}, {plan.agent_hours:,.1f} agent-hours; "
             f"{plan.simulations} simulations x {plan.replications} replications, "
             f"{plan.seconds:.1f} s"))
+    if plan.dates:
+        table.add_column("date")
     table.add_column("interval")
     for queue in plan.requirement:
         table.add_column(markup_safe(f"need {queue}"), justify="right")
@@ -36,6 +39,8 @@ def staffing_table(plan: StaffingPlan) -> Table:
     hours = plan.interval_s / 3600.0
     for t in range(len(next(iter(plan.groups.values()), []))):
         cells = [format_clock(plan.start_clock + t * plan.interval_s)]
+        if plan.dates:
+            cells.insert(0, _interval_date(plan, t))
         cells += [str(counts[t]) for counts in plan.requirement.values()]
         cells += [str(counts[t]) for counts in plan.groups.values()]
         cells += [_sl_cell(plan, channel, t) for channel in channels]
@@ -44,6 +49,13 @@ def staffing_table(plan: StaffingPlan) -> Table:
         cells.append(f"{cost:,.2f}")
         table.add_row(*cells)
     return table
+
+
+def _interval_date(plan: StaffingPlan, t: int) -> str:
+    """The date (``YYYY-MM-DD``) at the start of interval ``t`` of a calendar plan."""
+    per_day = len(next(iter(plan.groups.values()))) // len(plan.dates)
+    offset = plan.start_clock + (t % per_day) * plan.interval_s
+    return (plan.dates[t // per_day] + dt.timedelta(days=int(offset // DAY))).isoformat()
 
 
 def _sl_channels(plan: StaffingPlan) -> list[str]:
@@ -74,10 +86,12 @@ def verdict_table(plan: StaffingPlan) -> Table | None:
         return None
     table = Table(title="targets (verified on fresh seeds; ~ within noise, ! missed)",
                   title_justify="left")
+    dated = "date" in shown.columns
     for column in ("target", "interval", "mean", "95% CI", "verdict", "gap", "note"):
         table.add_column(column)
     for r in shown.itertuples():
-        table.add_row(markup_safe(r.target), r.clock, fmt(r.kpi, r.mean),
+        when = f"{r.date} {r.clock}" if dated else r.clock
+        table.add_row(markup_safe(r.target), when, fmt(r.kpi, r.mean),
                       f"[{fmt(r.kpi, r.ci_low)}, {fmt(r.kpi, r.ci_high)}]", r.verdict,
                       signed(r.kpi, r.gap), markup_safe(r.note))
     return table

@@ -77,8 +77,8 @@ def fmt_gap(kpi: str, value: float) -> str:
 def _cards(plan: StaffingPlan) -> str:
     currency = plan.scenario.currency
     state = "feasible" if plan.feasible else "INFEASIBLE (best plan found)"
-    cards = (("plan", state), ("cost per day", fmt_money(plan.cost, currency)),
-             ("agent-hours per day", f"{plan.agent_hours:,.1f}"),
+    cards = (("plan", state), (f"cost {plan.span}", fmt_money(plan.cost, currency)),
+             (f"agent-hours {plan.span}", f"{plan.agent_hours:,.1f}"),
              ("simulations", f"{plan.simulations} × {plan.replications} replications"),
              ("time", fmt_duration(plan.seconds)))
     return '<div class="cards">' + "".join(
@@ -95,7 +95,9 @@ def _summary(plan: StaffingPlan) -> str:
         for g in plan.groups)
     fixed = ", ".join(f"<b>{escape(g)}</b>" for g in fixed_groups(plan))
     items = [f"{n} intervals of {plan.interval_s / 60:g} min from "
-             f"{escape(format_clock(plan.start_clock))} (the plan repeats every day)",
+             f"{escape(format_clock(plan.start_clock))} " + (
+                 f"(each of the {len(plan.dates)} dates from {plan.dates[0].isoformat()} "
+                 "planned on its own)" if plan.dates else "(the plan repeats every day)"),
              f"planned groups: {planned or 'none'}"]
     if fixed:
         items.append(f"groups kept at their own staffing (counted as capacity): {fixed}")

@@ -92,16 +92,17 @@ def _coverage(s: Scenario) -> Iterator[Problem]:
 
 
 def _profiles(s: Scenario) -> Iterator[Problem]:
-    tables = [(f"profiles.{name}", p.interval, len(p.weights), "weights")
+    tables = [(f"profiles.{name}", p.interval, len(p.weights), "weights", DAY)
               for name, p in s.profiles.items()]
-    tables += [(f"agents.{name}.staffing", g.staffing.interval, len(g.staffing.counts), "counts")
-               for name, g in s.agents.items() if g.staffing is not None]
-    for path, own_interval, length, field in tables:
+    tables += [(f"agents.{name}.staffing", g.staffing.interval, len(g.staffing.counts), "counts",
+                g.staffing.period_s) for name, g in s.agents.items() if g.staffing is not None]
+    for path, own_interval, length, field, period in tables:
         interval = own_interval if own_interval is not None else s.horizon.interval
         if interval <= 0:
             yield f"{path}.interval", "must be > 0"
-        elif length * interval > DAY + 1e-9:
-            yield f"{path}.{field}", f"{length} intervals of {interval:g}s cover more than a day"
+        elif length * interval > period + 1e-9:
+            span = "a day" if period == DAY else f"the period ({period / DAY:g} days)"
+            yield f"{path}.{field}", f"{length} intervals of {interval:g}s cover more than {span}"
 
 
 def _served(s: Scenario, skill: str, channel: str) -> bool:

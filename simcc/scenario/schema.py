@@ -237,13 +237,36 @@ class Shift(Spec):
         return (self.end - self.start) % DAY
 
 
+MAX_STAFFING_PERIOD_DAYS = 28
+"""Longest period of a staffing table, days."""
+
+
 class Staffing(Spec):
-    """Agents logged in per interval of the day (a staffing table), repeated every day;
-    zero outside the span the counts cover."""
+    """Agents logged in per interval (a staffing table) from ``start`` on the horizon's
+    first day, repeated every ``period`` (a whole number of days, default one); zero
+    outside the span the counts cover within each period."""
 
     counts: list[Annotated[int, Field(ge=0)]] = Field(min_length=1)
     start: ClockTime | None = Field(default=None, description="default: horizon.start")
     interval: Duration | None = Field(default=None, description="default: horizon.interval")
+    period: Duration | None = Field(default=None, description="the counts repeat every "
+                                    "period (whole days, at most 28; default: 1 day)")
+
+    @field_validator("period")
+    @classmethod
+    def _whole_days(cls, value: float | None) -> float | None:
+        if value is None:
+            return None
+        days = value / DAY
+        if abs(days - round(days)) > 1e-9 or not 1 <= round(days) <= MAX_STAFFING_PERIOD_DAYS:
+            raise ValueError(f"must be a whole number of days from 1 to "
+                             f"{MAX_STAFFING_PERIOD_DAYS}, got {value:g}s")
+        return float(round(days) * DAY)
+
+    @property
+    def period_s(self) -> float:
+        """Seconds after which the counts repeat (one day by default)."""
+        return DAY if self.period is None else self.period
 
 
 class AgentGroup(Spec):

@@ -62,6 +62,8 @@ def fixed_groups(plan: StaffingPlan) -> dict[str, np.ndarray]:
     for name in scenario.agents:
         if name not in plan.groups:
             agents = fixed_agents(scenario, grid, name)
+            if plan.dates:  # a calendar plan: the same day on every date
+                agents = np.tile(agents, len(plan.dates))[:interval_count(plan)]
             if np.any(agents > 0):
                 out[name] = agents
     return out
@@ -71,8 +73,10 @@ def queue_loads(plan: StaffingPlan) -> dict[str, np.ndarray]:
     """Offered load per interval of each ``channel/skill`` queue of
     ``plan.requirement``, Erlangs (arrival rate x mean handle time at full
     proficiency: :class:`~simcc.planning.grid.Need`)."""
-    needs = plan_grid(plan.scenario).needs
-    loads = {f"{n.channel}/{n.skill}": n.load for n in needs}
+    if plan.dates:  # a calendar plan: each date's own loads
+        loads = {queue: np.asarray(v, dtype=float) for queue, v in plan.loads.items()}
+    else:
+        loads = {f"{n.channel}/{n.skill}": n.load for n in plan_grid(plan.scenario).needs}
     return {queue: loads.get(queue, np.zeros(interval_count(plan)))
             for queue in plan.requirement}
 
