@@ -94,3 +94,19 @@ def test_calendar_errors_name_the_field(calendar, path, text):
     with pytest.raises(ScenarioError) as error:
         load_scenario(small(calendar=calendar))
     assert path in str(error.value) and text in str(error.value)
+
+
+def test_semantic_warnings_follow_the_calendar_and_weekly_tables():
+    # A week-long staffing table with nobody on Sunday: no warning while Sunday is
+    # closed, a warning naming the unstaffed demand once Sunday has calls.
+    from simcc.scenario.semantics import scenario_warnings
+
+    doc = week(weekdays={"sun": {"volume": 0}})
+    doc["agents"]["team"] = {"staffing": {"counts": [4] * 6 + [0], "interval": "1d",
+                                          "start": "00:00", "period": "7d"},
+                             "skills": {"general": 1.0}, "channels": ["voice"]}
+    quiet = [str(w) for w in scenario_warnings(load_scenario(doc))]
+    assert not any("no agent" in w for w in quiet), quiet
+    doc["calendar"]["weekdays"] = {}
+    loud = [str(w) for w in scenario_warnings(load_scenario(doc))]
+    assert any("no agent with the skill on the channel is logged in" in w for w in loud), loud

@@ -2,14 +2,17 @@
 no simulation: demand rates, opening hours and agents logged in, each piecewise
 constant between the instants where one of them changes.
 
-Simulated time 0 is the clock time ``horizon.start``. Profiles, shifts, staffing tables
-and opening hours repeat every day, so each is a function of the clock time of day;
-these functions follow exactly what the engine does over the arrival period
-(:mod:`simcc.model.demand` for rates, :mod:`simcc.model.staffing` for log-ins).
+Simulated time 0 is the clock time ``horizon.start``. Profiles, shifts and opening
+hours repeat every day, staffing tables every ``period``, and a calendar's day rules
+change a day's volume and profile, so each is a function of the *clock*: seconds since
+midnight of the horizon's first day (``horizon.start + t``); these functions follow
+what the engine does over the arrival period (:mod:`simcc.model.demand` for rates,
+:mod:`simcc.model.staffing` for log-ins; shift breaks and absenteeism left aside).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 
@@ -22,8 +25,8 @@ from simcc.units import DAY
 @dataclass(frozen=True)
 class Timeline:
     """Segments ``[edges[k], edges[k+1])`` of simulated time, seconds, on which every
-    rate, opening and staffing of the scenario is constant; ``clock`` is the clock time
-    of day at the middle of each segment."""
+    rate, opening and staffing of the scenario is constant; ``clock`` is the clock (seconds
+    since midnight of the first day) at the middle of each segment."""
 
     edges: np.ndarray
     clock: np.ndarray
@@ -48,7 +51,7 @@ def timeline(scenario: Scenario, end_s: float) -> Timeline:
     edges = np.concatenate([[0.0, horizon.warmup, horizon.length_s, end_s], times.ravel()])
     edges = np.unique(edges[(edges >= 0) & (edges <= end_s)])
     middle = (edges[:-1] + edges[1:]) / 2
-    return Timeline(edges, (middle + horizon.start) % DAY)
+    return Timeline(edges, middle + horizon.start)
 
 
 def _daily_change_points(scenario: Scenario) -> list[float]:
@@ -72,18 +75,62 @@ def _daily_change_points(scenario: Scenario) -> list[float]:
 
 
 def demand_rate(scenario: Scenario, demand: Demand, clock: np.ndarray) -> np.ndarray:
-    """Arrival rate of one demand stream at clock times ``clock``, contacts per second
-    (a daily volume without a profile is spread evenly over the day)."""
+    """Arrival rate of one demand stream at ``clock`` (seconds since midnight of the
+    first day), contacts per second (a daily volume without a profile is spread evenly
+    over the day); with a calendar, each day's rule scales it and may swap its profile."""
+    clock = np.asarray(clock, dtype=float)
     rate = demand.rate
-    if rate.profile is None:
+    calendar = scenario.calendar
+    if calendar is None:
+        return _profile_rate(scenario, rate.profile, rate, clock)
+    out = np.zeros(len(clock))
+    for name in {rate.profile, *(r.profile for r in _rules(calendar) if r.profile)}:
+        first = _profile_first(scenario, name)
+        day = np.floor((clock - first) / DAY).astype(int)
+        volume, profile = _day_rules(calendar, day, rate.profile)
+        chosen = np.array([p == name for p in profile], dtype=bool)
+        if chosen.any():
+            out[chosen] = (volume[chosen]
+                           * _profile_rate(scenario, name, rate, clock[chosen]))
+    return out
+
+
+def _rules(calendar) -> list:
+    """Every day rule of a calendar."""
+    return [*calendar.weekdays.values(), *calendar.dates.values()]
+
+
+def _profile_first(scenario: Scenario, name: str | None) -> float:
+    """Clock time at which the day of profile ``name`` starts (midnight: no profile)."""
+    if name is None:
+        return 0.0
+    profile = scenario.profiles[name]
+    return scenario.horizon.start if profile.start is None else profile.start
+
+
+def _day_rules(calendar, day: np.ndarray, default: str | None
+               ) -> tuple[np.ndarray, list[str | None]]:
+    """Volume factor and profile of each day index (days after ``start_date``)."""
+    volume, profile = np.ones(len(day)), []
+    for k, d in enumerate(day):
+        rule = calendar.rule(calendar.start_date + dt.timedelta(days=int(d)))
+        volume[k] = rule.volume if rule is not None else 1.0
+        profile.append(rule.profile if rule is not None and rule.profile else default)
+    return volume, profile
+
+
+def _profile_rate(scenario: Scenario, name: str | None, rate, clock: np.ndarray
+                  ) -> np.ndarray:
+    """The rate ``rate`` spread by profile ``name`` (None: flat) at ``clock``."""
+    if name is None:
         return np.full(len(clock), rate.mean_per_second)
-    profile = scenario.profiles[rate.profile]
-    horizon = scenario.horizon
-    first = horizon.start if profile.start is None else profile.start
-    interval = horizon.interval if profile.interval is None else profile.interval
+    profile = scenario.profiles[name]
+    interval = scenario.horizon.interval if profile.interval is None else profile.interval
     weights = np.asarray(profile.weights, dtype=float)
-    per_weight = rate.per_day / weights.sum() / interval
-    return _table_value(weights, (clock - first) % DAY, interval) * per_weight
+    per_day = rate.per_day if rate.per_day is not None else rate.mean_per_second * DAY
+    per_weight = per_day / weights.sum() / interval
+    return _table_value(weights, (clock - _profile_first(scenario, name)) % DAY,
+                        interval) * per_weight
 
 
 def channel_open(scenario: Scenario, channel: str, clock: np.ndarray) -> np.ndarray:
@@ -116,7 +163,7 @@ def logged_in(scenario: Scenario, group: AgentGroup, clock: np.ndarray) -> np.nd
                     for shift in group.shifts), np.zeros(len(clock)))
     first, interval = _table_grid(scenario, group)
     counts = np.asarray(group.staffing.counts, dtype=float)
-    return _table_value(counts, (clock - first) % DAY, interval)
+    return _table_value(counts, (clock - first) % group.staffing.period_s, interval)
 
 
 def _table_grid(scenario: Scenario, group: AgentGroup) -> tuple[float, float]:
