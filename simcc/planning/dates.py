@@ -81,7 +81,7 @@ def day_key(day: Scenario) -> tuple:
     return tuple(tuple(rate_pieces(day, demand)) for demand in day.demand)
 
 
-def load_scenario(day: Scenario) -> Scenario:
+def without_calendar(day: Scenario) -> Scenario:
     """``day`` with its date's rule folded into each demand's rate and no calendar: the
     typical-day schedule the analytic seed reads (volume times the daily volume, the
     rule's profile instead of the demand's)."""
@@ -118,7 +118,7 @@ def staff_dates(document: dict[str, Any], model: Scenario, plan_day: DayPlanner
         day = prepare(day_doc)
         key = day_key(day)
         if key not in planned:
-            planned[key] = (date, plan_day(day_doc, day, load_scenario(day)))
+            planned[key] = (date, plan_day(day_doc, day, without_calendar(day)))
         else:
             reused.setdefault(planned[key][0], []).append(date)
         plans.append(planned[key][1])
