@@ -927,6 +927,57 @@ def _planned_backtest(log, model, plan, replications: int | None, workers: int |
     return result
 
 
+@app.command()
+@_reports_errors
+def replay(
+    logs: LogsArg,
+    scenario: Annotated[Path, typer.Option("--scenario", "-s", help="scenario whose "
+                                           "center replays the log's contacts")],
+    log_format: FormatOpt = "generic",
+    days: DaysOpt = "all",
+    first: FromOpt = None,
+    last: ToOpt = None,
+    replications: ReplicationsOpt = None,
+    staffing: Annotated[str, typer.Option(
+        help="scenario (its own staffing) or log (each day's staffing inferred from the "
+        "log, for the scenario's one agent group)")] = "scenario",
+    out: Annotated[Path | None, typer.Option(help="write the table (CSV) here")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the table as JSON")] = False,
+    no_user_code: NoUserCodeOpt = False,
+    keep_special_days: KeepSpecialOpt = False,
+    session_gap: SessionGapOpt = "5m",
+) -> None:
+    """Replay a log's own contacts, day by day, under a scenario's routing and staffing,
+    beside what the log observed (docs/calibration.md, Replay)."""
+    from simcc.calibrate.days import describe_special_days
+    from simcc.calibrate.replay import replay as run_replay
+    from simcc.experiment import prepare
+
+    if staffing not in ("scenario", "log"):
+        raise _fail(f"--staffing: expected scenario or log, got {staffing!r}")
+    gap_s = _session_gap(session_gap)
+    model = prepare(scenario, user_code=_user_code(no_user_code))
+    log = _read_log(logs, log_format, days, first, last)
+    result = run_replay(log.records, model, replications=replications, staffing=staffing,
+                        keep_special_days=keep_special_days, session_gap_s=gap_s)
+    if not keep_special_days and (text := describe_special_days(result.special_days)):
+        _say(stderr, plain(text))
+    if result.dropped:
+        _say(stderr, plain(f"{result.dropped} contacts of intents the scenario does not "
+                           "have were left out"))
+    if out is not None:
+        from simcc.report.files import write_text_atomic
+
+        write_text_atomic(out, result.table.to_csv())
+    if as_json:
+        sys.stdout.write(result.table.reset_index().to_json(orient="records") + "\n")
+        return
+    from simcc.report.tables import backtest_table, pooled_notes
+
+    stdout.print(backtest_table(result.table, "replay: observed / replayed"))
+    _say(stdout, plain(pooled_notes(result.table, len(result.days), "replayed")))
+
+
 def main() -> None:
     """Console entry point (usage errors exit 2, as typer does). The working directory
     is importable, last (:func:`~simcc.runtime.working_directory_last`): a user policy

@@ -21,6 +21,7 @@ def offered_contacts(records: pd.DataFrame) -> pd.DataFrame:
     """One row per offered contact: date (the day the contact started, so a call that
     reaches the queue after midnight belongs to the day it began), intent, segment,
     queued_s (seconds after midnight of that date, beyond 86,400 after midnight),
+    channel,
     wait_s, abandoned, handled, handle_s (NaN when not handled)."""
     offered = records[records["outcome"].isin(["handled", "abandoned"])]
     queued = offered["queue_entry"].fillna(offered["answer"]).fillna(offered["arrival"])
@@ -31,6 +32,7 @@ def offered_contacts(records: pd.DataFrame) -> pd.DataFrame:
     handle = (offered["end"] - offered["answer"]).dt.total_seconds().where(handled)
     return pd.DataFrame({
         "date": date.to_numpy(),
+        "channel": offered["channel"].astype(str).to_numpy(),
         "intent": offered["intent"].astype(str).to_numpy(),
         "segment": offered["segment"].astype(str).to_numpy(),
         "queued_s": (queued - date).dt.total_seconds().to_numpy(),

@@ -25,17 +25,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
-from simcc.calibrate.backtest import METRICS, observed_kpis
+from simcc.calibrate.backtest import observed_kpis
 from simcc.calibrate.days import leave_out_special_days
 from simcc.calibrate.estimate import fit_handle_time, profile_weights, staffing_counts
 from simcc.calibrate.observed import SESSION_GAP_S, agents_per_interval, offered_contacts
+from simcc.calibrate.pooled import pooled_hours, pooled_overall, side_by_side
 from simcc.errors import SimccError
-from simcc.experiment.aggregate import mean_ci
 from simcc.experiment.executors import Executor, LocalExecutor
-from simcc.experiment.replications import ReplicationOutput, run_scenarios
+from simcc.experiment.replications import run_scenarios
 from simcc.scenario.schema import Scenario
 
 DEFAULT_REPLICATIONS = 10
@@ -71,9 +70,9 @@ def planned_backtest(records: pd.DataFrame, scenario: Scenario, plan_records: pd
     """Simulate ``scenario`` day by day with the volume, handle times and staffing of
     ``plan_records`` and compare it with what ``records`` observed (both logs in the
     generic format; usually the same log)."""
-    group = _only_group(scenario)
-    plan, special = _clean(offered_contacts(plan_records), keep_special_days)
-    observed_contacts, _ = _clean(offered_contacts(records), keep_special_days)
+    group = only_group(scenario)
+    plan, special = clean_days(offered_contacts(plan_records), keep_special_days)
+    observed_contacts, _ = clean_days(offered_contacts(records), keep_special_days)
     interval = scenario.horizon.interval
     intents = [i for i in plan["intent"].unique() if i in scenario.intents]
     if not intents:
@@ -94,7 +93,7 @@ def planned_backtest(records: pd.DataFrame, scenario: Scenario, plan_records: pd
                             executor or LocalExecutor(workers), "none")
     threshold = next(iter(scenario.channels.values())).service_level.threshold
     observed = observed_kpis(observed_contacts, threshold, interval)
-    table = _side_by_side(observed, _pooled_hours(outputs), _pooled_overall(outputs))
+    table = side_by_side(observed, pooled_hours(outputs), pooled_overall(outputs))
     days = pd.DataFrame({
         "date": dates, "offered": [int((plan["date"] == d).sum()) for d in dates],
         "agent_hours": [sum(s.agents[group].staffing.counts) * interval / 3600
@@ -102,7 +101,7 @@ def planned_backtest(records: pd.DataFrame, scenario: Scenario, plan_records: pd
     return PlannedBacktest(table, days, drift, special)
 
 
-def _only_group(scenario: Scenario) -> str:
+def only_group(scenario: Scenario) -> str:
     """The scenario's one agent group (the plan's staffing is for one group)."""
     if len(scenario.agents) != 1:
         raise SimccError(f"--plan-from: the scenario must have one agent group, as simcc "
@@ -111,7 +110,7 @@ def _only_group(scenario: Scenario) -> str:
     return next(iter(scenario.agents))
 
 
-def _clean(contacts: pd.DataFrame, keep: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+def clean_days(contacts: pd.DataFrame, keep: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Offered contacts without special days (unless ``keep``) and the day table."""
     clean, table = leave_out_special_days(contacts)
     return (contacts if keep else clean), table
@@ -150,91 +149,16 @@ def _day_scenario(base: Scenario, group: str, day: pd.DataFrame, interval_s: flo
                "rate": {"per_day": float(len(part)), "profile": f"plan_{intent}"},
                "mix": {intent: 1.0}}
               for intent, part in day.groupby("intent")]
+    return with_day_staffing(base.with_overrides({"demand": demand}), group, day,
+                             interval_s, gap_s)
+
+
+def with_day_staffing(scenario: Scenario, group: str, day: pd.DataFrame, interval_s: float,
+                      gap_s: float) -> Scenario:
+    """``scenario`` with ``group`` logged in by the session staffing inferred from the
+    offered contacts of one ``day`` (agents per interval from midnight)."""
     counts = staffing_counts(agents_per_interval(day, interval_s, gap_s))
-    return base.with_overrides({
-        "demand": demand,
-        f"agents.{group}": {**base.agents[group].model_dump(
+    return scenario.with_overrides({
+        f"agents.{group}": {**scenario.agents[group].model_dump(
             mode="json", exclude={"count", "shifts", "staffing"}, exclude_none=True),
             "staffing": {"start": "00:00", "interval": interval_s, "counts": counts}}})
-
-
-HOUR_SUMS = ("offered", "handled", "abandoned", "asa_x_handled", "sl_x_offered",
-             "occ_x_staffed", "staffed_agents")
-
-
-def _pooled_hours(outputs: list[list[ReplicationOutput]]) -> pd.DataFrame:
-    """Simulated KPIs by hour, pooled over the days (and averaged over replications)."""
-    days = len(outputs)
-    frames = []
-    for day in outputs:
-        iv = pd.concat([out.intervals for out in day], ignore_index=True)
-        iv = iv.assign(hour=(iv["start_s"] // 3600).astype(int) % 24,
-                       asa_x_handled=iv["asa_s"].fillna(0) * iv["handled"],
-                       sl_x_offered=iv["service_level"].fillna(0) * iv["offered"],
-                       occ_x_staffed=iv["occupancy"].fillna(0) * iv["staffed_agents"])
-        frames.append(iv.groupby("hour")[list(HOUR_SUMS)].sum() / len(day))
-    hours = pd.concat(frames).groupby(level=0).sum()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return pd.DataFrame({
-            "offered_per_day": hours["offered"] / days,
-            "abandon_rate": hours["abandoned"] / hours["offered"],
-            "asa_s": hours["asa_x_handled"] / hours["handled"],
-            "service_level": hours["sl_x_offered"] / hours["offered"],
-            "occupancy": hours["occ_x_staffed"] / hours["staffed_agents"]})
-
-
-def _pooled_overall(outputs: list[list[ReplicationOutput]]) -> dict[str, tuple]:
-    """Overall simulated KPIs pooled over the days: per metric (mean, ci_low, ci_high)
-    over replications, each replication pooling every day."""
-    totals = []
-    for r in range(len(outputs[0])):
-        t = dict.fromkeys(("offered", "handled", "abandoned", "asa", "sl", "busy",
-                           "staffed"), 0.0)
-        for day in outputs:
-            k = day[r].kpis
-            v = k[k["scope"] == "overall"].set_index("kpi")["value"]
-            t["offered"] += v["offered"]
-            t["handled"] += v["handled"]
-            t["abandoned"] += v["abandoned"]
-            t["asa"] += np.nan_to_num(v["asa_s"]) * v["handled"]
-            t["sl"] += np.nan_to_num(v["service_level"]) * v["offered"]
-            t["busy"] += np.nan_to_num(v["occupancy"]) * v["staffed_agents"]
-            t["staffed"] += v["staffed_agents"]
-        totals.append(t)
-    frame = pd.DataFrame(totals)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        per_rep = {"offered_per_day": frame["offered"] / len(outputs),
-                   "abandon_rate": frame["abandoned"] / frame["offered"],
-                   "asa_s": frame["asa"] / frame["handled"],
-                   "service_level": frame["sl"] / frame["offered"],
-                   "occupancy": frame["busy"] / frame["staffed"]}
-    out = {}
-    for metric, values in per_rep.items():
-        bounded = metric in ("abandon_rate", "service_level", "occupancy")
-        mean, low, high, _ = mean_ci(values.to_numpy(dtype=float), bounded=bounded,
-                                     nonnegative=True)
-        out[metric] = (mean, low, high)
-    return out
-
-
-def _side_by_side(observed: pd.DataFrame, hours: pd.DataFrame,
-                  overall: dict[str, tuple]) -> pd.DataFrame:
-    """The backtest table: observed, simulated and relative error per metric, by hour
-    and ``all``; the ``all`` row's simulated 95 % interval."""
-    simulated = hours.copy()
-    simulated.loc["all"] = [overall[m][0] for m in simulated.columns]
-    index = sorted({h for h in observed.index if h != "all"}
-                   | {h for h in simulated.index if h != "all"}) + ["all"]
-    table = pd.DataFrame(index=pd.Index(index, name="hour", dtype=object))
-    for metric in METRICS:
-        obs = observed[metric].reindex(index).to_numpy(dtype=float)
-        sim = simulated[metric].reindex(index).to_numpy(dtype=float)
-        table[f"{metric}_obs"], table[f"{metric}_sim"] = obs, sim
-        with np.errstate(invalid="ignore", divide="ignore"):
-            table[f"{metric}_relerr"] = sim / obs - 1.0
-    for metric in ("abandon_rate", "asa_s", "service_level"):
-        low = np.full(len(index), np.nan)
-        high = low.copy()
-        low[-1], high[-1] = overall[metric][1], overall[metric][2]
-        table[f"{metric}_sim_ci_low"], table[f"{metric}_sim_ci_high"] = low, high
-    return table

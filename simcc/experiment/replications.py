@@ -21,6 +21,7 @@ from simcc.metrics.records import Records, frames_of, record_columns
 from simcc.metrics.streaming import KpiAccumulator
 from simcc.model import build, replication_seedseq
 from simcc.model.plan import Plan, compile_scenario
+from simcc.model.trace import Trace
 from simcc.scenario.schema import Scenario
 
 Progress = Callable[[int, int], None]
@@ -39,9 +40,11 @@ class ReplicationOutput:
 
 
 def run_replication(plan: Plan | Scenario, seed: int, index: int,
-                    records: RecordsSpec | str = "none") -> ReplicationOutput:
+                    records: RecordsSpec | str = "none",
+                    trace: Trace | None = None) -> ReplicationOutput:
     """Simulate replication ``index`` of a compiled scenario with ``seed`` and measure it
-    (a :class:`~simcc.scenario.schema.Scenario` is compiled first).
+    (a :class:`~simcc.scenario.schema.Scenario` is compiled first); with ``trace``, the
+    trace's contacts arrive instead of the demand's (:mod:`simcc.model.trace`).
 
     KPIs and the interval table are accumulated chunk by chunk as issues finish
     (:class:`~simcc.metrics.streaming.KpiAccumulator`); per-contact records go where
@@ -64,7 +67,7 @@ def run_replication(plan: Plan | Scenario, seed: int, index: int,
                                             period.outcomes)
             sink.add(frames)
 
-    build(plan, replication_seedseq(seed, index)).run(measure)
+    build(plan, replication_seedseq(seed, index), trace=trace).run(measure)
     return ReplicationOutput(index, accumulator.kpis(), accumulator.intervals(),
                              None if sink is None else sink.close())
 

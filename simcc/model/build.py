@@ -19,6 +19,7 @@ from simcc.model.omnichannel import JourneyCenter
 from simcc.model.plan import Plan, compile_scenario
 from simcc.model.staffing import make_agents
 from simcc.model.streams import Streams
+from simcc.model.trace import Trace, trace_batches
 from simcc.routing.protocol import RoutingPolicy
 from simcc.runtime import paused_gc
 from simcc.scenario.schema import Scenario
@@ -34,7 +35,7 @@ class Replication:
     plan)."""
 
     def __init__(self, plan: Plan, seedseq: np.random.SeedSequence,
-                 policy: RoutingPolicy | None = None):
+                 policy: RoutingPolicy | None = None, trace: Trace | None = None):
         self.plan = plan
         self.scenario = plan.scenario
         self.env = simpy.Environment()
@@ -61,8 +62,9 @@ class Replication:
         self.records.agents = [(a.index, a.name, a.group)
                                for g in self.groups.values() for a in g.agents]
         self.records.categories = plan.vocabulary.categories()
-        self.feed = ArrivalFeed(self.env, arrival_batches(plan.demands, plan.length_s,
-                                                          self.streams),
+        batches = (arrival_batches(plan.demands, plan.length_s, self.streams)
+                   if trace is None else trace_batches(trace, plan, self.streams))
+        self.feed = ArrivalFeed(self.env, batches,
                                 self.center.on_arrival, plan.contacts, self.center.routes,
                                 self.records.arrivals.append)
 
@@ -119,10 +121,11 @@ class Replication:
 
 
 def build(scenario: Scenario | Plan, seedseq: np.random.SeedSequence,
-          policy: RoutingPolicy | None = None) -> Replication:
+          policy: RoutingPolicy | None = None, trace: Trace | None = None) -> Replication:
     """A ready-to-run replication of ``scenario`` (compiled first unless it is a
-    :class:`~simcc.model.plan.Plan`) with its random streams."""
-    return Replication(compile_scenario(scenario), seedseq, policy)
+    :class:`~simcc.model.plan.Plan`) with its random streams; with ``trace``, its
+    contacts instead of the demand's arrivals (:mod:`simcc.model.trace`)."""
+    return Replication(compile_scenario(scenario), seedseq, policy, trace)
 
 
 def _make_groups(plan: Plan) -> dict[str, Group]:

@@ -48,6 +48,7 @@ from simcc.report.tables.experiments import (
     check_table,
     comparison_table,
     planned_backtest_notes,
+    pooled_notes,
     sweep_table,
 )
 from simcc.report.tables.intervals import INTERVAL_KPIS, interval_rows, interval_table
@@ -80,6 +81,6 @@ __all__ = [
     "counted_period", "describe_changes", "duration_unit", "fmt", "fmt_duration",
     "fmt_money", "fmt_range", "fmt_service_level", "fmt_span", "fmt_value",
     "interval_rows", "interval_table", "issue_table", "label", "outcome_cells",
-    "outcome_table", "overall_rows", "overall_table", "planned_backtest_notes",
+    "outcome_table", "overall_rows", "overall_table", "planned_backtest_notes", "pooled_notes",
     "scope_table", "signed", "sl_target", "sweep_table",
 ]

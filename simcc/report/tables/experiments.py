@@ -21,9 +21,9 @@ BACKTEST_COLUMNS = (("offered_per_day", "offered/day"), ("abandon_rate", "abando
                     ("asa_s", "ASA"), ("service_level", "SL"))
 
 
-def backtest_table(table) -> Table:
+def backtest_table(table, title: str = "backtest: observed / simulated") -> Table:
     """Observed vs simulated by hour, with relative errors of the overall row."""
-    out = Table(title="backtest: observed / simulated (relative error)", title_justify="left")
+    out = Table(title=f"{title} (relative error)", title_justify="left")
     out.add_column("hour", no_wrap=True)
     for _, heading in BACKTEST_COLUMNS:
         out.add_column(heading, justify="right")
@@ -42,17 +42,22 @@ def backtest_table(table) -> Table:
     return out
 
 
-def planned_backtest_notes(result) -> str:
-    """The lines under a planner's backtest table: the 95 % intervals of the simulated
-    overall rates, the days planned and the handle-time drift of the plan."""
-    row = result.overall()
+def pooled_notes(table, days: int, what: str = "simulated") -> str:
+    """The line under a table of rates pooled over ``days`` simulated days: the 95 %
+    intervals over replications of the overall abandonment, ASA and service level."""
+    row = table.loc["all"]
     ci = "; ".join(
         f"{LABELS.get(m, m)} {fmt(m, row[f'{m}_sim'])} [{fmt(m, row[f'{m}_sim_ci_low'])}, "
         f"{fmt(m, row[f'{m}_sim_ci_high'])}]" for m in ("abandon_rate", "asa_s",
                                                        "service_level"))
+    return f"{what}, pooled over {days} days (95% interval over replications): {ci}"
+
+
+def planned_backtest_notes(result) -> str:
+    """The lines under a planner's backtest table: the 95 % intervals of the simulated
+    overall rates, the days planned and the handle-time drift of the plan."""
     days = result.days
-    lines = [f"simulated, pooled over {len(days)} planned days (95% interval over "
-             f"replications): {ci}",
+    lines = [pooled_notes(result.table, len(days)),
              f"plan: {days['offered'].sum():,} offered contacts, "
              f"{days['agent_hours'].sum():,.0f} staffed agent-hours"]
     drift = result.handle_time_drift
