@@ -107,6 +107,14 @@ RUN = {
         ["simcc calibrate data/anonymous_bank/06_June.txt.gz --format anonymous-bank "
          "-o bank.yaml"], _nothing),
     "simcc compare scenarios/telecom_intent_routing.yaml": ([], _nothing),
+    "simcc backtest data/anonymous_bank/07_July.txt.gz --format anonymous-bank -s bank.yaml "
+    "--plan-from data/anonymous_bank/07_July.txt.gz": (
+        ["simcc calibrate data/anonymous_bank/06_June.txt.gz --format anonymous-bank "
+         "-o bank.yaml"], _nothing),
+    "simcc replay data/anonymous_bank/07_July.txt.gz --format anonymous-bank -s bank.yaml "
+    "--staffing log": (
+        ["simcc calibrate data/anonymous_bank/06_June.txt.gz --format anonymous-bank "
+         "-o bank.yaml"], _nothing),
 }
 # Run for real only with -m slow; checked dry by default. Their claims are also tested on
 # smaller cases: test_telecom_example.py, test_compare.py, test_sweep.py, test_journeys.py,
