@@ -17,9 +17,10 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from simcc.model.days import day_starts
+from simcc.model.days import day_starts, weekday_at
 from simcc.model.entities import Agent, Group
-from simcc.scenario.schema import AgentGroup, Scenario
+from simcc.scenario.calendar import WEEKDAYS
+from simcc.scenario.schema import AgentGroup, Scenario, Shift
 from simcc.units import DAY
 
 
@@ -67,11 +68,35 @@ def _shift_events(scenario: Scenario, spec: AgentGroup) -> Iterator[ShiftEvent]:
         offset += shift.count
         for on in day_starts(shift.start, horizon.start, length):
             off = on + shift.length_s
-            if off <= 0 or on >= length:
+            if off <= 0 or on >= length or not _works(scenario, shift, on):
                 continue
             yield ShiftEvent(max(on, 0.0), True, crew)
+            yield from _break_events(shift, crew, on, length)
             if off < length:
                 yield ShiftEvent(off, False, crew)
+
+
+def _works(scenario: Scenario, shift: Shift, on: float) -> bool:
+    """Whether ``shift`` works the day it starts at simulated time ``on``."""
+    if shift.days is None:
+        return True
+    weekday = weekday_at(scenario.calendar.start_date, scenario.horizon.start, on)
+    return WEEKDAYS[weekday] in shift.days
+
+
+def _break_events(shift: Shift, crew: tuple[int, ...], on: float, length: float
+                  ) -> Iterator[ShiftEvent]:
+    """Log-offs at each break's start and log-ons at its end, inside ``[0, length)``
+    (agents with the same break time together)."""
+    for item in shift.breaks:
+        by_time: dict[float, list[int]] = {}
+        for agent, start in zip(crew, item.offsets(shift.start, len(crew)), strict=True):
+            by_time.setdefault(on + start, []).append(agent)
+        for start, agents in by_time.items():
+            if start >= 0 and start < length:
+                yield ShiftEvent(start, False, tuple(agents))
+                if start + item.duration < length:
+                    yield ShiftEvent(start + item.duration, True, tuple(agents))
 
 
 def _table_events(scenario: Scenario, spec: AgentGroup) -> Iterator[ShiftEvent]:

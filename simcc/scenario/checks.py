@@ -21,7 +21,7 @@ def check_scenario(scenario: Scenario) -> list[Problem]:
     """Every cross-reference problem of ``scenario`` (empty when it is consistent)."""
     checks = (_horizon, _shares, _demand_references, _agent_references, _coverage, _profiles,
               _journey_references, _escalation_coverage, _repeat_switch, _targets,
-              _staffable, _outcome_segments, _calendar_profiles)
+              _staffable, _outcome_segments, _calendar_profiles, _shift_days)
     return [problem for check in checks for problem in check(scenario)]
 
 
@@ -219,3 +219,14 @@ def _calendar_profiles(s: Scenario) -> Iterator[Problem]:
     for path, rule in rules:
         if rule.profile is not None and rule.profile not in s.profiles:
             yield f"{path}.profile", _unknown("profile", rule.profile, s.profiles)
+
+
+def _shift_days(s: Scenario) -> Iterator[Problem]:
+    """Weekday-limited shifts need a calendar (to know each day's weekday)."""
+    if s.calendar is not None:
+        return
+    for name, group in s.agents.items():
+        for k, shift in enumerate(group.shifts or []):
+            if shift.days is not None:
+                yield (f"agents.{name}.shifts[{k}].days",
+                       "weekdays need calendar.start_date (the date at simulated time 0)")

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from simcc.dists import Sampler
-from simcc.scenario.calendar import Calendar
+from simcc.scenario.calendar import Calendar, Weekday
 from simcc.scenario.grid import expand_grid
 from simcc.scenario.journeys import (
     Callback,
@@ -217,18 +217,58 @@ class Profile(Spec):
         return self
 
 
+MAX_BREAKS = 10
+"""Most breaks per shift."""
+
+
+class Break(Spec):
+    """Time away during a shift: from clock time ``start`` for ``duration``, or, with a
+    ``window`` of two clock times, staggered evenly across the shift's agents within it
+    (agent ``k`` of ``n`` starts at ``window[0] + k (window length - duration) / (n -
+    1)``). An agent finishes the contact in hand first; the break ends on time."""
+
+    duration: Duration = Field(gt=0)
+    start: ClockTime | None = None
+    window: tuple[ClockTime, ClockTime] | None = None
+
+    @model_validator(mode="after")
+    def _one_placement(self) -> Break:
+        if (self.start is None) == (self.window is None):
+            raise ValueError("give exactly one of 'start' or 'window'")
+        if self.window is not None and (self.window[1] - self.window[0]) % DAY < self.duration:
+            raise ValueError("the window is shorter than the break")
+        return self
+
+    def offsets(self, shift_start: float, agents: int) -> list[float]:
+        """Seconds after the shift's start at which each of its ``agents`` goes on
+        break."""
+        if self.start is not None:
+            return [(self.start - shift_start) % DAY] * agents
+        first = (self.window[0] - shift_start) % DAY
+        slack = (self.window[1] - self.window[0]) % DAY - self.duration
+        return [first + k * slack / max(agents - 1, 1) for k in range(agents)]
+
+
 class Shift(Spec):
     """``count`` agents logged in from ``start`` to ``end`` every day (clock times;
-    ``end`` before ``start`` crosses midnight)."""
+    ``end`` before ``start`` crosses midnight), or only on ``days`` (weekdays, which
+    needs ``calendar.start_date``; a shift's day is the date it starts), with
+    ``breaks``."""
 
     start: ClockTime
     end: ClockTime
     count: int = Field(ge=1)
+    days: list[Weekday] | None = Field(default=None, min_length=1, max_length=7,
+                                       description="weekdays the shift works; omit: all")
+    breaks: list[Break] = Field(default_factory=list, max_length=MAX_BREAKS)
 
     @model_validator(mode="after")
     def _not_empty(self) -> Shift:
         if self.start % DAY == self.end % DAY:
             raise ValueError("start and end must differ")
+        for k, item in enumerate(self.breaks):
+            if max(item.offsets(self.start, self.count)) + item.duration > self.length_s:
+                raise ValueError(f"breaks[{k}] must lie inside the shift")
         return self
 
     @property
