@@ -81,3 +81,31 @@ def test_break_and_day_errors_name_the_field(shift, path, text):
     with pytest.raises(ScenarioError) as error:
         load_scenario(shifted({"start": "01:00", "end": "09:00", "count": 1, **shift}))
     assert path in str(error.value) and text in str(error.value)
+
+
+def test_absent_agents_miss_their_whole_workday_and_the_share_is_right():
+    # 20 agents on a daily shift with a break, 30 days, absenteeism 0.1: the share of
+    # agent-days absent is binomial(600, 0.1); an absent agent has no session that day
+    # (break included), and the draws are the same under another routing policy.
+    shift = {"start": "08:00", "end": "16:00", "count": 20,
+             "breaks": [{"window": ["11:00", "13:00"], "duration": "30m"}]}
+    doc = shifted(shift)
+    doc["horizon"] = {"days": 30}
+    doc["agents"]["team"]["absenteeism"] = 0.1
+    doc["demand"][0]["rate"] = {"per_hour": 0.001}
+
+    def first_sessions(routing: str):
+        d = {**doc, "routing": {"policy": routing}}
+        agents = simcc.simulate(d, replications=1, workers=1, records="all").agents
+        morning = agents[(agents["start_s"] % (24 * HOUR)) == 8 * HOUR]
+        assert len(agents) == 2 * len(morning)  # present: before and after the break
+        return set(zip(morning["agent"], morning["start_s"] // (24 * HOUR), strict=True))
+
+    present = first_sessions("skill_based")
+    absent_share = 1 - len(present) / 600
+    assert abs(absent_share - 0.1) < 4 * (0.1 * 0.9 / 600) ** 0.5
+    assert present == first_sessions("fifo")
+    with pytest.raises(ScenarioError, match="absenteeism applies to agents on shifts"):
+        load_scenario(small(agents={"team": {"count": 3, "absenteeism": 0.1,
+                                             "skills": {"general": 1.0},
+                                             "channels": ["voice"]}}))

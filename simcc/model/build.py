@@ -17,7 +17,7 @@ from simcc.model.events import Call
 from simcc.model.journeys import Journeys
 from simcc.model.omnichannel import JourneyCenter
 from simcc.model.plan import Plan, compile_scenario
-from simcc.model.staffing import make_agents
+from simcc.model.staffing import ShiftEvent, make_agents, without_absent
 from simcc.model.streams import Streams
 from simcc.model.trace import Trace, trace_batches
 from simcc.routing.protocol import RoutingPolicy
@@ -101,7 +101,7 @@ class Replication:
 
     def _schedule_shifts(self) -> None:
         events = [(event, group) for name, group in self.groups.items()
-                  for event in self.plan.groups[name].shifts]
+                  for event in self._shift_plan(name)]
         # Log-offs before log-ons at the same instant, then in scenario order.
         events.sort(key=lambda item: (item[0].time_s, item[0].on))
         for event, group in events:
@@ -110,6 +110,15 @@ class Replication:
                 self._apply_shift(event.on, agents)
             else:
                 Call(self.env, event.time_s, (event.on, agents), self._on_shift)
+
+    def _shift_plan(self, name: str) -> list[ShiftEvent]:
+        """The log-on/off events of group ``name`` in this replication: the plan's,
+        without the agents absent this time (``absenteeism``, its own stream)."""
+        events = self.plan.groups[name].shifts
+        absenteeism = self.scenario.agents[name].absenteeism
+        if not absenteeism:
+            return list(events)
+        return without_absent(events, absenteeism, self.streams(f"absenteeism/{name}"))
 
     def _on_shift(self, event: Call) -> None:
         self._apply_shift(*event.value)

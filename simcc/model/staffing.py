@@ -14,8 +14,10 @@ horizon's first day, the counts repeating every ``period`` (one day by default).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from simcc.model.days import day_starts, weekday_at
 from simcc.model.entities import Agent, Group
@@ -27,11 +29,14 @@ from simcc.units import DAY
 @dataclass(frozen=True)
 class ShiftEvent:
     """At ``time_s`` the ``agents`` (positions in their group's agent list) log on
-    (``on``) or off."""
+    (``on``) or off. ``workday`` numbers the day's occurrence of a shift that the event
+    belongs to (its start, breaks and end share it; -1 outside shifts): an absent agent
+    misses every event of its workday."""
 
     time_s: float
     on: bool
     agents: tuple[int, ...]
+    workday: int = -1
 
 
 def agent_names(name: str, spec: AgentGroup) -> list[str]:
@@ -62,7 +67,7 @@ def shift_events(scenario: Scenario, name: str) -> list[ShiftEvent]:
 def _shift_events(scenario: Scenario, spec: AgentGroup) -> Iterator[ShiftEvent]:
     horizon = scenario.horizon
     length = horizon.length_s + scenario.drain_s
-    offset = 0
+    offset, workday = 0, 0
     for shift in spec.shifts:
         crew = tuple(range(offset, offset + shift.count))
         offset += shift.count
@@ -70,10 +75,11 @@ def _shift_events(scenario: Scenario, spec: AgentGroup) -> Iterator[ShiftEvent]:
             off = on + shift.length_s
             if off <= 0 or on >= length or not _works(scenario, shift, on):
                 continue
-            yield ShiftEvent(max(on, 0.0), True, crew)
-            yield from _break_events(shift, crew, on, length)
+            yield ShiftEvent(max(on, 0.0), True, crew, workday)
+            yield from _break_events(shift, crew, on, length, workday)
             if off < length:
-                yield ShiftEvent(off, False, crew)
+                yield ShiftEvent(off, False, crew, workday)
+            workday += 1
 
 
 def _works(scenario: Scenario, shift: Shift, on: float) -> bool:
@@ -84,8 +90,8 @@ def _works(scenario: Scenario, shift: Shift, on: float) -> bool:
     return WEEKDAYS[weekday] in shift.days
 
 
-def _break_events(shift: Shift, crew: tuple[int, ...], on: float, length: float
-                  ) -> Iterator[ShiftEvent]:
+def _break_events(shift: Shift, crew: tuple[int, ...], on: float, length: float,
+                  workday: int) -> Iterator[ShiftEvent]:
     """Log-offs at each break's start and log-ons at its end, inside ``[0, length)``
     (agents with the same break time together)."""
     for item in shift.breaks:
@@ -94,9 +100,9 @@ def _break_events(shift: Shift, crew: tuple[int, ...], on: float, length: float
             by_time.setdefault(on + start, []).append(agent)
         for start, agents in by_time.items():
             if start >= 0 and start < length:
-                yield ShiftEvent(start, False, tuple(agents))
+                yield ShiftEvent(start, False, tuple(agents), workday)
                 if start + item.duration < length:
-                    yield ShiftEvent(start + item.duration, True, tuple(agents))
+                    yield ShiftEvent(start + item.duration, True, tuple(agents), workday)
 
 
 def _table_events(scenario: Scenario, spec: AgentGroup) -> Iterator[ShiftEvent]:
@@ -136,3 +142,27 @@ def _table_events(scenario: Scenario, spec: AgentGroup) -> Iterator[ShiftEvent]:
         elif count < on_duty:
             yield ShiftEvent(time_s, False, tuple(range(count, on_duty)))
         on_duty = count
+
+
+def without_absent(events: Sequence[ShiftEvent], absenteeism: float,
+                   rng: np.random.Generator) -> list[ShiftEvent]:
+    """``events`` without the agents who do not show up: each agent of each workday is
+    absent with probability ``absenteeism``, one uniform per agent in the order of the
+    workdays (so the draws depend on the schedule only, not on what happens in the
+    run)."""
+    crews: dict[int, tuple[int, ...]] = {}
+    for event in events:
+        if event.workday >= 0 and event.on:
+            crews.setdefault(event.workday, event.agents)
+    absent: dict[int, set[int]] = {}
+    for workday in sorted(crews):
+        crew = crews[workday]
+        gone = rng.random(len(crew)) < absenteeism
+        absent[workday] = {agent for agent, out in zip(crew, gone, strict=True) if out}
+    kept = []
+    for event in events:
+        missing = absent.get(event.workday, set())
+        agents = tuple(a for a in event.agents if a not in missing)
+        if agents:
+            kept.append(ShiftEvent(event.time_s, event.on, agents, event.workday))
+    return kept

@@ -322,12 +322,17 @@ class AgentGroup(Spec):
     wrap_up: DurationSpec | None = Field(
         default=None, description="after-contact work: a duration or a distribution")
     cost_per_hour: float = Field(default=0.0, ge=0, le=MAX_AMOUNT)
+    absenteeism: Probability = Field(
+        default=0.0, description="probability that an agent of a shift does not show up "
+        "for that day's shift (drawn per agent and day; shifts only)")
 
     @model_validator(mode="after")
     def _one_way_to_staff(self) -> AgentGroup:
         given = [k for k in ("count", "shifts", "staffing") if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError("give exactly one of 'count', 'shifts' or 'staffing'")
+        if self.absenteeism and self.shifts is None:
+            raise ValueError("absenteeism applies to agents on shifts: give 'shifts'")
         return self
 
     def wrap_up_sampler(self) -> Sampler | None:
