@@ -929,6 +929,76 @@ def _planned_backtest(log, model, plan, replications: int | None, workers: int |
 
 @app.command()
 @_reports_errors
+def schedule(
+    requirements: Annotated[Path, typer.Argument(
+        help="requirements CSV (group,date,start,required,interval), e.g. from "
+        "simcc staff --requirements", metavar="REQUIREMENTS")],
+    patterns: Annotated[Path, typer.Option("--patterns", "-p", help="shift patterns "
+                                           "(YAML, docs/scheduling.md)")],
+    scenario: Annotated[Path, typer.Option("--scenario", "-s", help="scenario whose "
+                                           "group gets the roster")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="rostered scenario to "
+                                         "write (YAML)")],
+    coverage: Annotated[Path | None, typer.Option(help="write coverage per interval "
+                                                  "(CSV) here")] = None,
+    plot: Annotated[Path | None, typer.Option(help="write the coverage figure (PNG) "
+                                              "here")] = None,
+    time_limit: Annotated[float, typer.Option(min=1, max=3600, help="solver time limit, "
+                                              "seconds")] = 60.0,
+    as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
+) -> None:
+    """Choose how many agents work each allowed shift so that coverage meets the
+    requirements at least cost (an integer program); write the rostered scenario. Exit
+    0 when every interval is covered, 1 when some cannot be (the shortfall is reported
+    per interval), 2 for invalid input (nothing written)."""
+    import yaml
+
+    from simcc.planning.schedule import load_patterns, read_requirements, rostered_document
+    from simcc.planning.schedule import solve as solve_roster
+    from simcc.report.files import write_text_atomic
+    from simcc.scenario.load import read_document
+
+    spec = load_patterns(read_document(patterns))
+    document = read_document(scenario)
+    roster = solve_roster(read_requirements(requirements, spec.group), spec, time_limit)
+    rostered = rostered_document(document, roster)
+    figure = None
+    if plot is not None:  # built before anything is written
+        from simcc.report.figures.schedule import coverage_figure
+
+        figure = coverage_figure(roster.coverage)
+    write_text_atomic(output, yaml.safe_dump(rostered, sort_keys=False, allow_unicode=True))
+    if coverage is not None:
+        write_text_atomic(coverage, roster.coverage.to_csv(index=False, lineterminator="\n"))
+    if figure is not None:
+        figure.savefig(plot, dpi=110)
+    summary = {"group": spec.group, "cost": roster.cost, "shortfall": roster.shortfall,
+               "variables": roster.variables, "seconds": round(roster.seconds, 3),
+               "status": roster.status, "shifts": len(rostered["agents"][spec.group]["shifts"]),
+               "agents": int(roster.shifts["agents"].sum()) if len(roster.shifts) else 0,
+               "notes": roster.notes}
+    if as_json:
+        sys.stdout.write(json.dumps({**summary, "coverage": roster.coverage.to_dict(
+            orient="records")}) + "\n")
+    else:
+        _say(stdout, plain(
+            f"roster for {spec.group}: {summary['agents']} agent-shifts on "
+            f"{summary['shifts']} shifts, cost {roster.cost:,.2f}; "
+            f"{roster.shortfall} uncovered agent-intervals; {roster.variables:,} "
+            f"variables solved in {roster.seconds:.2f} s ({roster.status})"))
+        for note in roster.notes:
+            _say(stdout, plain(note))
+        short = roster.coverage[roster.coverage["shortfall"] > 0]
+        for row in short.itertuples():
+            _say(stdout, plain(f"  short {row.shortfall} at {row.date} {row.start} "
+                               f"(required {row.required}, covered {row.covered})"))
+        _say(stdout, line("rostered scenario written to ", output))
+    if roster.shortfall:
+        raise typer.Exit(1)
+
+
+@app.command()
+@_reports_errors
 def replay(
     logs: LogsArg,
     scenario: Annotated[Path, typer.Option("--scenario", "-s", help="scenario whose "
