@@ -148,3 +148,38 @@ def test_the_command(tmp_path):
     bad = subprocess.run(run, capture_output=True, text=True)
     assert bad.returncode == 2 and "column required" in bad.stderr
     assert not out.exists() and "Traceback" not in bad.stderr
+
+
+def test_the_planners_flow_staff_schedule_run(tmp_path):
+    # A week of different days (Saturday at 60 %, Sunday closed): simcc staff plans each
+    # date, its requirements feed the scheduler, and the rostered scenario runs with
+    # exactly the coverage the solver reports and meets the service target it was
+    # planned for on weekdays.
+    import simcc
+
+    doc = small(horizon={"days": 7, "interval": "1h"}, replications=2,
+                calendar={"start_date": "2026-03-02",
+                          "weekdays": {"sat": {"volume": 0.6}, "sun": {"volume": 0}}},
+                profiles={"day": {"start": "08:00", "interval": "1h",
+                                  "weights": [1, 2, 3, 3, 2, 2, 3, 3, 2, 1]}},
+                demand=[{"channel": "voice", "rate": {"per_day": 600, "profile": "day"},
+                         "mix": {"general": 1.0}}],
+                targets={"items": [{"kpi": "service_level", "channel": "voice",
+                                    "target": 0.8, "threshold": "20s"}]})
+    doc["channels"]["voice"]["hours"] = {"open": "08:00", "close": "18:00"}
+    doc["channels"]["voice"]["patience"] = {"dist": "exponential", "mean": "3m"}
+    plan = simcc.staff(doc, replications=2, workers=2)
+    req = tmp_path / "req.csv"
+    req.write_text(plan.requirements_csv())
+    patterns = load_patterns({"group": "team", "patterns": [
+        {"name": "full", "start": {"from": "08:00", "to": "10:00", "every": "1h"},
+         "length": "8h", "breaks": [{"after": ["3h", "5h"], "duration": "1h"}]},
+        {"name": "part", "start": {"from": "08:00", "to": "14:00", "every": "1h"},
+         "length": "4h", "cost": 1.1}]})
+    roster = solve(read_requirements(req, "team"), patterns)
+    assert roster.shortfall == 0
+    rostered = rostered_document(doc, roster)
+    assert np.array_equal(logged_in(rostered, HOUR, days=7, first=0.0),
+                          roster.coverage["covered"])
+    result = simcc.simulate(rostered, workers=2)
+    assert result.kpi("service_level") > 0.8
