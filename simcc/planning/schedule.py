@@ -392,8 +392,13 @@ def rostered_document(document: dict[str, Any], roster: Roster) -> dict[str, Any
     group["shifts"] = [shift for key, entry in shifts.items()
                        for shift in _shift_entries(key, entry, req)]
     if req.dates[0] is not None:
-        calendar = doc.setdefault("calendar", {})
-        calendar.setdefault("start_date", req.dates[0].isoformat())
+        calendar = doc.get("calendar") or {}
+        first = req.dates[0].isoformat()
+        if str(calendar.get("start_date", first)) != first:
+            raise SimccError(f"the requirements start on {first} but the scenario's "
+                             f"calendar.start_date is {calendar['start_date']}: the "
+                             "roster's weekdays would not match its days")
+        doc["calendar"] = {**calendar, "start_date": first}
     if not group["shifts"]:
         raise SimccError("the roster has no shift (all requirements are 0)")
     doc.pop("variants", None)
