@@ -183,3 +183,14 @@ def test_the_planners_flow_staff_schedule_run(tmp_path):
                           roster.coverage["covered"])
     result = simcc.simulate(rostered, workers=2)
     assert result.kpi("service_level") > 0.8
+
+
+def test_dated_requirements_must_start_on_the_calendar_start(tmp_path):
+    rows = [f"team,2026-03-03,{8 + k:02d}:00,2,3600" for k in range(4)]
+    roster = solve(read_requirements(requirements(tmp_path, rows), "team"),
+                   load_patterns(PATTERNS))
+    doc = small(horizon={"days": 1}, calendar={"start_date": "2026-03-02"})
+    with pytest.raises(SimccError, match="calendar.start_date is 2026-03-02"):
+        rostered_document(doc, roster)
+    doc["calendar"]["start_date"] = "2026-03-03"
+    assert rostered_document(doc, roster)["agents"]["team"]["shifts"][0]["days"] == ["tue"]
