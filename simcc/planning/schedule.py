@@ -34,11 +34,13 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, ValidationError, model_validator
 from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import csr_array, hstack, identity
 
 from simcc.errors import ScenarioError, SimccError
 from simcc.scenario.calendar import WEEKDAYS
-from simcc.scenario.load import format_path, validate_document
+from simcc.scenario.load import pydantic_problems, validate_document
 from simcc.scenario.types import ClockTime, Duration, Name, Spec
+from simcc.scenario.yamltext import read_text_file
 from simcc.units import DAY, format_clock, parse_clock, parse_duration
 
 MAX_REQUIREMENT_BYTES = 5 * 2 ** 20
@@ -136,14 +138,12 @@ class Roster:
 def read_requirements(path: Path, group: str) -> Requirements:
     """The requirements of ``group`` from a requirements CSV (errors name the line and
     the column)."""
-    if not path.is_file():
-        raise SimccError(f"{path}: not a readable file")
-    if path.stat().st_size > MAX_REQUIREMENT_BYTES:
+    text = read_text_file(path, "requirements file")
+    if len(text) > MAX_REQUIREMENT_BYTES:
         raise SimccError(f"{path}: larger than {MAX_REQUIREMENT_BYTES // 2 ** 20} MiB")
     try:
-        frame = pd.read_csv(io.StringIO(path.read_text(encoding="utf-8")), dtype=str,
-                            keep_default_na=False)
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except pd.errors.ParserError as exc:
         raise SimccError(f"{path}: not a CSV file ({exc})") from None
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
@@ -223,8 +223,7 @@ def load_patterns(document: dict[str, Any]) -> Patterns:
     try:
         return Patterns.model_validate(document)
     except ValidationError as exc:
-        raise ScenarioError([(format_path(e["loc"]), e["msg"]) for e in exc.errors()]
-                            ) from None
+        raise ScenarioError(pydantic_problems(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -291,12 +290,13 @@ def solve(req: Requirements, patterns: Patterns, time_limit_s: float = 60.0) -> 
                      for s in shifts])
     big = float(cost.max()) * (m + 1) * 10
     c = np.concatenate([cost, np.full(m, big)])
-    a_cover = _hstack(coverage, _identity(m))
+    a_cover = hstack([coverage, identity(m, format="csr")], format="csr")
     constraints = [LinearConstraint(a_cover, lb=req.required.ravel().astype(float),
                                     ub=np.inf)]
     if patterns.max_agents is not None:
         per_date = _sparse([s.date for s in shifts], list(range(n)), days, n)
-        constraints.append(LinearConstraint(_hstack(per_date, _zeros(days, m)), lb=0,
+        constraints.append(LinearConstraint(hstack([per_date, csr_array((days, m))],
+                                                   format="csr"), lb=0,
                                             ub=patterns.max_agents))
     integrality = np.concatenate([np.ones(n), np.zeros(m)])
     began = time.perf_counter()
@@ -317,28 +317,9 @@ def _paid_hours(pattern: Pattern) -> float:
     return (pattern.length - sum(b.duration for b in pattern.breaks)) / 3600.0
 
 
-def _sparse(rows: list[int], cols: list[int], m: int, n: int):
-    from scipy.sparse import csr_array
-
+def _sparse(rows: list[int], cols: list[int], m: int, n: int) -> csr_array:
+    """An ``m`` x ``n`` 0/1 matrix with ones at (``rows[k]``, ``cols[k]``)."""
     return csr_array((np.ones(len(rows)), (rows, cols)), shape=(m, n))
-
-
-def _identity(m: int):
-    from scipy.sparse import identity
-
-    return identity(m, format="csr")
-
-
-def _zeros(m: int, n: int):
-    from scipy.sparse import csr_array
-
-    return csr_array((m, n))
-
-
-def _hstack(a, b):
-    from scipy.sparse import hstack
-
-    return hstack([a, b], format="csr")
 
 
 def _shift_table(req: Requirements, patterns: Patterns, shifts: list[_Shift],

@@ -71,7 +71,7 @@ def validate_document(document: dict[str, Any], label: str | None = None) -> Sce
     try:
         scenario = Scenario.model_validate(document)
     except ValidationError as exc:
-        raise ScenarioError(_pydantic_problems(exc), label) from None
+        raise ScenarioError(pydantic_problems(exc), label) from None
     problems = check_scenario(scenario)
     if problems:
         raise ScenarioError(problems, label)
@@ -144,7 +144,9 @@ def format_path(loc: tuple[Any, ...]) -> str:
     return out
 
 
-def _pydantic_problems(exc: ValidationError) -> list[tuple[str, str]]:
+def pydantic_problems(exc: ValidationError) -> list[tuple[str, str]]:
+    """The (path, readable message) problems of a pydantic error, one per place (the
+    most specific branch of a union)."""
     problems: list[tuple[str, str]] = []
     for error in exc.errors():
         loc = _clean_loc(error["loc"])
