@@ -782,14 +782,32 @@ def _session_gap(text: str) -> float:
 
 def _without_special_days(contacts, keep: bool):
     """``contacts`` without the log's special days (unless ``keep``), named on stderr."""
-    from simcc.calibrate.days import describe_special_days, leave_out_special_days
+    from simcc.calibrate.days import leave_out_special_days
 
     if keep:
         return contacts
     clean, table = leave_out_special_days(contacts)
-    if text := describe_special_days(table):
-        _say(stderr, plain(text))
+    _name_special_days(table)
     return clean
+
+
+def _name_special_days(table, prefix: str = "") -> None:
+    """Name on stderr the special days of a day table that were left out."""
+    from simcc.calibrate.days import describe_special_days
+
+    if text := describe_special_days(table):
+        _say(stderr, plain(prefix + text))
+
+
+def _write_rows(table, out: Path | None, as_json: bool) -> None:
+    """A backtest-like table (one row per hour plus ``all``): to ``out`` as CSV when
+    given, and on stdout as JSON rows with ``as_json``."""
+    if out is not None:
+        from simcc.report.files import write_text_atomic
+
+        write_text_atomic(out, table.to_csv())
+    if as_json:
+        sys.stdout.write(table.reset_index().to_json(orient="records") + "\n")
 
 
 CALIBRATE_MIN_INTERVAL_S, DAY_S = 60.0, 86400.0
@@ -875,33 +893,29 @@ def backtest(
 ) -> None:
     """Simulate a scenario and compare it with what a contact log observed; with
     --plan-from, day by day with the volume, handle times and staffing of a log."""
-    from simcc.calibrate.days import describe_special_days
     from simcc.experiment import prepare
 
+    gap_s = _session_gap(session_gap)
     model = prepare(scenario, user_code=_user_code(no_user_code))
     log = _read_log(logs, log_format, days, first, last)
     if plan_from:
         plan = log if plan_from == logs else _read_log(plan_from, log_format, days, first,
                                                        last)
         result = _planned_backtest(log, model, plan, replications, workers,
-                                   keep_special_days, _session_gap(session_gap))
+                                   keep_special_days, gap_s)
     else:
         from simcc.calibrate.backtest import backtest as run_backtest
 
         result = run_backtest(log.records, model, replications=replications,
                               workers=workers, keep_special_days=keep_special_days)
-        if result.special_days_left_out and (text := describe_special_days(result.days)):
-            _say(stderr, plain(text))
-    if out is not None:
-        from simcc.report.files import write_text_atomic
-
-        write_text_atomic(out, result.table.to_csv())
+        if result.special_days_left_out:
+            _name_special_days(result.days)
     if plot is not None:
         from simcc.report.figures import backtest_figure
 
         backtest_figure(result.table, f"backtest of {model.name}").savefig(plot, dpi=110)
+    _write_rows(result.table, out, as_json)
     if as_json:
-        sys.stdout.write(result.table.reset_index().to_json(orient="records") + "\n")
         return
     from simcc.report.tables import backtest_table
 
@@ -916,14 +930,13 @@ def _planned_backtest(log, model, plan, replications: int | None, workers: int |
                       keep_special_days: bool, session_gap_s: float):
     """The planner's backtest of ``log`` with the volume, handle times and staffing of
     the ``plan`` log; the plan's special days named on stderr."""
-    from simcc.calibrate.days import describe_special_days
     from simcc.calibrate.planfrom import planned_backtest
 
     result = planned_backtest(log.records, model, plan.records, replications=replications,
                               workers=workers, keep_special_days=keep_special_days,
                               session_gap_s=session_gap_s)
-    if not keep_special_days and (text := describe_special_days(result.special_days)):
-        _say(stderr, plain(f"plan log: {text}"))
+    if not keep_special_days:
+        _name_special_days(result.special_days, "plan log: ")
     return result
 
 
@@ -1019,7 +1032,6 @@ def replay(
 ) -> None:
     """Replay a log's own contacts, day by day, under a scenario's routing and staffing,
     beside what the log observed (docs/calibration.md, Replay)."""
-    from simcc.calibrate.days import describe_special_days
     from simcc.calibrate.replay import replay as run_replay
     from simcc.experiment import prepare
 
@@ -1030,17 +1042,13 @@ def replay(
     log = _read_log(logs, log_format, days, first, last)
     result = run_replay(log.records, model, replications=replications, staffing=staffing,
                         keep_special_days=keep_special_days, session_gap_s=gap_s)
-    if not keep_special_days and (text := describe_special_days(result.special_days)):
-        _say(stderr, plain(text))
+    if not keep_special_days:
+        _name_special_days(result.special_days)
     if result.dropped:
         _say(stderr, plain(f"{result.dropped} contacts of intents the scenario does not "
                            "have were left out"))
-    if out is not None:
-        from simcc.report.files import write_text_atomic
-
-        write_text_atomic(out, result.table.to_csv())
+    _write_rows(result.table, out, as_json)
     if as_json:
-        sys.stdout.write(result.table.reset_index().to_json(orient="records") + "\n")
         return
     from simcc.report.tables import backtest_table, pooled_notes
 
