@@ -39,8 +39,9 @@ Flags = dict[str, np.ndarray]
 @dataclass(frozen=True)
 class Period:
     """The counted period ``[warmup_s, end_s)`` and the channel and group settings KPIs
-    need: SL thresholds (s), cost per hour, concurrency, asynchronous channels, and the
-    FCR window (s), and the outcome model (None: no outcome KPIs)."""
+    need: SL thresholds (s), cost per staffed hour (``cost_per_hour / (1 - shrinkage)``:
+    the paid hours behind each staffed hour, in expectation), concurrency, asynchronous
+    channels, and the FCR window (s), and the outcome model (None: no outcome KPIs)."""
 
     warmup_s: float
     end_s: float
@@ -56,7 +57,8 @@ class Period:
         channels = scenario.channels
         return cls(scenario.horizon.warmup, scenario.horizon.length_s,
                    {name: ch.service_level.threshold for name, ch in channels.items()},
-                   {name: g.cost_per_hour for name, g in scenario.agents.items()},
+                   {name: g.cost_per_hour / (1.0 - g.shrinkage)
+                    for name, g in scenario.agents.items()},
                    {name: ch.concurrency for name, ch in channels.items()},
                    frozenset(name for name, ch in channels.items() if ch.asynchronous),
                    scenario.repeats.window if scenario.repeats else np.inf,

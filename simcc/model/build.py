@@ -17,7 +17,7 @@ from simcc.model.events import Call
 from simcc.model.journeys import Journeys
 from simcc.model.omnichannel import JourneyCenter
 from simcc.model.plan import Plan, compile_scenario
-from simcc.model.staffing import ShiftEvent, make_agents, without_absent
+from simcc.model.staffing import ShiftEvent, make_agents, with_shrinkage, without_absent
 from simcc.model.streams import Streams
 from simcc.model.trace import Trace, trace_batches
 from simcc.routing.protocol import RoutingPolicy
@@ -62,7 +62,7 @@ class Replication:
         self.records.agents = [(a.index, a.name, a.group)
                                for g in self.groups.values() for a in g.agents]
         self.records.categories = plan.vocabulary.categories()
-        batches = (arrival_batches(plan.demands, plan.length_s, self.streams)
+        batches = (arrival_batches(plan.demands, plan.length_s, self.streams, plan.backlog)
                    if trace is None else trace_batches(trace, plan, self.streams))
         self.feed = ArrivalFeed(self.env, batches,
                                 self.center.on_arrival, plan.contacts, self.center.routes,
@@ -79,6 +79,9 @@ class Replication:
         """
         self._schedule_shifts()
         self.feed.start()
+        # The run lasts at least the arrival period, even when nothing happens near its
+        # end: agents logged in then stay logged in (and staffed) until it ends.
+        self.env.timeout(self.plan.length_s)
         with paused_gc():
             self._run_events(on_chunk, chunk_rows)
         self.center.finish()
@@ -113,12 +116,20 @@ class Replication:
 
     def _shift_plan(self, name: str) -> list[ShiftEvent]:
         """The log-on/off events of group ``name`` in this replication: the plan's,
-        without the agents absent this time (``absenteeism``, its own stream)."""
-        events = self.plan.groups[name].shifts
-        absenteeism = self.scenario.agents[name].absenteeism
-        if not absenteeism:
-            return list(events)
-        return without_absent(events, absenteeism, self.streams(f"absenteeism/{name}"))
+        without the agents absent this time (``absenteeism``) and with their off-queue
+        time (``shrinkage``), each on its own stream."""
+        events = list(self.plan.groups[name].shifts)
+        spec = self.scenario.agents[name]
+        if spec.absenteeism:
+            events = without_absent(events, spec.absenteeism,
+                                    self.streams(f"absenteeism/{name}"))
+        if spec.shrinkage:
+            horizon = self.scenario.horizon
+            events = with_shrinkage(events, spec.shrinkage, horizon.interval,
+                                    horizon.length_s + self.scenario.drain_s,
+                                    len(self.groups[name].agents),
+                                    self.streams(f"shrinkage/{name}"))
+        return events
 
     def _on_shift(self, event: Call) -> None:
         self._apply_shift(*event.value)

@@ -217,7 +217,7 @@ class Center:
         agent.channel = contact.channel
         proficiency = group.skills[contact.need]
         handle = contact.base_handle_s / proficiency
-        wrap = 0.0 if group.wrap_up is None else group.wrap_up.quantile(contact.wrap_u)
+        wrap = group.wrap_up_s(contact)
         resolved = contact.resolution_u < contact.resolution_p * proficiency
         self.record_leg(agent, contact, now, handle, wrap, resolved, CONVERSATION)
 

@@ -54,12 +54,16 @@ class ContactFactory:
         channel = names["channel"][batch.channel].tolist()
         route = [routes[key] for key in zip(channel, skill, strict=True)]
         resolution = self._resolution[batch.intent] * self._resolution_factor[batch.channel]
-        return list(map(
+        contacts = list(map(
             Contact, range(first_id, first_id + len(batch)), channel,
             names["intent"][batch.intent].tolist(), skill,
             names["segment"][batch.segment].tolist(), self._priority[batch.segment].tolist(),
             batch.time_s.tolist(), batch.patience_s.tolist(), batch.base_handle_s.tolist(),
             resolution.tolist(), batch.resolution_u.tolist(), batch.wrap_u.tolist(), route))
+        if batch.acw_s is not None:
+            for k in np.flatnonzero(~np.isnan(batch.acw_s)).tolist():
+                contacts[k].acw_s = float(batch.acw_s[k])
+        return contacts
 
     def later_contact(self, prev: Contact, attempt: int, kind: int, channel: str,
                       arrival_s: float, u: list[float], routes: Routes) -> Contact:

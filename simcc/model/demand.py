@@ -25,6 +25,7 @@ import numpy as np
 from simcc.dists import Sampler
 from simcc.model.days import day_starts
 from simcc.model.streams import Streams
+from simcc.scenario.forecast import intent_pieces
 from simcc.scenario.schema import Demand, Scenario
 from simcc.units import DAY
 
@@ -34,7 +35,11 @@ WINDOW_S = DAY
 
 def rate_pieces(scenario: Scenario, demand: Demand) -> list[tuple[float, float, float]]:
     """``(start_s, end_s, rate_per_s)`` pieces of a stream over ``[0, horizon)``; with a
-    calendar, each day's pieces follow its :class:`~simcc.scenario.calendar.DayRule`."""
+    calendar, each day's pieces follow its :class:`~simcc.scenario.calendar.DayRule`; a
+    forecast's pieces are those of all its intents (they may overlap)."""
+    if demand.forecast is not None:
+        return sorted(tuple(row[:3]) for rows in intent_pieces(scenario, demand).values()
+                      for row in rows.tolist())
     if scenario.calendar is not None:
         return sorted(_calendar_pieces(scenario, demand))
     rate = demand.rate
@@ -109,6 +114,8 @@ class ArrivalBatch:
     base_handle_s: np.ndarray
     resolution_u: np.ndarray
     wrap_u: np.ndarray
+    acw_s: np.ndarray | None = None
+    """Mean wrap-up from a forecast per contact (NaN: the group's); None: none given."""
 
     def __len__(self) -> int:
         return len(self.time_s)
@@ -121,10 +128,14 @@ class DemandPlan:
     ``pieces`` holds ``(start_s, end_s, rate_per_s)`` rows; ``intent_codes`` and
     ``segment_codes`` are the codes of its mix entries (in mix order), drawn through the
     cumulative shares ``intent_cdf`` and ``segment_cdf``; ``patience_factor`` and
-    ``handle`` are indexed by mix position.
+    ``handle`` are indexed by mix position. ``stream`` names its random streams
+    (``"<name>/<stream>"``). A forecast's intent has its own plan, and per piece a
+    ``handle_scale`` (forecast AHT / the intent's mean) and an ``acw`` (NaN: the
+    group's wrap-up).
     """
 
-    index: int
+    entry: int
+    stream: str
     channel_code: int
     pieces: np.ndarray
     intent_codes: np.ndarray
@@ -135,69 +146,109 @@ class DemandPlan:
     patience_factor: np.ndarray
     handle: tuple[Sampler, ...]
     busyness_cv: float | None
+    handle_scale: np.ndarray | None = None
+    acw: np.ndarray | None = None
 
 
 def compile_demand(scenario: Scenario, index: int, codes: dict[str, dict[str, int]],
                    handle: dict[str, Sampler], patience: dict[str, Sampler | None]
-                   ) -> DemandPlan:
-    """The :class:`DemandPlan` of ``scenario.demand[index]``; ``codes`` maps each kind
-    (channel, intent, segment) to its name codes; ``handle`` and ``patience`` are the
-    samplers per intent and per channel."""
+                   ) -> list[DemandPlan]:
+    """The :class:`DemandPlan` of ``scenario.demand[index]`` (one per intent for a
+    forecast); ``codes`` maps each kind (channel, intent, segment) to its name codes;
+    ``handle`` and ``patience`` are the samplers per intent and per channel."""
     demand = scenario.demand[index]
     mix = scenario.segment_mix(demand)
-    return DemandPlan(
-        index=index, channel_code=codes["channel"][demand.channel],
-        pieces=np.array(rate_pieces(scenario, demand), dtype=float).reshape(-1, 3),
-        intent_codes=np.array([codes["intent"][i] for i in demand.mix]),
-        intent_cdf=_cdf(list(demand.mix.values())),
+    common = dict(
+        channel_code=codes["channel"][demand.channel],
         segment_codes=np.array([codes["segment"][s] for s in mix]),
         segment_cdf=_cdf(list(mix.values())),
         patience=patience[demand.channel],
         patience_factor=np.array([scenario.segments[s].patience_factor for s in mix]),
-        handle=tuple(handle[i] for i in demand.mix),
         busyness_cv=demand.busyness.cv if demand.busyness is not None else None)
+    if demand.forecast is None:
+        return [DemandPlan(
+            entry=index, stream=str(index),
+            pieces=np.array(rate_pieces(scenario, demand), dtype=float).reshape(-1, 3),
+            intent_codes=np.array([codes["intent"][i] for i in demand.mix]),
+            intent_cdf=_cdf(list(demand.mix.values())),
+            handle=tuple(handle[i] for i in demand.mix), **common)]
+    plans = []
+    for k, (intent, rows) in enumerate(intent_pieces(scenario, demand).items()):
+        sampler = handle[intent]
+        scale = np.where(np.isnan(rows[:, 3]), 1.0, rows[:, 3] / sampler.mean) \
+            if sampler.mean > 0 else np.ones(len(rows))
+        acw = rows[:, 4] if not np.isnan(rows[:, 4]).all() else None
+        plans.append(DemandPlan(
+            entry=index, stream=f"{index}.{k}", pieces=rows[:, :3].copy(),
+            intent_codes=np.array([codes["intent"][intent]]), intent_cdf=_cdf([1.0]),
+            handle=(sampler,), handle_scale=scale, acw=acw, **common))
+    return plans
 
 
 STREAM_NAMES = ("arrivals", "intent", "segment", "patience", "handle", "resolution", "wrap",
                 "busyness")
-"""The random streams of demand entry ``i`` are named ``"<name>/<i>"``."""
+"""The random streams of demand entry ``i`` are named ``"<name>/<i>"`` (intent ``k`` of a
+forecast: ``"<name>/<i>.<k>"``; the busyness factor stays the entry's)."""
 
 
 class DemandStream:
-    """One demand entry generated window by window from its own random streams."""
+    """One demand plan generated window by window from its own random streams (named
+    with ``prefix``: ``"backlog-"`` for the contacts waiting at the start)."""
 
-    def __init__(self, plan: DemandPlan, streams: Streams):
+    def __init__(self, plan: DemandPlan, streams: Streams, prefix: str = ""):
         self.plan = plan
-        self.rng = {name: streams(f"{name}/{plan.index}") for name in STREAM_NAMES}
+        self.rng = {name: streams(f"{prefix}{name}/{plan.stream}") for name in STREAM_NAMES}
+        self.rng["busyness"] = streams(f"{prefix}busyness/{plan.entry}")
 
-    def window(self, start: float, end: float) -> dict[str, np.ndarray]:
+    def waiting(self, count: int) -> dict[str, np.ndarray]:
+        """``count`` contacts arriving at time 0 (a starting backlog), with the draws of
+        the stream's first piece."""
+        return self._columns(np.zeros(count), np.zeros(count, dtype=int))
+
+    def window(self, start: float, end: float, factors: dict[int, float]
+               ) -> dict[str, np.ndarray]:
         """Arrivals in ``[start, end)`` with their exogenous draws (unsorted columns,
-        names as codes)."""
+        names as codes); ``factors`` holds the window's busyness factor per demand
+        entry, drawn by the entry's first plan."""
+        return self._columns(*self._times(start, end, factors))
+
+    def _columns(self, times: np.ndarray, piece: np.ndarray) -> dict[str, np.ndarray]:
+        """The columns of contacts arriving at ``times`` in pieces ``piece``."""
         plan = self.plan
-        times = self._times(start, end)
         n = len(times)
         intent = np.searchsorted(plan.intent_cdf, self.rng["intent"].random(n), side="right")
         segment = np.searchsorted(plan.segment_cdf, self.rng["segment"].random(n), side="right")
-        return {
+        handle = self._handle(self.rng["handle"].random(n), intent)
+        if plan.handle_scale is not None:
+            handle *= plan.handle_scale[piece]
+        columns = {
             "time_s": times,
             "channel": np.full(n, plan.channel_code),
             "intent": plan.intent_codes[intent],
             "segment": plan.segment_codes[segment],
             "patience_s": self._patience(self.rng["patience"].random(n), segment),
-            "base_handle_s": self._handle(self.rng["handle"].random(n), intent),
+            "base_handle_s": handle,
             "resolution_u": self.rng["resolution"].random(n),
             "wrap_u": self.rng["wrap"].random(n),
         }
+        if plan.acw is not None:
+            columns["acw_s"] = plan.acw[piece]
+        return columns
 
-    def _times(self, start: float, end: float) -> np.ndarray:
+    def _times(self, start: float, end: float, factors: dict[int, float]
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """Arrival times in ``[start, end)`` and the index of each one's piece."""
         pieces = self.plan.pieces
         lo = np.maximum(pieces[:, 0], start)
         hi = np.minimum(pieces[:, 1], end)
         keep = hi > lo
-        lo, hi, rate = lo[keep], hi[keep], pieces[keep, 2] * self._day_factor()
+        if self.plan.entry not in factors:
+            factors[self.plan.entry] = self._day_factor()
+        lo, hi, rate = lo[keep], hi[keep], pieces[keep, 2] * factors[self.plan.entry]
         counts = self.rng["arrivals"].poisson(rate * (hi - lo))
         offsets = self.rng["arrivals"].random(int(counts.sum()))
-        return np.repeat(lo, counts) + offsets * np.repeat(hi - lo, counts)
+        piece = np.repeat(np.flatnonzero(keep), counts)
+        return np.repeat(lo, counts) + offsets * np.repeat(hi - lo, counts), piece
 
     def _day_factor(self) -> float:
         """The busyness factor of the current window (gamma, mean 1), or 1."""
@@ -227,15 +278,46 @@ def _cdf(shares: list[float]) -> np.ndarray:
     return cdf[:-1] / cdf[-1]
 
 
+def backlog_parts(demands: Sequence[DemandPlan], backlog: dict[int, int],
+                  streams: Streams) -> list[dict[str, np.ndarray]]:
+    """The contacts waiting at time 0: ``backlog`` maps a channel code to its number of
+    waiting contacts, shared among the channel's demand plans in proportion to their
+    expected arrivals in the first window (multinomial on stream ``backlog/<code>``)."""
+    parts = []
+    for code, count in backlog.items():
+        plans = [p for p in demands if p.channel_code == code]
+        weights = np.array([_first_window_volume(p) for p in plans])
+        if count <= 0 or not plans or weights.sum() <= 0:
+            continue
+        counts = streams(f"backlog/{code}").multinomial(count, weights / weights.sum())
+        parts += [DemandStream(p, streams, "backlog-").waiting(int(n))
+                  for p, n in zip(plans, counts, strict=True) if n > 0]
+    return parts
+
+
+def _first_window_volume(plan: DemandPlan) -> float:
+    pieces = plan.pieces
+    return float((pieces[:, 2] * np.clip(np.minimum(pieces[:, 1], WINDOW_S) - pieces[:, 0],
+                                         0.0, None)).sum())
+
+
 def arrival_batches(demands: Sequence[DemandPlan], length_s: float,
-                    streams: Streams) -> Iterator[ArrivalBatch]:
+                    streams: Streams, backlog: dict[int, int] | None = None
+                    ) -> Iterator[ArrivalBatch]:
     """All arrivals of ``[0, length_s)``, one window at a time, merged across the
-    demand entries."""
+    demand entries; the first window starts with the ``backlog`` (see
+    :func:`backlog_parts`)."""
     sources = [DemandStream(plan, streams) for plan in demands]
+    waiting = backlog_parts(demands, backlog, streams) if backlog else []
     start = 0.0
     while start < length_s:
         end = min(start + WINDOW_S, length_s)
-        parts = [source.window(start, end) for source in sources]
+        factors: dict[int, float] = {}
+        parts = [source.window(start, end, factors) for source in sources] + waiting
+        waiting = []
+        if any("acw_s" in p for p in parts):
+            for p in parts:
+                p.setdefault("acw_s", np.full(len(p["time_s"]), np.nan))
         columns = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
         order = np.argsort(columns["time_s"], kind="stable")
         yield ArrivalBatch(**{key: col[order] for key, col in columns.items()})

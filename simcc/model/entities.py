@@ -56,7 +56,7 @@ class Contact(JourneyState):
     __slots__ = (
         "id", "issue_id", "channel", "intent", "skill", "need", "segment", "priority",
         "arrival_s", "queued_s", "patience_s", "base_handle_s", "resolution_p", "resolution_u",
-        "wrap_u", "state", "queue", "deadline_s", "route", "agent",
+        "wrap_u", "acw_s", "state", "queue", "deadline_s", "route", "agent",
     )
 
     def __init__(self, cid: int, channel: str, intent: str, skill: str, segment: str,
@@ -69,6 +69,7 @@ class Contact(JourneyState):
         self.arrival_s = self.queued_s = arrival_s
         self.patience_s, self.base_handle_s = patience_s, base_handle_s
         self.resolution_p, self.resolution_u, self.wrap_u = resolution_p, resolution_u, wrap_u
+        self.acw_s: float | None = None  # a forecast's mean wrap-up (None: the group's)
         self.state = NEW
         self.queue: WaitQueue | None = None
         self.deadline_s = float("inf")
@@ -103,6 +104,18 @@ class Group:
     def proficiency(self, skill: str) -> float:
         """Proficiency in (0, 1] for ``skill``, 0 when the group lacks it."""
         return self.skills.get(skill, 0.0)
+
+    def wrap_up_s(self, contact: Contact) -> float:
+        """After-contact work of a conversation with ``contact``, seconds: the group's
+        wrap-up drawn at the contact's uniform; a forecast's ACW (``contact.acw_s``)
+        rescales it to that mean (or is taken as is when the group has none)."""
+        wrap = self.wrap_up
+        acw = contact.acw_s
+        if acw is None:
+            return 0.0 if wrap is None else wrap.quantile(contact.wrap_u)
+        if wrap is None or wrap.mean <= 0:
+            return acw
+        return wrap.quantile(contact.wrap_u) * acw / wrap.mean
 
 
 class Agent:

@@ -87,8 +87,7 @@ class JourneyCenter(Center):
         if kind == CONVERSATION:
             contact.answered = True
             contact.handled_by = agent.name
-            if group.wrap_up is not None:
-                wrap = group.wrap_up.quantile(contact.wrap_u)
+            wrap = group.wrap_up_s(contact)
         self.record_leg(agent, contact, now, handle, wrap, resolved, kind)
 
     def _on_done(self, event: Event) -> None:

@@ -122,8 +122,11 @@ class Plan:
         self.samplers = Samplers.of(scenario)
         codes = self.vocabulary.codes
         self.demands: tuple[DemandPlan, ...] = tuple(
-            compile_demand(scenario, i, codes, self.samplers.handle, self.samplers.patience)
-            for i in range(len(scenario.demand)))
+            plan for i in range(len(scenario.demand))
+            for plan in compile_demand(scenario, i, codes, self.samplers.handle,
+                                       self.samplers.patience))
+        self.backlog = {codes["channel"][name]: ch.backlog
+                        for name, ch in scenario.channels.items() if ch.backlog > 0}
         self.groups = _group_plans(scenario)
         self.routes = _route_plans(scenario, self.samplers, codes["skill"])
         self.callbacks = {name: ch.callback or Callback(threshold=0.0)

@@ -9,6 +9,11 @@ contacts and backlog); a shift end at or after it is not applied, so agents on d
 stay until every contact has an outcome. A group with a ``staffing`` table has
 ``counts[k]`` agents logged in during interval ``k`` after the table's ``start`` on the
 horizon's first day, the counts repeating every ``period`` (one day by default).
+
+With ``shrinkage`` (the share of paid time off the queues: meetings, training,
+coaching), each agent is off the queues in each reporting interval of its log-in time
+with that probability, drawn per agent and interval (:func:`with_shrinkage`): the agent
+finishes the contact in hand first and comes back on time, as from a break.
 """
 
 from __future__ import annotations
@@ -166,3 +171,54 @@ def without_absent(events: Sequence[ShiftEvent], absenteeism: float,
         if agents:
             kept.append(ShiftEvent(event.time_s, event.on, agents, event.workday))
     return kept
+
+
+def with_shrinkage(events: Sequence[ShiftEvent], share: float, interval_s: float,
+                   end_s: float, agents: int, rng: np.random.Generator) -> list[ShiftEvent]:
+    """``events`` with off-queue time: each agent is off the queues in each interval
+    ``[k interval_s, (k + 1) interval_s)`` of ``[0, end_s)`` with probability ``share``
+    (one uniform per interval and agent position, drawn in that order, so the draws
+    depend on the schedule's size only). The log-in periods of every agent are cut by
+    its off-queue intervals and turned back into events."""
+    blocks = max(1, math.ceil(end_s / interval_s - 1e-9))
+    away = rng.random((blocks, agents)) < share
+    periods = _periods(events)
+    out: dict[tuple[float, bool], list[int]] = {}
+    for agent, spans in periods.items():
+        for start, stop in _minus_blocks(spans, np.flatnonzero(away[:, agent]), interval_s):
+            out.setdefault((start, True), []).append(agent)
+            if math.isfinite(stop):
+                out.setdefault((stop, False), []).append(agent)
+    return [ShiftEvent(time_s, on, tuple(sorted(a))) for (time_s, on), a in out.items()]
+
+
+def _periods(events: Sequence[ShiftEvent]) -> dict[int, list[tuple[float, float]]]:
+    """Per agent, its log-in periods ``(start, end)`` (end ``inf``: never logged off),
+    with log-offs applied before log-ons at one instant."""
+    started: dict[int, float] = {}
+    periods: dict[int, list[tuple[float, float]]] = {}
+    for event in sorted(events, key=lambda e: (e.time_s, e.on)):
+        for agent in event.agents:
+            if event.on:
+                started.setdefault(agent, event.time_s)
+            elif agent in started:
+                periods.setdefault(agent, []).append((started.pop(agent), event.time_s))
+    for agent, start in started.items():
+        periods.setdefault(agent, []).append((start, math.inf))
+    return periods
+
+
+def _minus_blocks(spans: list[tuple[float, float]], blocks: np.ndarray, interval_s: float
+                  ) -> Iterator[tuple[float, float]]:
+    """The parts of ``spans`` outside the intervals numbered ``blocks``."""
+    cuts = [(k * interval_s, (k + 1) * interval_s) for k in blocks.tolist()]
+    for start, stop in spans:
+        at = start
+        for lo, hi in cuts:
+            if hi <= at or lo >= stop:
+                continue
+            if lo > at:
+                yield at, lo
+            at = max(at, hi)
+        if at < stop:
+            yield at, stop

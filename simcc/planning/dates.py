@@ -29,6 +29,7 @@ from simcc.experiment.simulate import prepare
 from simcc.model.demand import rate_pieces
 from simcc.planning.grid import Grid
 from simcc.planning.plan import StaffingPlan, staffed_document
+from simcc.scenario.forecast import intent_pieces
 from simcc.scenario.schema import MAX_STAFFING_PERIOD_DAYS, Scenario
 from simcc.units import DAY, format_clock_exact
 
@@ -77,14 +78,19 @@ def day_document(document: dict[str, Any], model: Scenario, date: dt.date) -> di
 
 def day_key(day: Scenario) -> tuple:
     """What makes two one-day scenarios plan alike: their arrival rates over the day
-    (the only thing a calendar changes)."""
-    return tuple(tuple(rate_pieces(day, demand)) for demand in day.demand)
+    (the only thing a calendar changes), and a forecast's AHT and ACW."""
+    return tuple(tuple(rate_pieces(day, demand)) if demand.forecast is None else
+                 tuple((name, rows.tobytes())
+                       for name, rows in intent_pieces(day, demand).items())
+                 for demand in day.demand)
 
 
 def without_calendar(day: Scenario) -> Scenario:
     """``day`` with its date's rule folded into each demand's rate and no calendar: the
     typical-day schedule the analytic seed reads (volume times the daily volume, the
     rule's profile instead of the demand's)."""
+    if any(demand.forecast is not None for demand in day.demand):
+        return day  # the timeline reads a forecast on its calendar
     rule = day.calendar.rule(day.calendar.start_date)
     if rule is None:
         return day.model_copy(update={"calendar": None})

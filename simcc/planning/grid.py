@@ -17,7 +17,7 @@ import numpy as np
 
 from simcc.errors import ScenarioError
 from simcc.scenario.schema import Scenario
-from simcc.scenario.timeline import channel_open, containment, demand_rate, logged_in
+from simcc.scenario.timeline import channel_open, containment, intent_rates, logged_in
 from simcc.units import DAY
 
 SUBSTEPS = 12
@@ -94,16 +94,15 @@ def _needs(scenario: Scenario, grid: Grid) -> list[Need]:
     work: dict[tuple[str, str], np.ndarray] = {}
     for demand in scenario.demand:
         channel = scenario.channels[demand.channel]
-        rate = demand_rate(scenario, demand, clock)
-        if not channel.asynchronous:
-            rate = rate * channel_open(scenario, demand.channel, clock)
-        for name, share in demand.mix.items():
-            intent = scenario.intents[name]
+        is_open = (np.ones(len(clock)) if channel.asynchronous
+                   else channel_open(scenario, demand.channel, clock))
+        for name, (rate, handle) in intent_rates(scenario, demand, clock).items():
             kept = 1.0 - containment(scenario, demand.channel, name)
-            part = (rate * share * kept).reshape(grid.count, -1).mean(axis=1)
-            key = (demand.channel, intent.skill)
-            contacts[key] = contacts.get(key, 0.0) + part
-            work[key] = work.get(key, 0.0) + part * intent.handle_time.sampler().mean
+            arrivals = rate * is_open * kept
+            key = (demand.channel, scenario.intents[name].skill)
+            contacts[key] = contacts.get(key, 0.0) + arrivals.reshape(grid.count, -1).mean(axis=1)
+            work[key] = work.get(key, 0.0) + (arrivals * handle).reshape(grid.count, -1).mean(
+                axis=1)
     needs = []
     for (channel, skill), rate in contacts.items():
         if not np.any(rate > 0):

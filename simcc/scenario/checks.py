@@ -55,15 +55,25 @@ def _demand_references(s: Scenario) -> Iterator[Problem]:
     for i, demand in enumerate(s.demand):
         if demand.channel not in s.channels:
             yield f"demand[{i}].channel", _unknown("channel", demand.channel, s.channels)
+        by_forecast = demand.forecast is not None and demand.forecast.by_intent
         for intent in demand.mix:
             if intent not in s.intents:
-                yield f"demand[{i}].mix.{intent}", _unknown("intent", intent, s.intents)
+                place = f"demand[{i}].forecast" if by_forecast else f"demand[{i}].mix.{intent}"
+                yield place, _unknown("intent", intent, s.intents)
+        if demand.forecast is not None and demand.forecast.dated and s.calendar is None:
+            yield (f"demand[{i}].forecast", "a dated forecast needs calendar.start_date "
+                   "(YYYY-MM-DD) to place its days")
         for segment in demand.segments or {}:
             if segment not in s.segments:
                 yield f"demand[{i}].segments.{segment}", _unknown("segment", segment, s.segments)
         profile = demand.rate.profile
         if profile is not None and profile not in s.profiles:
             yield f"demand[{i}].rate.profile", _unknown("profile", profile, s.profiles)
+    fed = {d.channel for d in s.demand}
+    for name, channel in s.channels.items():
+        if channel.backlog and name not in fed:
+            yield (f"channels.{name}.backlog", "no demand stream on this channel gives the "
+                   "mix of the waiting contacts")
 
 
 def _agent_references(s: Scenario) -> Iterator[Problem]:

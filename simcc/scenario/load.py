@@ -21,6 +21,7 @@ from simcc.scenario.checks import check_scenario
 from simcc.scenario.overrides import apply_overrides
 from simcc.scenario.schema import MAX_TEXT_CHARS, Scenario
 from simcc.scenario.types import MAX_NAME_CHARS
+from simcc.scenario.wfm_files import resolve_files
 from simcc.scenario.yamltext import parse_yaml, read_text_file
 
 
@@ -59,12 +60,24 @@ def read_document(path: Path) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise ScenarioError([("", "the document must be a mapping of keys (name, horizon, "
                                   f"channels, ...), not a {type(document).__name__}")], label)
-    return document
+    return with_files(document, path.parent, label)
+
+
+def with_files(document: dict[str, Any], base_dir: Path | None, label: str | None
+               ) -> dict[str, Any]:
+    """``document`` with its forecast and plan files read in
+    (:func:`simcc.scenario.wfm_files.resolve_files`); errors name ``label``."""
+    try:
+        return resolve_files(document, base_dir)
+    except ScenarioError as exc:
+        raise ScenarioError(exc.problems, label) from None
 
 
 def validate_document(document: dict[str, Any], label: str | None = None) -> Scenario:
     """Validate a parsed document: sizes of names and texts first, then the schema,
-    then cross-references, then each variant applied to the base."""
+    then cross-references, then each variant applied to the base. Forecast and plan
+    files still named by path are read relative to the working directory."""
+    document = with_files(document, None, label)
     oversized = _oversized_texts(document)
     if oversized:
         raise ScenarioError(oversized, label)

@@ -15,6 +15,7 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from simcc.dists import Sampler
 from simcc.scenario.calendar import Calendar, Weekday
+from simcc.scenario.forecast import Forecast, check_derived, derived_rate_and_mix
 from simcc.scenario.grid import expand_grid
 from simcc.scenario.journeys import (
     Callback,
@@ -110,6 +111,9 @@ class Channel(Spec):
     callback: Callback | None = None
     resolution_factor: float = Field(
         default=1.0, gt=0, le=1, description="multiplies the resolution probability")
+    backlog: int = Field(
+        default=0, ge=0, le=1_000_000, description="contacts already waiting at the start "
+        "(they arrive at simulated time 0, with the channel's demand mix)")
 
     @model_validator(mode="after")
     def _async_has_no_live_options(self) -> Channel:
@@ -192,14 +196,36 @@ class Busyness(Spec):
 
 
 class Demand(Spec):
-    """One arrival stream: a channel, a rate, an intent mix and a segment mix."""
+    """One arrival stream: a channel, a rate, an intent mix and a segment mix; or a
+    channel and a ``forecast`` per interval (:mod:`simcc.scenario.forecast`), from which
+    the rate and the mix are derived."""
 
     channel: Name
-    rate: Rate
-    mix: dict[str, Share] = Field(min_length=1, description="intent -> share")
+    rate: Rate | None = None
+    mix: dict[str, Share] | None = Field(default=None, min_length=1,
+                                         description="intent -> share")
+    forecast: Forecast | None = Field(
+        default=None, description="volume (and AHT, ACW) per interval: a CSV file "
+        "(docs/wfm_files.md), read into this inline form")
     segments: dict[str, Share] | None = Field(
         default=None, description="segment -> share; default: the segments' own shares")
     busyness: Busyness | None = None
+
+    @model_validator(mode="after")
+    def _rate_mix_or_forecast(self) -> Demand:
+        if self.forecast is None:
+            missing = [k for k in ("rate", "mix") if getattr(self, k) is None]
+            if missing:
+                raise ValueError(f"give {' and '.join(repr(k) for k in missing)} (or a "
+                                 "'forecast')")
+            return self
+        check_derived(self)
+        rate, mix = derived_rate_and_mix(self.forecast)
+        # Derived, not given: set once on the frozen model, as validation would.
+        object.__setattr__(self, "rate", Rate(**rate))
+        if mix is not None:
+            object.__setattr__(self, "mix", mix)
+        return self
 
 
 class Profile(Spec):
@@ -325,6 +351,10 @@ class AgentGroup(Spec):
     absenteeism: Probability = Field(
         default=0.0, description="probability that an agent of a shift does not show up "
         "for that day's shift (drawn per agent and day; shifts only)")
+    shrinkage: float = Field(
+        default=0.0, ge=0.0, le=0.95, description="share of paid time off the queues "
+        "(meetings, training): each agent is away in each interval with this "
+        "probability; cost counts paid time")
 
     @model_validator(mode="after")
     def _one_way_to_staff(self) -> AgentGroup:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simcc.scenario.forecast import intent_pieces, rate_at
 from simcc.scenario.schema import AgentGroup, Demand, Scenario
 from simcc.units import DAY
 
@@ -71,6 +72,10 @@ def _daily_change_points(scenario: Scenario) -> list[float]:
     for channel in scenario.channels.values():
         if channel.hours is not None:
             points += [channel.hours.open, channel.hours.close]
+    for demand in scenario.demand:
+        if demand.forecast is not None:
+            step = demand.forecast.interval or horizon.interval
+            points += [t + k * step for t in set(demand.forecast.starts) for k in (0, 1)]
     return [p % DAY for p in points]
 
 
@@ -79,6 +84,9 @@ def demand_rate(scenario: Scenario, demand: Demand, clock: np.ndarray) -> np.nda
     first day), contacts per second (a daily volume without a profile is spread evenly
     over the day); with a calendar, each day's rule scales it and may swap its profile."""
     clock = np.asarray(clock, dtype=float)
+    if demand.forecast is not None:
+        return sum((r for r, _ in intent_rates(scenario, demand, clock).values()),
+                   np.zeros(len(clock)))
     rate = demand.rate
     calendar = scenario.calendar
     if calendar is None:
@@ -93,6 +101,29 @@ def demand_rate(scenario: Scenario, demand: Demand, clock: np.ndarray) -> np.nda
             out[chosen] = (volume[chosen]
                            * _profile_rate(scenario, name, rate, clock[chosen]))
     return out
+
+
+def intent_rates(scenario: Scenario, demand: Demand, clock: np.ndarray
+                 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per intent of one demand stream, its arrival rate (contacts per second) and mean
+    handle time (seconds) at ``clock``: the mix's share of the stream's rate and the
+    intent's mean, or, for a forecast, each row's volume and AHT (zero rate outside the
+    horizon)."""
+    clock = np.asarray(clock, dtype=float)
+    if demand.forecast is None:
+        rate = demand_rate(scenario, demand, clock)
+        return {name: (rate * share, np.full(len(clock), _mean_handle(scenario, name)))
+                for name, share in demand.mix.items()}
+    t = clock - scenario.horizon.start
+    out = {}
+    for name, pieces in intent_pieces(scenario, demand).items():
+        rate, aht = rate_at(pieces, t)
+        out[name] = (rate, np.where(np.isnan(aht), _mean_handle(scenario, name), aht))
+    return out
+
+
+def _mean_handle(scenario: Scenario, intent: str) -> float:
+    return scenario.intents[intent].handle_time.sampler().mean
 
 
 def _rules(calendar) -> list:
