@@ -107,6 +107,41 @@ def test_a_week_of_different_days_gets_weekday_shifts(tmp_path):
     assert roster.cost == pytest.approx(4 * (3 * 5 + 1))
 
 
+def week_of(tmp_path, need: list[int], hours: int = 8):
+    return requirements(tmp_path, [f"team,2026-03-{2 + d:02d},{9 + k:02d}:00,{n},3600"
+                                   for d, n in enumerate(need) for k in range(hours)])
+
+
+def test_weekly_tours_with_two_days_off_in_a_row(tmp_path):
+    # 5 agents every day, 8-hour shifts, 5 working days a week: 7 agents, one per
+    # rotation of the two days off, cover every day exactly (35 agent-days, cost 280)
+    patterns = load_patterns({"group": "team", "patterns": [
+        {"name": "week", "start": "09:00", "length": "8h", "days_off": 2}]})
+    roster = solve(read_requirements(week_of(tmp_path, [5] * 7), "team"), patterns)
+    assert roster.variables == 7 and roster.shortfall == 0
+    assert roster.cost == pytest.approx(7 * 5 * 8)
+    per_date = roster.shifts.groupby("date")["agents"].sum()
+    assert per_date.tolist() == [5] * 7
+    rostered = rostered_document(small(horizon={"days": 7}), roster)
+    assert np.array_equal(logged_in(rostered, HOUR, days=7, first=9 * HOUR),
+                          roster.coverage["covered"])
+
+
+def test_tours_cost_more_where_days_differ_and_need_a_week(tmp_path):
+    # weekdays 4, weekend 0: tours with the weekend off cover it exactly (4 agents)
+    patterns = load_patterns({"group": "team", "patterns": [
+        {"name": "week", "start": "09:00", "length": "8h", "days_off": 2}]})
+    roster = solve(read_requirements(week_of(tmp_path, [4] * 5 + [0, 0]), "team"), patterns)
+    assert roster.shifts["agents"].sum() == 4 * 5 and roster.coverage["surplus"].sum() == 0
+    scattered = load_patterns({"group": "team", "patterns": [
+        {"name": "week", "start": "09:00", "length": "8h", "days_off": 2,
+         "consecutive": False}]})
+    assert solve(read_requirements(week_of(tmp_path, [4] * 5 + [0, 0]), "team"),
+                 scattered).variables == 21  # C(7, 2)
+    with pytest.raises(SimccError, match="need requirements for 7 consecutive dates"):
+        solve(read_requirements(hourly(tmp_path, [2, 2]), "team"), patterns)
+
+
 @pytest.mark.parametrize(("rows", "text"), [
     (["team,,08:00,two,3600"], "line 2, column required"),
     (["team,,8 o'clock,2,3600"], "line 2, column start"),

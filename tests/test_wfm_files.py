@@ -155,7 +155,7 @@ def test_forecast_survives_variants_overrides_and_a_written_scenario(tmp_path):
     ("start,queue,intent,volume\n08:00,fax,billing,10\n", r"'fax' is not a channel"),
     ("start,intent,volume\n08:00,bill,10\n", r"unknown intent 'bill'.*did you mean 'billing'"),
     ("start,intent\n08:00,billing\n", r"no column for 'volume' \(accepted names: volume"),
-    ("start,volume,calls\n08:00,1,2\n", "columns 'volume' and 'calls' both give 'volume'"),
+    ("start,intent,Volume,volume\n08:00,billing,1,2\n", "the column 'volume' is written twice"),
     ("start,intent,volume,aht\n08:00,billing,3,0\n", r"column 'aht': must be > 0"),
     ("start,intent,volume\n", "no data rows"),
     ("start,intent,volume\n08:00,billing,1\n08:25,billing,1\n08:40,billing,1\n",
@@ -273,3 +273,28 @@ def test_a_backlog_needs_demand_on_its_channel():
     doc["channels"]["chat"] = {"backlog": 3}
     with pytest.raises(ScenarioError, match=r"channels.chat.backlog: no demand stream"):
         load_scenario(doc)
+
+
+def test_of_two_volume_columns_the_preferred_name_wins(tmp_path):
+    text = "start,intent,handled,offered\n08:00,billing,7,9\n08:30,billing,1,2\n"
+    model = load_scenario(with_forecast(tmp_path, text))
+    assert model.demand[0].forecast.volume == [9, 2]  # offered, not handled
+
+
+def test_a_runs_wfm_interval_export_reads_back_as_a_forecast(tmp_path):
+    doc = read_document(with_forecast(tmp_path, FORECAST))
+    result = simcc.simulate(doc, replications=2, workers=1, records="none", seed=1)
+    from simcc.report.files import write_result
+
+    write_result(result, tmp_path / "out")
+    export = (tmp_path / "out" / "intervals_wfm.csv").read_text()
+    assert export.splitlines()[0] == ("date,day,start,interval_s,channel,offered,handled,"
+                                      "abandoned,service_level,asa_s,agents,occupancy")
+    offered = [float(line.split(",")[5]) for line in export.splitlines()[1:]]
+    assert sum(offered) == pytest.approx(result.kpi("offered"))
+    doc["demand"] = [{"channel": "voice", "forecast": "out/intervals_wfm.csv",
+                      "mix": {"billing": 1.0}}]
+    (tmp_path / "again.yaml").write_text(yaml.safe_dump(doc))
+    again = load_scenario(tmp_path / "again.yaml")
+    assert again.demand[0].forecast.volume == offered
+    assert again.demand[0].forecast.starts[:2] == [8 * HOUR, 8.5 * HOUR]

@@ -306,8 +306,11 @@ def arrival_batches(demands: Sequence[DemandPlan], length_s: float,
                     ) -> Iterator[ArrivalBatch]:
     """All arrivals of ``[0, length_s)``, one window at a time, merged across the
     demand entries; the first window starts with the ``backlog`` (see
-    :func:`backlog_parts`)."""
+    :func:`backlog_parts`). No plan at all (a forecast without rows in the horizon):
+    no arrivals."""
     sources = [DemandStream(plan, streams) for plan in demands]
+    if not sources:
+        return
     waiting = backlog_parts(demands, backlog, streams) if backlog else []
     start = 0.0
     while start < length_s:

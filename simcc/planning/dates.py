@@ -52,8 +52,10 @@ def horizon_dates(model: Scenario) -> list[dt.date]:
     if count > 1 and abs(DAY / horizon.interval - round(DAY / horizon.interval)) > 1e-9:
         raise ScenarioError([("horizon.interval", "simcc staff plans each date on the "
                               "same intervals: the interval must divide 24h")])
+    decided = model.agents if model.staffable is None else model.staffable
     for name, group in model.agents.items():
-        if group.staffing is not None and group.staffing.period_s != DAY:
+        if name not in decided and group.staffing is not None \
+                and group.staffing.period_s != DAY:
             raise ScenarioError([(f"agents.{name}.staffing.period", "simcc staff plans "
                                   "each date on its own: a table kept as it is must "
                                   "repeat every day")])

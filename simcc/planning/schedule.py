@@ -4,7 +4,8 @@ Inputs are the requirements of one agent group (the CSV that ``simcc staff
 --requirements`` writes: ``group,date,start,required,interval``; one typical day when
 ``date`` is empty, else up to 7 consecutive dates) and a set of allowed shift
 **patterns** (:class:`Patterns`, a YAML file). Every concrete shift — a pattern, a start
-time in its window, a break start in its break window, a date — is one integer variable
+time in its window, a break start in its break window, a date (or, for a pattern with
+weekly ``days_off``, the working days of a week: a tour) — is one integer variable
 ``x_j >= 0`` (agents working it). With ``a_ij = 1`` when shift ``j`` has an agent on duty
 (not on break) in interval ``i`` and ``s_i >= 0`` the agents missing in interval ``i``::
 
@@ -24,6 +25,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
+import itertools
 import math
 import time
 from dataclasses import dataclass, field
@@ -77,6 +79,26 @@ class Pattern(Spec):
     length: Duration = Field(gt=0, le=DAY)
     breaks: list[BreakRule] = Field(default_factory=list, max_length=3)
     cost: float = Field(default=1.0, gt=0, le=1e6, description="per paid hour")
+    days_off: int = Field(default=0, ge=0, le=6, description="weekly days off: an agent "
+                          "works the same shift on the other days of the week (needs 7 "
+                          "dated days of requirements); 0: each date on its own")
+    consecutive: bool = Field(default=True, description="the days off are in a row "
+                              "(wrapping over the week's end)")
+
+    def day_sets(self, dates: int) -> list[tuple[int, ...]]:
+        """The working days (date indices) of one agent of this pattern: each date
+        alone without days off; else every week minus ``days_off`` days (in a row, or
+        any of them)."""
+        if not self.days_off:
+            return [(d,) for d in range(dates)]
+        if dates != 7:
+            raise SimccError(f"pattern {self.name}: days_off makes weekly tours, which "
+                             f"need requirements for 7 consecutive dates (got {dates})")
+        if self.consecutive:
+            offs = [{(s + k) % 7 for k in range(self.days_off)} for s in range(7)]
+        else:
+            offs = [set(c) for c in itertools.combinations(range(7), self.days_off)]
+        return [tuple(d for d in range(7) if d not in off) for off in offs]
 
     def starts(self) -> list[float]:
         """The allowed start clock times, seconds."""
@@ -228,7 +250,7 @@ def load_patterns(document: dict[str, Any]) -> Patterns:
 
 @dataclass(frozen=True)
 class _Shift:
-    date: int
+    dates: tuple[int, ...]  # the dates (indices) its agents work
     pattern: int
     start_k: int            # interval index of the start, from the requirements' first
     breaks: tuple[int, ...]  # interval offsets of break starts, from the shift start
@@ -244,8 +266,8 @@ def candidate_shifts(req: Requirements, patterns: Patterns) -> list[_Shift]:
             if abs(offset - round(offset)) > 1e-9:
                 continue  # not on the grid
             for breaks in _break_choices(pattern, step):
-                for d in range(len(req.dates)):
-                    out.append(_Shift(d, p, int(round(offset)), breaks))
+                for days in pattern.day_sets(len(req.dates)):
+                    out.append(_Shift(days, p, int(round(offset)), breaks))
     if len(out) > MAX_SHIFTS:
         raise SimccError(f"{len(out):,} candidate shifts: more than {MAX_SHIFTS:,}; narrow "
                          "the start or break windows")
@@ -268,8 +290,8 @@ def _on_duty(shift: _Shift, pattern: Pattern, step: float, per_day: int, days: i
     length = int(round(pattern.length / step))
     off = {b + j for b, rule in zip(shift.breaks, pattern.breaks, strict=True)
            for j in range(int(round(rule.duration / step)))}
-    base = shift.date * per_day + shift.start_k
-    return [(base + j) % (days * per_day) for j in range(length) if j not in off]
+    return [(d * per_day + shift.start_k + j) % (days * per_day)
+            for d in shift.dates for j in range(length) if j not in off]
 
 
 def solve(req: Requirements, patterns: Patterns, time_limit_s: float = 60.0) -> Roster:
@@ -287,14 +309,15 @@ def solve(req: Requirements, patterns: Patterns, time_limit_s: float = 60.0) -> 
             cols.append(j)
     coverage = _sparse(rows, cols, m, n)
     cost = np.array([_paid_hours(patterns.patterns[s.pattern]) * patterns.patterns[s.pattern].cost
-                     for s in shifts])
+                     * len(s.dates) for s in shifts])
     big = float(cost.max()) * (m + 1) * 10
     c = np.concatenate([cost, np.full(m, big)])
     a_cover = hstack([coverage, identity(m, format="csr")], format="csr")
     constraints = [LinearConstraint(a_cover, lb=req.required.ravel().astype(float),
                                     ub=np.inf)]
     if patterns.max_agents is not None:
-        per_date = _sparse([s.date for s in shifts], list(range(n)), days, n)
+        per_date = _sparse([d for s in shifts for d in s.dates],
+                           [j for j, s in enumerate(shifts) for _ in s.dates], days, n)
         constraints.append(LinearConstraint(hstack([per_date, csr_array((days, m))],
                                                    format="csr"), lb=0,
                                             ub=patterns.max_agents))
@@ -331,13 +354,18 @@ def _shift_table(req: Requirements, patterns: Patterns, shifts: list[_Shift],
             continue
         pattern = patterns.patterns[shift.pattern]
         start = (req.start_clock + shift.start_k * step) % DAY
-        rows.append({"date": req.dates[shift.date], "pattern": pattern.name, "start": start,
-                     "end": (start + pattern.length) % DAY,
-                     "breaks": tuple((start + b * step) % DAY for b in shift.breaks),
-                     "break_s": tuple(r.duration for r in pattern.breaks),
-                     "agents": int(agents)})
-    return pd.DataFrame(rows, columns=["date", "pattern", "start", "end", "breaks",
-                                       "break_s", "agents"])
+        rows += [{"date": req.dates[d], "pattern": pattern.name, "start": start,
+                  "end": (start + pattern.length) % DAY,
+                  "breaks": tuple((start + b * step) % DAY for b in shift.breaks),
+                  "break_s": tuple(r.duration for r in pattern.breaks),
+                  "agents": int(agents)} for d in shift.dates]
+    columns = ["date", "pattern", "start", "end", "breaks", "break_s", "agents"]
+    table = pd.DataFrame(rows, columns=columns)
+    if table.empty:
+        return table
+    keys = columns[:-1]  # tours and one-day shifts alike may share a date and a start
+    return (table.groupby(keys, sort=False, dropna=False)["agents"].sum()
+            .reset_index()[columns])
 
 
 def _coverage_table(req: Requirements, covered: np.ndarray) -> pd.DataFrame:

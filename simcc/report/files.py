@@ -12,6 +12,7 @@ from pathlib import Path
 
 from simcc.errors import SimccError
 from simcc.experiment.result import Result
+from simcc.report.wfm_export import wfm_intervals
 from simcc.runtime import write_atomic
 
 TABLES = ("kpis", "replication_kpis", "intervals")
@@ -29,6 +30,10 @@ def write_result(result: Result, folder: Path) -> list[Path]:
             continue
         written.append(write_atomic(folder / f"{name}.csv",
                                     lambda p, f=frame: f.to_csv(p, index=False)))
+    if result.intervals is not None and not result.intervals.empty:
+        wfm = wfm_intervals(result)
+        written.append(write_atomic(folder / "intervals_wfm.csv",
+                                    lambda p: wfm.to_csv(p, index=False)))
     text = json.dumps(result.to_json(), indent=2)
     written.append(write_atomic(folder / "result.json", lambda p: Path(p).write_text(text)))
     return written

@@ -9,8 +9,9 @@ scenario data, and a written scenario does not depend on the CSV any more.
 
 Column headers are normalised (lower case, every run of other characters -> ``_``)
 and matched against :data:`COLUMN_ALIASES`, so the exports of common WFM tools read as
-they are (docs/wfm_files.md). Cells: clock times ``HH:MM[:SS]``, dates ``YYYY-MM-DD``
-(or one ``YYYY-MM-DD HH:MM`` cell), durations in seconds or ``MM:SS`` / ``H:MM:SS``.
+they are (docs/wfm_files.md); other columns are ignored. Cells: clock times
+``HH:MM[:SS]``, dates ``YYYY-MM-DD`` (or one ``YYYY-MM-DD HH:MM`` cell), durations in
+seconds or ``MM:SS`` / ``H:MM:SS``.
 A file separated by ``;`` may use decimal commas. Errors name the file, the line and
 the column; at most :data:`MAX_ROWS` rows are read.
 """
@@ -141,17 +142,24 @@ def read_sheet(path: Path, label: str, wanted: tuple[str, ...], where: str) -> S
 
 def _match_headers(header: list[str], wanted: tuple[str, ...], label: str, where: str
                    ) -> tuple[dict[str, int], dict[str, str]]:
+    """Cell index and header of each canonical column; when several headers give one
+    column, the name listed first in :data:`COLUMN_ALIASES` wins (``offered`` before
+    ``handled``); one header written twice is an error."""
     columns: dict[str, int] = {}
     headers: dict[str, str] = {}
-    alias = {name: canon for canon in wanted for name in COLUMN_ALIASES[canon]}
+    rank: dict[str, int] = {}
+    alias = {name: (canon, k) for canon in wanted
+             for k, name in enumerate(COLUMN_ALIASES[canon])}
     for index, raw in enumerate(header):
-        canon = alias.get(normalise_header(raw))
-        if canon is None:
+        found = alias.get(normalise_header(raw))
+        if found is None:
             continue
-        if canon in columns:
-            raise ScenarioError([(where, f"{label} line 1: columns {shown(headers[canon], 40)} "
-                                         f"and {shown(raw, 40)} both give '{canon}'; keep one")])
-        columns[canon], headers[canon] = index, raw.strip()
+        canon, k = found
+        if canon in columns and k == rank[canon]:
+            raise ScenarioError([(where, f"{label} line 1: the column {shown(raw, 40)} is "
+                                         "written twice; keep one")])
+        if canon not in columns or k < rank[canon]:
+            columns[canon], headers[canon], rank[canon] = index, raw.strip(), k
     return columns, headers
 
 
