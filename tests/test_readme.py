@@ -82,6 +82,10 @@ def _nothing(proc: subprocess.CompletedProcess, folder: Path) -> None:
     """Exit code 0 and no traceback (checked for every command) is the claim."""
 
 
+WEEK_STAFF = "simcc staff scenarios/wfm/week.yaml -o staffed.yaml --requirements req.csv"
+WEEK_SCHEDULE = ("simcc schedule req.csv -p scenarios/wfm/patterns.yaml -s "
+                 "scenarios/wfm/week.yaml -o rostered.yaml --plot coverage.png")
+
 # Commands run for real, with what each must leave behind (besides exit code 0). A
 # command needing a file that an earlier README command writes lists that command first.
 RUN = {
@@ -115,6 +119,11 @@ RUN = {
     "--staffing log": (
         ["simcc calibrate data/anonymous_bank/06_June.txt.gz --format anonymous-bank "
          "-o bank.yaml"], _nothing),
+    "simcc run scenarios/wfm/week.yaml": ([], _nothing),
+    WEEK_STAFF: ([], _wrote("staffed.yaml", "req.csv")),
+    WEEK_SCHEDULE: ([WEEK_STAFF], _wrote("rostered.yaml", "coverage.png")),
+    "simcc run rostered.yaml --out week/": ([WEEK_STAFF, WEEK_SCHEDULE],
+                                            _wrote("week/intervals_wfm.csv")),
 }
 # Run for real only with -m slow; checked dry by default. Their claims are also tested on
 # smaller cases: test_telecom_example.py, test_compare.py, test_sweep.py, test_journeys.py,
@@ -125,6 +134,9 @@ SLOW = {
     "simcc compare scenarios/bank_multiskill.yaml -n 10",
     "simcc sweep scenarios/erlang_a.yaml --grid agents.team.count=96:104:2 -n 10 --out sweep/",
     "simcc run scenarios/retail_omnichannel.yaml -n 5",
+    WEEK_STAFF,
+    WEEK_SCHEDULE,
+    "simcc run rostered.yaml --out week/",
 }
 
 # Commands checked dry (parsed, files and scenarios checked), and why they are not run.
@@ -228,9 +240,19 @@ def dry_check(command: str) -> None:
     name, params = parse(command)
     if name == "check":
         return dry_check_baselines(params)
+    if name == "schedule":  # its requirements come from the `simcc staff` before it
+        from simcc.planning.schedule import load_patterns
+        from simcc.scenario.load import read_document
+
+        load_patterns(read_document(ROOT / params["patterns"]))
+        prepare(ROOT / params["scenario"])
+        return None
     scenario = ROOT / params["scenario"]
+    if not scenario.exists() and RUN.get(command, ([],))[0]:
+        return None  # written by the README commands before it (run in the slow step)
     assert scenario.is_file(), scenario
-    model = prepare(scenario, dict(parse_assignment(a) for a in params["assignments"]))
+    model = prepare(scenario, dict(parse_assignment(a)
+                                   for a in params.get("assignments") or ()))
     runs = [model]
     for assignment in params.get("grid") or ():  # the first point of each sweep axis
         key, values = assignment.split("=", 1)
@@ -240,7 +262,7 @@ def dry_check(command: str) -> None:
         runs += [model.variant(v) for v in (params["variant"] or model.variants)]
         assert len(runs) > 1, "compare needs variants"
     check_work(estimate_work(runs, params["replications"] or model.replications,
-                             params["workers"]), command_limits(params["limits"] or ()))
+                             params["workers"]), command_limits(params.get("limits") or ()))
     if params.get("executor") == "dask":
         pytest.importorskip("distributed")  # installed with the test extra
         assert params["scheduler"].startswith("tcp://")

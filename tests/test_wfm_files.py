@@ -4,6 +4,7 @@ column."""
 
 from __future__ import annotations
 
+import json
 import math
 import subprocess
 import sys
@@ -298,3 +299,45 @@ def test_a_runs_wfm_interval_export_reads_back_as_a_forecast(tmp_path):
     again = load_scenario(tmp_path / "again.yaml")
     assert again.demand[0].forecast.volume == offered
     assert again.demand[0].forecast.starts[:2] == [8 * HOUR, 8.5 * HOUR]
+
+
+def test_docs_list_every_accepted_header():
+    from simcc.scenario.wfm_files import COLUMN_ALIASES
+
+    text = (Path(__file__).parent.parent / "docs" / "wfm_files.md").read_text()
+    for column, names in COLUMN_ALIASES.items():
+        assert f"| `{column}` | {', '.join(names)} |" in text
+
+
+def test_staff_requirements_read_back_as_a_plan(tmp_path):
+    (tmp_path / "req.csv").write_text("group,date,start,required,interval\n"
+                                      "team,,08:00,3,1800\nteam,,08:30,4,1800\n")
+    doc = small(horizon={"duration": "1h", "start": "08:00"})
+    doc["agents"]["team"] = {"plan": "req.csv", "skills": {"general": 1.0},
+                             "channels": ["voice"]}
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(doc))
+    assert load_scenario(tmp_path / "s.yaml").agents["team"].staffing.counts == [3, 4]
+
+
+def test_the_planners_week_from_a_forecast_file(tmp_path):
+    """forecast CSV -> simcc staff -> simcc schedule -> simcc run, on the example week."""
+    week = Path(__file__).parent.parent / "scenarios" / "wfm"
+
+    def simcc_cli(*args):
+        run = subprocess.run([sys.executable, "-m", "simcc", *map(str, args)],
+                             capture_output=True, text=True, cwd=tmp_path)
+        assert run.returncode in (0, 1), run.stderr
+        return run
+
+    simcc_cli("staff", week / "week.yaml", "-o", "staffed.yaml", "--requirements", "req.csv",
+              "-n", "2", "-q")
+    schedule = simcc_cli("schedule", "req.csv", "-p", week / "patterns.yaml", "-s",
+                         week / "week.yaml", "-o", "rostered.yaml", "--json")
+    roster = json.loads(schedule.stdout)
+    assert roster["shortfall"] == 0
+    rostered = load_scenario(tmp_path / "rostered.yaml")
+    assert rostered.demand[0].forecast == load_scenario(week / "week.yaml").demand[0].forecast
+    simcc_cli("run", "rostered.yaml", "-n", "2", "--out", "out", "-q")
+    export = (tmp_path / "out" / "intervals_wfm.csv").read_text().splitlines()
+    sunday = [line for line in export[1:] if line.startswith("2027-03-07")]
+    assert len(export) == 1 + 7 * 48 and all(",0.0,0.0,0.0," in line for line in sunday)
