@@ -733,8 +733,9 @@ def validate(
 def schema() -> None:
     """Print the JSON Schema of scenario files (for editors)."""
     from simcc.scenario.schema import Scenario
+    from simcc.scenario.wfm_files import with_file_references
 
-    document = Scenario.model_json_schema()
+    document = with_file_references(Scenario.model_json_schema())
     document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     document["title"] = "simcc scenario (format v1)"
     sys.stdout.write(json.dumps(document, indent=2) + "\n")

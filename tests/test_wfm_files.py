@@ -341,3 +341,18 @@ def test_the_planners_week_from_a_forecast_file(tmp_path):
     export = (tmp_path / "out" / "intervals_wfm.csv").read_text().splitlines()
     sunday = [line for line in export[1:] if line.startswith("2027-03-07")]
     assert len(export) == 1 + 7 * 48 and all(",0.0,0.0,0.0," in line for line in sunday)
+
+
+def test_the_json_schema_accepts_the_file_references():
+    import jsonschema
+
+    run = subprocess.run([sys.executable, "-m", "simcc", "schema"], capture_output=True,
+                         text=True, check=True)
+    schema = json.loads(run.stdout)
+    week = yaml.safe_load((Path(__file__).parent.parent / "scenarios" / "wfm" /
+                           "week.yaml").read_text())
+    week["calendar"]["start_date"] = str(week["calendar"]["start_date"])  # JSON has no dates
+    jsonschema.validate(week, schema)
+    week["agents"]["team"]["plan"] = "plan.xlsx"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(week, schema)

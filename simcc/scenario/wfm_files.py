@@ -292,3 +292,18 @@ def resolve_files(document: dict[str, Any], base_dir: Path | None) -> dict[str, 
             if isinstance(g, dict) and isinstance(g.get("plan"), str) else g
             for name, g in agents.items()}
     return out
+
+
+def with_file_references(schema: dict[str, Any]) -> dict[str, Any]:
+    """The scenario JSON Schema with the file references a scenario file may hold before
+    :func:`resolve_files` reads them: ``demand[i].forecast`` may be a CSV path, and an
+    agent group may give ``plan`` (a CSV path) instead of count, shifts or staffing."""
+    defs = schema["$defs"]
+    path = {"type": "string", "pattern": r"(?i)\.(csv|txt)$",
+            "description": "a CSV file, relative to the scenario file (docs/wfm_files.md)"}
+    forecast = defs["Demand"]["properties"]["forecast"]
+    forecast["anyOf"] = [path, *forecast["anyOf"]]
+    defs["AgentGroup"]["properties"]["plan"] = {
+        **path, "description": "a staffing-plan CSV (agents per interval), read into "
+        "'staffing' (docs/wfm_files.md)"}
+    return schema
