@@ -2,7 +2,9 @@
 "Evidence on all nine months"): for every month the in-sample planner's backtest
 (calibrate on the month, backtest it with its own plan), for every consecutive pair
 the held-out one (calibrate on month A, backtest month B with B's plan: volume, handle
-times and staffing of B, behaviour of A), and for every month the replay of its own
+times and staffing of B, behaviour of A), for every month its day-by-day scenario
+(``simcc calibrate --days-out``: each day its own volume per interval and call type, AHT
+and staffing, simulated as one calendar), and for every month the replay of its own
 calls with its own daily staffing. Weekdays, special days left out.
 
     python benchmarks/bank_months.py [--replications 10]
@@ -14,9 +16,14 @@ relative errors. About a minute on the 2-core machine.
 from __future__ import annotations
 
 import argparse
+import tempfile
 from pathlib import Path
 
+import pandas as pd
+
 import simcc
+from simcc.calibrate.backtest import observed_kpis
+from simcc.calibrate.daily import day_by_day, write_day_by_day
 from simcc.calibrate.days import leave_out_special_days
 from simcc.calibrate.estimate import estimate
 from simcc.calibrate.logs import filter_days, load_log
@@ -39,6 +46,24 @@ def calibrated(records) -> simcc.Scenario:
     """The scenario calibrated on a month's clean days."""
     clean, _ = leave_out_special_days(offered_contacts(records))
     return simcc.load_scenario(estimate(clean, "bank").scenario)
+
+
+def day_by_day_overall(records, replications: int) -> pd.Series:
+    """Observed and simulated pooled KPIs of a month's day-by-day scenario (the
+    simulated rates pooled over each replication's days, then averaged)."""
+    clean, _ = leave_out_special_days(offered_contacts(records))
+    typical = estimate(clean, "bank").scenario
+    observed = observed_kpis(clean, 20.0, 1800.0).loc["all"]
+    with tempfile.TemporaryDirectory() as folder:
+        write_day_by_day(day_by_day(clean, typical, 1800.0), Path(folder))
+        result = simcc.simulate(Path(folder) / "scenario.yaml", replications=replications,
+                                records="none")
+    row = {}
+    for kpi in ("abandon_rate", "asa_s", "service_level"):
+        sim = result.kpi(kpi)
+        row |= {f"{kpi}_obs": observed[kpi], f"{kpi}_sim": sim,
+                f"{kpi}_relerr": sim / observed[kpi] - 1}
+    return pd.Series(row)
 
 
 def markdown_row(label: str, overall) -> str:
@@ -65,6 +90,12 @@ def main() -> None:
         print(markdown_row(label, overall), flush=True)
         errors["in-sample" if a == b else "held-out"].append(
             (abs(overall.abandon_rate_relerr), abs(overall.asa_s_relerr)))
+    errors["day-by-day"] = []
+    for m in MONTHS:
+        overall = day_by_day_overall(logs[m], args.replications)
+        print(markdown_row(f"{m[3:]} (day by day)", overall), flush=True)
+        errors["day-by-day"].append((abs(overall.abandon_rate_relerr),
+                                     abs(overall.asa_s_relerr)))
     errors["replay"] = []
     for m in MONTHS:
         overall = replay(logs[m], models[m], replications=args.replications,

@@ -835,8 +835,13 @@ def calibrate(
         "equal (first come, first served; docs/calibration.md on the bank's labels)")
     ] = "labels",
     session_gap: SessionGapOpt = "5m",
+    days_out: Annotated[Path | None, typer.Option(
+        "--days-out", help="also write the day-by-day scenario here: DIR/scenario.yaml "
+        "with DIR/forecast.csv and DIR/plan.csv (each day its own volume, AHT and "
+        "staffing)")] = None,
 ) -> None:
-    """Estimate a scenario from a contact log and write it as commented YAML."""
+    """Estimate a scenario from a contact log and write it as commented YAML (with
+    --days-out, also the day-by-day scenario of the log's days)."""
     from simcc.calibrate.estimate import PRIORITY_RULES, estimate
     from simcc.calibrate.observed import offered_contacts
     from simcc.calibrate.writer import summary, to_yaml
@@ -863,11 +868,22 @@ def calibrate(
     import yaml
 
     prepare(yaml.safe_load(text))  # never write a scenario that does not validate
+    days = None
+    if days_out is not None:
+        from simcc.calibrate.daily import day_by_day
+
+        days = day_by_day(contacts, result.scenario, interval_s, _session_gap(session_gap))
     from simcc.report.files import write_text_atomic
 
     write_text_atomic(output, text)
     _say(stdout, plain(summary(result)))
     _say(stdout, line("scenario written to ", output))
+    if days is not None:
+        from simcc.calibrate.daily import write_day_by_day
+
+        write_day_by_day(days, days_out)
+        _say(stdout, line(f"day-by-day scenario of {len(days.dates)} dates "
+                          f"({days.dates[0]} to {days.dates[-1]}) written to ", days_out))
 
 
 @app.command()

@@ -115,3 +115,26 @@ def test_the_command(logs, tmp_path):
                               "--plan-from", str(tmp_path / "nope.csv")],
                              capture_output=True, text=True)
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
+
+
+def test_day_by_day_output_lays_each_day_on_a_calendar(logs, tmp_path):
+    """`simcc calibrate --days-out`: each day's offered contacts per interval and call
+    type, its AHT and its own inferred staffing, as a calendar scenario that reproduces
+    the known center."""
+    out = tmp_path / "days"
+    run = subprocess.run([sys.executable, "-m", "simcc", "calibrate", str(logs["b"]), "-o",
+                          str(tmp_path / "typical.yaml"), "--days-out", str(out)],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    contacts = offered_contacts(load_generic(logs["b"]).records)
+    model = simcc.load_scenario(out / "scenario.yaml")
+    forecast = model.demand[0].forecast
+    assert sum(forecast.volume) == len(contacts)  # every offered contact, on its day
+    assert model.horizon.days == contacts["date"].nunique() == len(set(forecast.dates))
+    assert str(model.calendar.start_date) == str(min(contacts["date"]))[:10]
+    table = next(iter(model.agents.values())).staffing
+    assert table.period_s == model.horizon.days * 86400 and max(table.counts) >= 14
+    result = simcc.simulate(model, replications=4, workers=2, records="none")
+    observed = contacts["abandoned"].mean()
+    assert result.kpi("abandon_rate") == pytest.approx(observed, rel=0.35)
+    assert result.kpi("offered") == pytest.approx(len(contacts), rel=0.05)

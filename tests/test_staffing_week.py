@@ -73,7 +73,7 @@ def test_the_default_period_is_one_day():
 
 @pytest.mark.parametrize("staffing, text", [
     ({"counts": [1], "period": "36h"}, "whole number of days"),
-    ({"counts": [1], "period": "29d"}, "from 1 to 28"),
+    ({"counts": [1], "period": "367d"}, "from 1 to 366"),
     ({"counts": [1, 1, 1, 1, 1], "period": "2d"}, "more than the period (2 days)"),
     ({"counts": [1, 1, 1]}, "more than a day"),
 ])

@@ -30,8 +30,11 @@ from simcc.model.demand import rate_pieces
 from simcc.planning.grid import Grid
 from simcc.planning.plan import StaffingPlan, staffed_document
 from simcc.scenario.forecast import intent_pieces
-from simcc.scenario.schema import MAX_STAFFING_PERIOD_DAYS, Scenario
+from simcc.scenario.schema import Scenario
 from simcc.units import DAY, format_clock_exact
+
+MAX_PLANNED_DATES = 28
+"""Most dates one ``simcc staff`` run plans."""
 
 DayPlanner = Callable[[dict[str, Any], Scenario, Scenario], StaffingPlan]
 """Plans one typical day: (document, scenario to simulate, scenario for the seed's
@@ -40,14 +43,14 @@ loads) -> plan."""
 
 def horizon_dates(model: Scenario) -> list[dt.date]:
     """The dates whose days (from the horizon's start clock) the horizon covers; a
-    :class:`~simcc.errors.SimccError` beyond :data:`MAX_STAFFING_PERIOD_DAYS` dates, a
+    :class:`~simcc.errors.SimccError` beyond :data:`MAX_PLANNED_DATES` dates, a
     :class:`~simcc.errors.ScenarioError` when several days do not line up on the
     interval grid."""
     horizon = model.horizon
     count = max(1, math.ceil(horizon.length_s / DAY - 1e-9))
-    if count > MAX_STAFFING_PERIOD_DAYS:
+    if count > MAX_PLANNED_DATES:
         raise SimccError(f"simcc staff plans a calendar horizon date by date, at most "
-                         f"{MAX_STAFFING_PERIOD_DAYS} dates; this one has {count}: shorten "
+                         f"{MAX_PLANNED_DATES} dates; this one has {count}: shorten "
                          "horizon.duration or horizon.days")
     if count > 1 and abs(DAY / horizon.interval - round(DAY / horizon.interval)) > 1e-9:
         raise ScenarioError([("horizon.interval", "simcc staff plans each date on the "

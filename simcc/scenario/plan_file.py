@@ -6,7 +6,7 @@ logged in. Reading the scenario turns it into the group's ``staffing`` table
 
 * rows with a clock time only are a typical day (the table repeats every day);
 * dated rows (``YYYY-MM-DD``) need ``calendar.start_date``; the table then starts on
-  that date and repeats after the plan's last day (at most 28 days); intervals the plan
+  that date and repeats after the plan's last day (at most 366 days); intervals the plan
   does not list have no agents.
 """
 

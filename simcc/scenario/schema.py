@@ -303,8 +303,8 @@ class Shift(Spec):
         return (self.end - self.start) % DAY
 
 
-MAX_STAFFING_PERIOD_DAYS = 28
-"""Longest period of a staffing table, days."""
+MAX_STAFFING_PERIOD_DAYS = 366
+"""Longest period of a staffing table, days (a year of dated plan intervals)."""
 
 
 class Staffing(Spec):
@@ -316,7 +316,7 @@ class Staffing(Spec):
     start: ClockTime | None = Field(default=None, description="default: horizon.start")
     interval: Duration | None = Field(default=None, description="default: horizon.interval")
     period: Duration | None = Field(default=None, description="the counts repeat every "
-                                    "period (whole days, at most 28; default: 1 day)")
+                                    "period (whole days, at most 366; default: 1 day)")
 
     @field_validator("period")
     @classmethod

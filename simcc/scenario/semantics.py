@@ -23,6 +23,7 @@ checks only warn when the problem is certain, so a sensible scenario gets none:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -184,10 +185,15 @@ def _spans(plan: _Plan, mask: np.ndarray) -> str:
     starts = np.flatnonzero(np.diff(padded) == 1)
     ends = np.flatnonzero(np.diff(padded) == -1)
     start_clock = plan.scenario.horizon.start
-    multiday = plan.length_s > DAY
-    texts = list(dict.fromkeys(
-        f"from {format_clock(edges[a] + start_clock)} to {format_clock(edges[b] + start_clock)}"
-        + (" every day" if multiday else "") for a, b in zip(starts, ends, strict=True)))
+    days_of: dict[str, set[int]] = {}
+    for a, b in zip(starts, ends, strict=True):
+        span = (f"from {format_clock(edges[a] + start_clock)} to "
+                f"{format_clock(edges[b] + start_clock)}")
+        days_of.setdefault(span, set()).add(int((edges[a] + start_clock) // DAY))
+    total = math.ceil((plan.length_s + start_clock) / DAY - 1e-9)
+    texts = [span + ("" if total <= 1 else " every day" if len(days) >= total
+                     else f" on {len(days)} of {total} days")
+             for span, days in days_of.items()]
     more = len(texts) - MAX_SPANS
     return ", ".join(texts[:MAX_SPANS]) + (f" and {more} more spans" if more > 0 else "")
 
