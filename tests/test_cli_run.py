@@ -56,7 +56,8 @@ def test_human_output_and_files(tmp_path):
     for label in ("service level", "95% CI", "by channel", "by group"):
         assert label in proc.stdout
     names = {p.name for p in out.iterdir()}
-    assert names == {"kpis.csv", "replication_kpis.csv", "intervals.csv", "result.json",
+    assert names == {"kpis.csv", "replication_kpis.csv", "intervals.csv", "intervals_wfm.csv",
+                     "result.json",
                      ".simcc-output"}  # the marker: simcc may replace this folder
     result = json.loads((out / "result.json").read_text())
     assert result["replications"] == 2

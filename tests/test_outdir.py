@@ -41,7 +41,8 @@ def test_a_second_run_replaces_the_previous_output_as_a_whole(scenario, tmp_path
     assert proc.exit_code == 0, proc.output
     assert not (out / "records").exists()
     assert {p.name for p in out.iterdir()} == {MARKER, "kpis.csv", "replication_kpis.csv",
-                                               "intervals.csv", "result.json"}
+                                               "intervals.csv", "intervals_wfm.csv",
+                                               "result.json"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "small.yaml"]  # no staging
 
 
