@@ -869,19 +869,17 @@ def calibrate(
 
     prepare(yaml.safe_load(text))  # never write a scenario that does not validate
     days = None
-    if days_out is not None:
-        from simcc.calibrate.daily import day_by_day
+    if days_out is not None:  # validated and written first: a failure leaves no -o file
+        from simcc.calibrate.daily import day_by_day, write_day_by_day
 
         days = day_by_day(contacts, result.scenario, interval_s, _session_gap(session_gap))
+        write_day_by_day(days, days_out)
     from simcc.report.files import write_text_atomic
 
     write_text_atomic(output, text)
     _say(stdout, plain(summary(result)))
     _say(stdout, line("scenario written to ", output))
     if days is not None:
-        from simcc.calibrate.daily import write_day_by_day
-
-        write_day_by_day(days, days_out)
         _say(stdout, line(f"day-by-day scenario of {len(days.dates)} dates "
                           f"({days.dates[0]} to {days.dates[-1]}) written to ", days_out))
 

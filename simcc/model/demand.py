@@ -282,11 +282,14 @@ def backlog_parts(demands: Sequence[DemandPlan], backlog: dict[int, int],
                   streams: Streams) -> list[dict[str, np.ndarray]]:
     """The contacts waiting at time 0: ``backlog`` maps a channel code to its number of
     waiting contacts, shared among the channel's demand plans in proportion to their
-    expected arrivals in the first window (multinomial on stream ``backlog/<code>``)."""
+    expected arrivals in the first window (over the whole horizon when none has any
+    then; multinomial on stream ``backlog/<code>``)."""
     parts = []
     for code, count in backlog.items():
         plans = [p for p in demands if p.channel_code == code]
-        weights = np.array([_first_window_volume(p) for p in plans])
+        weights = np.array([_volume(p, WINDOW_S) for p in plans])
+        if weights.sum() <= 0:
+            weights = np.array([_volume(p, math.inf) for p in plans])
         if count <= 0 or not plans or weights.sum() <= 0:
             continue
         counts = streams(f"backlog/{code}").multinomial(count, weights / weights.sum())
@@ -295,9 +298,10 @@ def backlog_parts(demands: Sequence[DemandPlan], backlog: dict[int, int],
     return parts
 
 
-def _first_window_volume(plan: DemandPlan) -> float:
+def _volume(plan: DemandPlan, until_s: float) -> float:
+    """Expected arrivals of ``plan`` before ``until_s``."""
     pieces = plan.pieces
-    return float((pieces[:, 2] * np.clip(np.minimum(pieces[:, 1], WINDOW_S) - pieces[:, 0],
+    return float((pieces[:, 2] * np.clip(np.minimum(pieces[:, 1], until_s) - pieces[:, 0],
                                          0.0, None)).sum())
 
 

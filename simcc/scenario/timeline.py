@@ -7,7 +7,8 @@ hours repeat every day, staffing tables every ``period``, and a calendar's day r
 change a day's volume and profile, so each is a function of the *clock*: seconds since
 midnight of the horizon's first day (``horizon.start + t``); these functions follow
 what the engine does over the arrival period (:mod:`simcc.model.demand` for rates,
-:mod:`simcc.model.staffing` for log-ins; shift breaks and absenteeism left aside).
+:mod:`simcc.model.staffing` for log-ins; shift breaks, absenteeism and shrinkage left
+aside).
 """
 
 from __future__ import annotations
