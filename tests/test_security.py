@@ -291,3 +291,18 @@ def test_piped_tables_are_not_squeezed_into_80_columns(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     row = next(line for line in result.output.splitlines() if "abandon rate" in line)
     assert row.count("pp") == 4 and len(row) > 80  # every variant's difference on one line
+
+
+@pytest.mark.parametrize("where", ["channel", "group", "scenario", "variant"])
+def test_names_cannot_be_spreadsheet_formulas(where):
+    doc = small()
+    if where == "channel":
+        doc["channels"]["=HYPERLINK(\"http://x\")"] = {}
+    elif where == "group":
+        doc["agents"]["@team"] = doc["agents"].pop("team")
+    elif where == "scenario":
+        doc["name"] = "+1"
+    else:
+        doc["variants"] = {"-more": {"agents.team.count": 6}}
+    with pytest.raises(simcc.ScenarioError, match="must not start with .*formula"):
+        simcc.load_scenario(doc)

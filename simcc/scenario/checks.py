@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 
 from simcc.scenario.outcomes import DEFAULT_KEY
 from simcc.scenario.schema import Scenario
+from simcc.scenario.types import FORMULA_STARTS
 from simcc.units import DAY
 
 Problem = tuple[str, str]
@@ -19,9 +20,9 @@ SHARE_TOLERANCE = 1e-6
 
 def check_scenario(scenario: Scenario) -> list[Problem]:
     """Every cross-reference problem of ``scenario`` (empty when it is consistent)."""
-    checks = (_horizon, _shares, _demand_references, _agent_references, _coverage, _profiles,
-              _journey_references, _escalation_coverage, _repeat_switch, _targets,
-              _staffable, _outcome_segments, _calendar_profiles, _shift_days)
+    checks = (_names, _horizon, _shares, _demand_references, _agent_references, _coverage,
+              _profiles, _journey_references, _escalation_coverage, _repeat_switch,
+              _targets, _staffable, _outcome_segments, _calendar_profiles, _shift_days)
     return [problem for check in checks for problem in check(scenario)]
 
 
@@ -36,6 +37,19 @@ def _sum_problem(path: str, shares: dict[str, float]) -> Iterator[Problem]:
     total = sum(shares.values())
     if abs(total - 1.0) > SHARE_TOLERANCE:
         yield path, f"shares must sum to 1, they sum to {total:.6g}"
+
+
+NAMED_SECTIONS = ("channels", "segments", "intents", "profiles", "agents", "variants")
+"""Sections whose keys are names (checked like :data:`~simcc.scenario.types.Name`)."""
+
+
+def _names(s: Scenario) -> Iterator[Problem]:
+    for section in NAMED_SECTIONS:
+        for key in getattr(s, section):
+            if key.startswith(FORMULA_STARTS):
+                yield (f"{section}.{key}", f"a name must not start with {key[0]!r}: names "
+                       "go into the CSV exports, and a spreadsheet would run such a cell "
+                       "as a formula")
 
 
 def _horizon(s: Scenario) -> Iterator[Problem]:

@@ -45,8 +45,21 @@ to :data:`MAX_DURATION_S`."""
 
 MAX_NAME_CHARS = 200
 """Longest name (scenario, channel, intent, skill, segment, group, variant, ...)."""
-Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME_CHARS)]
-"""A name given by the user: 1 to :data:`MAX_NAME_CHARS` characters."""
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet read a CSV cell as a formula."""
+
+
+def _not_a_formula(text: str) -> str:
+    if text.startswith(FORMULA_STARTS):
+        raise ValueError(f"a name must not start with {text[0]!r}: names go into the CSV "
+                         "exports, and a spreadsheet would run such a cell as a formula")
+    return text
+
+
+Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME_CHARS),
+                 AfterValidator(_not_a_formula)]
+"""A name given by the user: 1 to :data:`MAX_NAME_CHARS` characters, not starting with
+one of :data:`FORMULA_STARTS` (CSV exports stay safe to open in a spreadsheet)."""
 
 ClockTime = Annotated[
     float,
