@@ -969,6 +969,8 @@ def schedule(
                                          "write (YAML)")],
     coverage: Annotated[Path | None, typer.Option(help="write coverage per interval "
                                                   "(CSV) here")] = None,
+    shifts: Annotated[Path | None, typer.Option(
+        "--shifts", help="write the roster, one row per date and shift (CSV), here")] = None,
     plot: Annotated[Path | None, typer.Option(help="write the coverage figure (PNG) "
                                               "here")] = None,
     time_limit: Annotated[float, typer.Option(min=1, max=3600, help="solver time limit, "
@@ -998,6 +1000,8 @@ def schedule(
     write_text_atomic(output, yaml.safe_dump(rostered, sort_keys=False, allow_unicode=True))
     if coverage is not None:
         write_text_atomic(coverage, roster.coverage.to_csv(index=False, lineterminator="\n"))
+    if shifts is not None:
+        write_text_atomic(shifts, roster.shifts_csv())
     if figure is not None:
         figure.savefig(plot, dpi=110)
     summary = {"group": spec.group, "cost": roster.cost, "shortfall": roster.shortfall,

@@ -229,3 +229,14 @@ def test_dated_requirements_must_start_on_the_calendar_start(tmp_path):
         rostered_document(doc, roster)
     doc["calendar"]["start_date"] = "2026-03-03"
     assert rostered_document(doc, roster)["agents"]["team"]["shifts"][0]["days"] == ["tue"]
+
+
+def test_the_roster_as_csv_in_wfm_columns(tmp_path):
+    patterns = load_patterns({"group": "team", "patterns": [
+        {"name": "day", "start": "08:00", "length": "6h",
+         "breaks": [{"after": ["2h", "3h"], "duration": "1h"}]}]})
+    roster = solve(read_requirements(hourly(tmp_path, [2] * 6), "team"), patterns)
+    lines = roster.shifts_csv().splitlines()
+    assert lines[0] == "group,date,pattern,start,end,breaks,agents"
+    assert sorted(lines[1:]) == ["team,,day,08:00,14:00,10:00/60m,2",
+                                 "team,,day,08:00,14:00,11:00/60m,2"]

@@ -156,6 +156,23 @@ class Roster:
         """Uncovered agent-intervals."""
         return int(self.coverage["shortfall"].sum())
 
+    def shifts_csv(self) -> str:
+        """The roster as CSV in the WFM files' conventions (docs/wfm_files.md):
+        ``group,date,pattern,start,end,breaks,agents``, one row per date and shift, clock
+        times ``HH:MM``, ``breaks`` as ``start/minutes`` joined by ``;``."""
+        table = self.shifts
+        breaks = [";".join(f"{format_clock(b)}/{d / 60:g}m" for b, d in
+                           zip(row.breaks, row.break_s, strict=True))
+                  for row in table.itertuples()]
+        frame = pd.DataFrame({
+            "group": self.requirements.group,
+            "date": [d.isoformat() if isinstance(d, dt.date) else "" for d in table["date"]],
+            "pattern": table["pattern"], "start": [format_clock(t) for t in table["start"]],
+            "end": [format_clock(t) for t in table["end"]], "breaks": breaks,
+            "agents": table["agents"]},
+            columns=["group", "date", "pattern", "start", "end", "breaks", "agents"])
+        return frame.to_csv(index=False, lineterminator="\n")
+
 
 def read_requirements(path: Path, group: str) -> Requirements:
     """The requirements of ``group`` from a requirements CSV (errors name the line and
