@@ -219,7 +219,7 @@ def test_a_typical_day_plan_becomes_the_groups_staffing_table(tmp_path):
     assert on == [4, 6, 0, 2]
 
 
-def test_a_dated_plan_starts_on_its_date_and_repeats_after_its_last_day(tmp_path):
+def test_a_dated_plan_starts_on_its_date_and_repeats_by_whole_weeks(tmp_path):
     text = "date,start,agents\n2027-03-02,08:00,3\n2027-03-02,08:30,5\n"
     path = with_plan(tmp_path, text, horizon={"days": 2, "start": "08:00"})
     with pytest.raises(ScenarioError, match="dated plan needs calendar.start_date"):
@@ -228,7 +228,7 @@ def test_a_dated_plan_starts_on_its_date_and_repeats_after_its_last_day(tmp_path
     doc["calendar"] = {"start_date": "2027-03-01"}
     path.write_text(yaml.safe_dump(doc))
     table = load_scenario(path).agents["team"].staffing
-    assert table.start == 8 * HOUR and table.period_s == 2 * 24 * HOUR
+    assert table.start == 8 * HOUR and table.period_s == 7 * 24 * HOUR  # a week
     assert table.counts[-2:] == [3, 5] and sum(table.counts) == 8
     assert len(table.counts) == 48 + 2  # a day of zeros, then the plan's day
 
@@ -356,3 +356,11 @@ def test_the_json_schema_accepts_the_file_references():
     week["agents"]["team"]["plan"] = "plan.xlsx"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(week, schema)
+
+
+def test_the_week_plan_leaves_the_unlisted_sunday_empty():
+    model = load_scenario(Path(__file__).parent.parent / "scenarios" / "wfm" / "week.yaml")
+    result = simcc.simulate(model, replications=1, workers=1, records="all")
+    sunday = (result.agents.start_s >= 6 * 24 * HOUR)
+    assert not sunday.any()  # the plan lists Monday to Saturday: nobody on Sunday
+    assert model.agents["team"].staffing.period_s == 7 * 24 * HOUR

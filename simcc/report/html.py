@@ -109,6 +109,8 @@ def _scenario_summary(result: Result) -> str:
                               f"{format_clock_exact(sh.end)[:5]}" for sh in group.shifts)
         else:
             staff = f"staffing table (peak {max(group.staffing.counts)})"
+        if group.shrinkage:
+            staff += f", shrinkage {group.shrinkage:.0%}"
         skills = ", ".join(f"{escape(k)} {v:g}" for k, v in group.skills.items())
         groups.append(f"<li><b>{escape(name)}</b>: {escape(staff)}; skills {skills}; "
                       f"channels {_names(group.channels)}</li>")
@@ -124,6 +126,11 @@ def _scenario_summary(result: Result) -> str:
 
 def _volume(demand) -> str:
     rate = demand.rate
+    if demand.forecast is not None:
+        forecast = demand.forecast
+        source = f" ({escape(forecast.source)})" if forecast.source else ""
+        return (f"forecast{source}: {len(forecast.volume):,} rows over "
+                f"{forecast.days()} day(s), {rate.per_day:,.0f} contacts per day on average")
     if rate.per_day is not None:
         shape = f" spread by profile {escape(rate.profile)}" if rate.profile else ""
         return f"{rate.per_day:,.0f} per day{shape}"

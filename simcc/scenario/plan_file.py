@@ -6,8 +6,9 @@ logged in. Reading the scenario turns it into the group's ``staffing`` table
 
 * rows with a clock time only are a typical day (the table repeats every day);
 * dated rows (``YYYY-MM-DD``) need ``calendar.start_date``; the table then starts on
-  that date and repeats after the plan's last day (at most 366 days); intervals the plan
-  does not list have no agents.
+  that date and repeats every whole number of weeks that holds the plan (7 days for a
+  week's plan, at most 366 days); intervals and dates the plan does not list have no
+  agents (a Monday-to-Saturday plan has nobody on Sunday).
 """
 
 from __future__ import annotations
@@ -140,5 +141,6 @@ def _staffing(rows: list[tuple], times: dict[int, float], interval: float | None
         if days > MAX_STAFFING_PERIOD_DAYS:
             raise ScenarioError([(where, f"{label}: the plan covers {days} days; at most "
                                          f"{MAX_STAFFING_PERIOD_DAYS} are read")])
-        table["period"] = days * DAY
+        weeks = math.ceil(days / 7) * 7  # a Monday-to-Saturday plan leaves Sunday empty
+        table["period"] = (weeks if weeks <= MAX_STAFFING_PERIOD_DAYS else days) * DAY
     return table
