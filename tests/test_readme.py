@@ -82,6 +82,8 @@ def _nothing(proc: subprocess.CompletedProcess, folder: Path) -> None:
     """Exit code 0 and no traceback (checked for every command) is the claim."""
 
 
+SEPTEMBER_DAYS = ("simcc calibrate data/anonymous_bank/09_September.txt.gz --format "
+                  "anonymous-bank -o sep.yaml --days-out sep_days/")
 WEEK_STAFF = "simcc staff scenarios/wfm/week.yaml -o staffed.yaml --requirements req.csv"
 WEEK_SCHEDULE = ("simcc schedule req.csv -p scenarios/wfm/patterns.yaml -s "
                  "scenarios/wfm/week.yaml -o rostered.yaml --plot coverage.png")
@@ -119,6 +121,9 @@ RUN = {
     "--staffing log": (
         ["simcc calibrate data/anonymous_bank/06_June.txt.gz --format anonymous-bank "
          "-o bank.yaml"], _nothing),
+    SEPTEMBER_DAYS: ([], _wrote("sep.yaml", "sep_days/scenario.yaml", "sep_days/forecast.csv",
+                                "sep_days/plan.csv")),
+    "simcc run sep_days/scenario.yaml": ([SEPTEMBER_DAYS], _nothing),
     "simcc run scenarios/wfm/week.yaml": ([], _nothing),
     WEEK_STAFF: ([], _wrote("staffed.yaml", "req.csv")),
     WEEK_SCHEDULE: ([WEEK_STAFF], _wrote("rostered.yaml", "coverage.png")),

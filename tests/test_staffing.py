@@ -231,3 +231,26 @@ def test_a_small_skill_keeps_an_agent_under_a_channel_wide_target():
                  "cost_per_hour": 200}}
     plan = simcc.staff(document, workers=1)
     assert min(plan.groups["desk"]) >= 1
+
+
+def test_the_seed_grosses_up_for_shrinkage_and_the_plan_meets_the_target():
+    from simcc.planning.grid import plan_grid
+    from simcc.planning.seed import cover, need_requirements
+    from simcc.planning.staff import decision_of
+    from simcc.planning.targets import scenario_targets
+
+    def seed(shrinkage: float) -> list[int]:
+        document = varying()
+        document["agents"]["team"]["shrinkage"] = shrinkage
+        model = simcc.load_scenario(document)
+        grid = plan_grid(model)
+        needs = need_requirements(model, grid, scenario_targets(model))
+        return list(cover(model, grid, needs, decision_of(model, grid))[0]["team"])
+
+    on_queue = seed(0.0)
+    assert on_queue == [erlang_a_agents(rate) for rate in interval_rates()]
+    assert seed(0.25) == [math.ceil(n / 0.75 - 1e-9) for n in on_queue]  # paid agents
+    document = varying()
+    document["agents"]["team"]["shrinkage"] = 0.25
+    plan = simcc.staff(document, workers=2)
+    assert plan.feasible and sum(plan.groups["team"]) > sum(on_queue)

@@ -216,12 +216,14 @@ def _cover_interval(scenario: Scenario, grid: Grid, needed: np.ndarray, decision
 
 
 def _proficiency(scenario: Scenario, group: str, need: Need) -> float:
-    """How much of a full-proficiency agent one agent of ``group`` is on ``need`` (0:
-    cannot serve it); on a pooled queue, the group's lowest proficiency over the
-    channel's skills."""
+    """How much of a full-proficiency agent on the queues one paid agent of ``group``
+    is on ``need`` (0: cannot serve it): its proficiency (on a pooled queue, the lowest
+    over the channel's skills) times the share of time it is on the queues,
+    ``1 - shrinkage``."""
     spec = scenario.agents[group]
     if need.channel not in spec.channels:
         return 0.0
+    on_queue = 1.0 - spec.shrinkage
     if need.skill != POOLED:
-        return spec.skills.get(need.skill, 0.0)
-    return min((spec.skills.get(s, 0.0) for s in need.pooled), default=0.0)
+        return spec.skills.get(need.skill, 0.0) * on_queue
+    return min((spec.skills.get(s, 0.0) for s in need.pooled), default=0.0) * on_queue
