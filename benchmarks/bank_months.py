@@ -7,7 +7,7 @@ times and staffing of B, behaviour of A), for every month its day-by-day scenari
 and staffing, simulated as one calendar), and for every month the replay of its own
 calls with its own daily staffing. Weekdays, special days left out.
 
-    python benchmarks/bank_months.py [--replications 10]
+    python benchmarks/bank_months.py [--replications 10] [--segments labels|equal|one]
 
 Prints the markdown rows of the table in docs/calibration.md and the mean absolute
 relative errors. About a minute on the 2-core machine.
@@ -42,17 +42,29 @@ def month_logs() -> dict[str, object]:
             for m in MONTHS}
 
 
-def calibrated(records) -> simcc.Scenario:
-    """The scenario calibrated on a month's clean days."""
+def clean_contacts(records, segments: str = "labels"):
+    """A month's offered contacts without special days (``segments="one"``: every
+    caller in one segment)."""
     clean, _ = leave_out_special_days(offered_contacts(records))
-    return simcc.load_scenario(estimate(clean, "bank").scenario)
+    return clean.assign(segment="all") if segments == "one" else clean
 
 
-def day_by_day_overall(records, replications: int) -> pd.Series:
+def typical_day(clean, segments: str = "labels") -> dict:
+    """The calibrated typical-day document (``segments="equal"``: equal priority)."""
+    return estimate(clean, "bank", priority="equal" if segments == "equal" else
+                    "labels").scenario
+
+
+def calibrated(records, segments: str = "labels") -> simcc.Scenario:
+    """The scenario calibrated on a month's clean days."""
+    return simcc.load_scenario(typical_day(clean_contacts(records, segments), segments))
+
+
+def day_by_day_overall(records, replications: int, segments: str = "labels") -> pd.Series:
     """Observed and simulated pooled KPIs of a month's day-by-day scenario (the
     simulated rates pooled over each replication's days, then averaged)."""
-    clean, _ = leave_out_special_days(offered_contacts(records))
-    typical = estimate(clean, "bank").scenario
+    clean = clean_contacts(records, segments)
+    typical = typical_day(clean, segments)
     observed = observed_kpis(clean, 20.0, 1800.0).loc["all"]
     with tempfile.TemporaryDirectory() as folder:
         write_day_by_day(day_by_day(clean, typical, 1800.0), Path(folder))
@@ -78,9 +90,12 @@ def markdown_row(label: str, overall) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replications", type=int, default=10)
+    parser.add_argument("--segments", choices=("labels", "equal", "one"), default="labels",
+                        help="the log's priority labels served first (calibrate's default), "
+                        "with equal priority (--priority equal), or one segment")
     args = parser.parse_args()
     logs = month_logs()
-    models = {m: calibrated(logs[m]) for m in MONTHS}
+    models = {m: calibrated(logs[m], args.segments) for m in MONTHS}
     pairs = [(m, m) for m in MONTHS] + list(zip(MONTHS[:-1], MONTHS[1:], strict=True))
     errors: dict[str, list[tuple[float, float]]] = {"in-sample": [], "held-out": []}
     for a, b in pairs:
@@ -92,7 +107,7 @@ def main() -> None:
             (abs(overall.abandon_rate_relerr), abs(overall.asa_s_relerr)))
     errors["day-by-day"] = []
     for m in MONTHS:
-        overall = day_by_day_overall(logs[m], args.replications)
+        overall = day_by_day_overall(logs[m], args.replications, args.segments)
         print(markdown_row(f"{m[3:]} (day by day)", overall), flush=True)
         errors["day-by-day"].append((abs(overall.abandon_rate_relerr),
                                      abs(overall.asa_s_relerr)))
