@@ -36,17 +36,18 @@ MONTHS = ("01_January", "02_February", "03_March", "04_April", "05_May", "06_Jun
           "07_July", "09_September", "10_October")
 
 
-def month_logs() -> dict[str, object]:
-    """Weekday records of every month."""
-    return {m: filter_days(load_log(DATA / f"{m}.txt.gz", "anonymous-bank"), "weekdays").records
-            for m in MONTHS}
+def month_logs(segments: str = "labels") -> dict[str, object]:
+    """Weekday records of every month (``segments="one"``: every caller in one segment)."""
+    logs = {m: filter_days(load_log(DATA / f"{m}.txt.gz", "anonymous-bank"),
+                           "weekdays").records for m in MONTHS}
+    if segments == "one":
+        logs = {m: records.assign(segment="all") for m, records in logs.items()}
+    return logs
 
 
-def clean_contacts(records, segments: str = "labels"):
-    """A month's offered contacts without special days (``segments="one"``: every
-    caller in one segment)."""
-    clean, _ = leave_out_special_days(offered_contacts(records))
-    return clean.assign(segment="all") if segments == "one" else clean
+def clean_contacts(records):
+    """A month's offered contacts without special days."""
+    return leave_out_special_days(offered_contacts(records))[0]
 
 
 def typical_day(clean, segments: str = "labels") -> dict:
@@ -57,13 +58,13 @@ def typical_day(clean, segments: str = "labels") -> dict:
 
 def calibrated(records, segments: str = "labels") -> simcc.Scenario:
     """The scenario calibrated on a month's clean days."""
-    return simcc.load_scenario(typical_day(clean_contacts(records, segments), segments))
+    return simcc.load_scenario(typical_day(clean_contacts(records), segments))
 
 
 def day_by_day_overall(records, replications: int, segments: str = "labels") -> pd.Series:
     """Observed and simulated pooled KPIs of a month's day-by-day scenario (the
     simulated rates pooled over each replication's days, then averaged)."""
-    clean = clean_contacts(records, segments)
+    clean = clean_contacts(records)
     typical = typical_day(clean, segments)
     observed = observed_kpis(clean, 20.0, 1800.0).loc["all"]
     with tempfile.TemporaryDirectory() as folder:
@@ -94,7 +95,7 @@ def main() -> None:
                         help="the log's priority labels served first (calibrate's default), "
                         "with equal priority (--priority equal), or one segment")
     args = parser.parse_args()
-    logs = month_logs()
+    logs = month_logs(args.segments)
     models = {m: calibrated(logs[m], args.segments) for m in MONTHS}
     pairs = [(m, m) for m in MONTHS] + list(zip(MONTHS[:-1], MONTHS[1:], strict=True))
     errors: dict[str, list[tuple[float, float]]] = {"in-sample": [], "held-out": []}

@@ -36,9 +36,9 @@ from simcc.units import DAY, format_clock_exact
 MAX_PLANNED_DATES = 28
 """Most dates one ``simcc staff`` run plans."""
 
-DayPlanner = Callable[[dict[str, Any], Scenario, Scenario], StaffingPlan]
-"""Plans one typical day: (document, scenario to simulate, scenario for the seed's
-loads) -> plan."""
+DayPlanner = Callable[[dict[str, Any], Scenario], StaffingPlan]
+"""Plans one day: (document, its one-day scenario) -> plan (the analytic seed reads the
+day's rates through its calendar)."""
 
 
 def horizon_dates(model: Scenario) -> list[dt.date]:
@@ -90,32 +90,6 @@ def day_key(day: Scenario) -> tuple:
                  for demand in day.demand)
 
 
-def without_calendar(day: Scenario) -> Scenario:
-    """``day`` with its date's rule folded into each demand's rate and no calendar: the
-    typical-day schedule the analytic seed reads (volume times the daily volume, the
-    rule's profile instead of the demand's)."""
-    if any(demand.forecast is not None for demand in day.demand):
-        return day  # the timeline reads a forecast on its calendar
-    rule = day.calendar.rule(day.calendar.start_date)
-    if rule is None:
-        return day.model_copy(update={"calendar": None})
-    demands = []
-    for demand in day.demand:
-        rate = demand.rate
-        profile = rule.profile or rate.profile
-        if profile is None:
-            baked = rate.model_copy(update={"per_second": rate.mean_per_second * rule.volume,
-                                            "per_minute": None, "per_hour": None,
-                                            "per_day": None})
-        else:
-            per_day = rate.mean_per_second * DAY  # the daily volume, however it is given
-            baked = rate.model_copy(update={"per_second": None, "per_minute": None,
-                                            "per_hour": None, "per_day": per_day * rule.volume,
-                                            "profile": profile})
-        demands.append(demand.model_copy(update={"rate": baked}))
-    return day.model_copy(update={"calendar": None, "demand": demands})
-
-
 def staff_dates(document: dict[str, Any], model: Scenario, plan_day: DayPlanner
                 ) -> StaffingPlan:
     """Plan every date of ``model``'s horizon with ``plan_day`` (once per distinct day)
@@ -129,7 +103,7 @@ def staff_dates(document: dict[str, Any], model: Scenario, plan_day: DayPlanner
         day = prepare(day_doc)
         key = day_key(day)
         if key not in planned:
-            planned[key] = (date, plan_day(day_doc, day, without_calendar(day)))
+            planned[key] = (date, plan_day(day_doc, day))
         else:
             reused.setdefault(planned[key][0], []).append(date)
         plans.append(planned[key][1])

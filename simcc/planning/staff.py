@@ -78,10 +78,10 @@ def staff(scenario: str | Path | Mapping[str, Any] | Scenario,
                 lambda search, counts: _verify(search.search, counts, seed, VERIFY_FACTOR * reps,
                                                search.improve), runner, progress)
         elif model.calendar is not None:
-            plan = staff_dates(document, model, lambda doc, day, loads: _staff_day(
-                doc, day, loads, reps, seed, runner, progress))
+            plan = staff_dates(document, model, lambda doc, day: _staff_day(
+                doc, day, reps, seed, runner, progress))
         else:
-            plan = _staff_day(document, model, model, reps, seed, runner, progress)
+            plan = _staff_day(document, model, reps, seed, runner, progress)
     finally:
         if executor is None:
             runner.close()
@@ -89,14 +89,14 @@ def staff(scenario: str | Path | Mapping[str, Any] | Scenario,
     return plan
 
 
-def _staff_day(document: dict[str, Any], model: Scenario, loads: Scenario, reps: int,
+def _staff_day(document: dict[str, Any], model: Scenario, reps: int,
                seed: int, runner: Executor, progress: Progress | None) -> StaffingPlan:
-    """The typical-day plan of ``model`` (its staffing tables repeat every day), the
-    analytic seed computed from the daily schedule of ``loads``; ``document`` is the
-    scenario file the staffed one is made from."""
+    """The typical-day plan of ``model`` (its staffing tables repeat every day; one date
+    of a calendar), the analytic seed computed from its rates over the day; ``document``
+    is the scenario file the staffed one is made from."""
     began = time.monotonic()
     targets = scenario_targets(model)
-    grid = plan_grid(loads)
+    grid = plan_grid(model)
     decision = decision_of(model, grid)
     requirement = need_requirements(model, grid, targets)
     seed_plan, _short = cover(model, grid, requirement, decision,
