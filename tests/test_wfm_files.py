@@ -290,7 +290,7 @@ def test_a_runs_wfm_interval_export_reads_back_as_a_forecast(tmp_path):
     write_result(result, tmp_path / "out")
     export = (tmp_path / "out" / "intervals_wfm.csv").read_text()
     assert export.splitlines()[0] == ("date,day,start,interval_s,channel,offered,handled,"
-                                      "abandoned,service_level,asa_s,agents,occupancy")
+                                      "abandoned,service_level,asa_s,handle_s,acw_s,agents,occupancy")
     offered = [float(line.split(",")[5]) for line in export.splitlines()[1:]]
     assert sum(offered) == pytest.approx(result.kpi("offered"))
     doc["demand"] = [{"channel": "voice", "forecast": "out/intervals_wfm.csv",
@@ -299,6 +299,12 @@ def test_a_runs_wfm_interval_export_reads_back_as_a_forecast(tmp_path):
     again = load_scenario(tmp_path / "again.yaml")
     assert again.demand[0].forecast.volume == offered
     assert again.demand[0].forecast.starts[:2] == [8 * HOUR, 8.5 * HOUR]
+    # the forecast's AHT (250 s for billing at 08:00, 100 s later) and ACW come back
+    rows = {line.split(",")[2]: line.split(",") for line in export.splitlines()[1:]}
+    first, later = rows["08:00"], rows["09:00"]
+    assert 100 < float(first[10]) < 250 and float(first[11]) > 0  # billing and tech mixed
+    assert 100 < float(later[10]) < 300 and float(later[11]) == 0  # 100 s and 300 s, no ACW
+    assert again.demand[0].forecast.aht[0] == pytest.approx(float(first[10]))
 
 
 def test_docs_list_every_accepted_header():

@@ -110,8 +110,9 @@ def contact_flags(columns: Columns, period: Period) -> Flags:
     threshold = np.array([period.thresholds.get(name, np.nan) for name in channels],
                          dtype=float)[f["channel"]]
     f["in_sl"] = f["handled"] & (f["wait_s"] <= threshold)
-    legs, work_s, group = _leg_values(columns)
+    legs, work_s, wrap_s, group = _leg_values(columns)
     f["legs"], f["work_s"], f["group"] = pick(legs), pick(work_s), pick(group)
+    f["wrap_s"] = pick(wrap_s)
     f["transferred"] = f["handled"] & (f["transfers"] > 0)
     kind = pick(c["kind"])
     f["repeat"] = f["offered"] & ((kind == FOLLOW_UPS[0]) | (kind == FOLLOW_UPS[1]))
@@ -139,9 +140,11 @@ def _outcome_flags(c: dict[str, np.ndarray], rows: np.ndarray, heads: np.ndarray
     return out
 
 
-def _leg_values(columns: Columns) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per contact: its conversation legs, their handle + wrap-up seconds, and the group
-    code of the agent of its first leg by time of answer (-1 for none)."""
+def _leg_values(columns: Columns
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per contact: its conversation legs, their handle + wrap-up seconds, their wrap-up
+    seconds, and the group code of the agent of its first leg by time of answer (-1 for
+    none)."""
     legs = columns.legs
     n = len(columns.contacts["contact_id"])
     row = legs["row"]
@@ -152,6 +155,7 @@ def _leg_values(columns: Columns) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     count = np.bincount(row[talk], minlength=n)
     work = np.bincount(row[talk], weights=(legs["handle_s"] + legs["wrap_s"])[talk],
                        minlength=n)
+    wrap = np.bincount(row[talk], weights=legs["wrap_s"][talk], minlength=n)
     group = np.full(n, -1, dtype=np.int64)
     rows, groups = (row, legs["group"]) if every else (row[known], legs["group"][known])
     several = (count.max(initial=0) > 1 if talk.all()
@@ -162,7 +166,7 @@ def _leg_values(columns: Columns) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         first = np.r_[True, rows[1:] != rows[:-1]]
         rows, groups = rows[first], groups[first]
     group[rows] = groups
-    return count, work, group
+    return count, work, wrap, group
 
 
 def _issue_flags(c: dict[str, np.ndarray], rows: np.ndarray, fcr_window_s: float) -> Flags:

@@ -22,10 +22,10 @@ from simcc.units import format_clock
 
 INTERVAL_COLUMNS = (
     "interval", "start_s", "clock", "channel", "offered", "handled", "abandoned",
-    "service_level", "asa_s", "staffed_agents", "occupancy",
+    "service_level", "asa_s", "aht_s", "acw_s", "staffed_agents", "occupancy",
 )
-INTERVAL_SUMS = ("offered", "handled", "abandoned", "in_sl", "wait_handled_s", "staffed_s",
-                 "busy_s")
+INTERVAL_SUMS = ("offered", "handled", "abandoned", "in_sl", "wait_handled_s", "work_s",
+                 "wrap_s", "legs", "staffed_s", "busy_s")
 """The additive totals per (channel, interval): see :func:`interval_sums`."""
 
 
@@ -51,11 +51,12 @@ def _interval_edges(period: Period, interval_s: float) -> tuple[np.ndarray, np.n
 def interval_sums(columns: Columns, flags: Flags, period: Period, interval_s: float,
                   group_channels: dict[str, list[str]]) -> np.ndarray:
     """Additive totals per (channel, interval, :data:`INTERVAL_SUMS`), channels in order
-    of name: counted contacts ``offered``, ``handled``, ``abandoned``, ``in_sl`` and
-    ``wait_handled_s`` (summed wait of the handled) by interval of arrival; agent-seconds
-    logged in (``staffed_s``) and in use (``busy_s``) of the groups serving the channel
-    within each interval's counted part. Totals of disjoint sets of complete issues (and
-    of sessions) add up."""
+    of name: counted contacts ``offered``, ``handled``, ``abandoned``, ``in_sl``,
+    ``wait_handled_s`` (summed wait of the handled), ``work_s``, ``wrap_s`` and ``legs``
+    (handle + wrap-up seconds, wrap-up seconds and number of their conversation legs) by
+    interval of arrival; agent-seconds logged in (``staffed_s``) and in use (``busy_s``)
+    of the groups serving the channel within each interval's counted part. Totals of
+    disjoint sets of complete issues (and of sessions) add up."""
     index, clipped = _interval_edges(period, interval_s)
     channels = sorted(period.thresholds)
     n_int = len(index)
@@ -68,19 +69,21 @@ def interval_sums(columns: Columns, flags: Flags, period: Period, interval_s: fl
     cell = channel_position * n_int + interval
     handled = flags["handled"]
     counted = [flags["offered"], handled, flags["abandoned"], flags["in_sl"],
-               np.where(handled, flags["wait_s"], 0.0)]
+               np.where(handled, flags["wait_s"], 0.0), flags["work_s"], flags["wrap_s"],
+               flags["legs"].astype(float)]
     out = np.zeros((len(channels), n_int, len(INTERVAL_SUMS)))
-    out[:, :, :5] = totals_by_code(cell if every else cell[mine], len(channels) * n_int,
-                                   counted if every else [v[mine] for v in counted]
-                                   ).reshape(len(channels), n_int, 5)
+    width = len(counted)
+    out[:, :, :width] = totals_by_code(cell if every else cell[mine], len(channels) * n_int,
+                                       counted if every else [v[mine] for v in counted]
+                                       ).reshape(len(channels), n_int, width)
     groups = {name: k for k, name in enumerate(columns.labels["group"])}
     for k, channel in enumerate(channels):
         serving = [groups[g] for g, chans in group_channels.items()
                    if channel in chans and g in groups]
         sessions = np.isin(columns.sessions["group"], serving)
-        out[k, :, 5] = overlap_per_bin(columns.sessions["start_s"][sessions],
-                                       columns.sessions["end_s"][sessions], clipped)
-        out[k, :, 6] = _busy_per_bin(columns, np.isin(columns.legs["group"], serving),
+        out[k, :, width] = overlap_per_bin(columns.sessions["start_s"][sessions],
+                                           columns.sessions["end_s"][sessions], clipped)
+        out[k, :, width + 1] = _busy_per_bin(columns, np.isin(columns.legs["group"], serving),
                                      clipped, period.concurrency)
     return out
 
@@ -120,5 +123,6 @@ def interval_ratios(sums: np.ndarray, period: Period, interval_s: float,
         "channel": np.tile(np.asarray(channels, dtype=object), len(index)),
         "offered": offered, "handled": handled, "abandoned": t["abandoned"],
         "service_level": ratio(t["in_sl"], offered), "asa_s": ratio(t["wait_handled_s"], handled),
+        "aht_s": ratio(t["work_s"], t["legs"]), "acw_s": ratio(t["wrap_s"], t["legs"]),
         "staffed_agents": ratio(staffed, span), "occupancy": ratio(t["busy_s"], staffed)},
         columns=list(INTERVAL_COLUMNS), copy=False)

@@ -50,7 +50,7 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "volume": ("volume", "offered", "calls_offered", "offered_calls", "contacts", "calls",
                "forecast", "forecast_volume", "forecasted_volume", "handled", "calls_handled"),
     "aht": ("aht", "aht_s", "average_handle_time", "avg_handle_time", "handle_time",
-            "forecast_aht"),
+            "handle_s", "forecast_aht"),
     "acw": ("acw", "acw_s", "after_call_work", "avg_acw", "wrap", "wrap_up", "wrap_s"),
     "group": ("group", "agent_group", "team", "staff_group", "skill_group"),
     "agents": ("agents", "staff", "staffed", "scheduled", "scheduled_agents",
