@@ -860,6 +860,7 @@ def calibrate(
                     f"got {handle_time!r}")
     if priority not in PRIORITY_RULES:
         raise _fail(f"--priority: expected labels or equal, got {priority!r}")
+    _check_days_out(days_out)
     log = _read_log(logs, log_format, days, first, last)
     contacts = _without_special_days(offered_contacts(log.records), keep_special_days)
     result = estimate(contacts, name or output.stem, interval_s, threshold_s, handle_time,
@@ -882,6 +883,19 @@ def calibrate(
     if days is not None:
         _say(stdout, line(f"day-by-day scenario of {len(days.dates)} dates "
                           f"({days.dates[0]} to {days.dates[-1]}) written to ", days_out))
+
+
+def _check_days_out(folder: Path | None) -> None:
+    """``--days-out``: a folder, or a path where one can be made (checked before the log
+    is read, so that nothing is written when it cannot be)."""
+    if folder is None:
+        return
+    if folder.exists() and not folder.is_dir():
+        raise _fail(f"--days-out {folder}: not a folder (give a folder for scenario.yaml, "
+                    "forecast.csv and plan.csv)")
+    from simcc.report.files import check_writable
+
+    check_writable(folder / "scenario.yaml", "--days-out")
 
 
 @app.command()

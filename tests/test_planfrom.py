@@ -138,3 +138,13 @@ def test_day_by_day_output_lays_each_day_on_a_calendar(logs, tmp_path):
     observed = contacts["abandoned"].mean()
     assert result.kpi("abandon_rate") == pytest.approx(observed, rel=0.35)
     assert result.kpi("offered") == pytest.approx(len(contacts), rel=0.05)
+
+
+def test_days_out_that_is_a_file_is_refused_before_anything_is_written(logs, tmp_path):
+    blocker = tmp_path / "days"
+    blocker.write_text("not a folder")
+    run = subprocess.run([sys.executable, "-m", "simcc", "calibrate", str(logs["a"]), "-o",
+                          str(tmp_path / "typical.yaml"), "--days-out", str(blocker)],
+                         capture_output=True, text=True)
+    assert run.returncode == 2 and "--days-out" in run.stderr and "not a folder" in run.stderr
+    assert "Traceback" not in run.stderr and not (tmp_path / "typical.yaml").exists()
