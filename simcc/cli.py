@@ -885,6 +885,19 @@ def calibrate(
                           f"({days.dates[0]} to {days.dates[-1]}) written to ", days_out))
 
 
+def _check_outputs(outputs: dict[str, Path]) -> None:
+    """Every output file (option -> path) can be written and no two are the same file:
+    checked before any work, so that a bad path writes nothing."""
+    from simcc.report.files import check_writable
+
+    seen: dict[str, str] = {}
+    for option, path in outputs.items():
+        check_writable(path, option)
+        same = seen.setdefault(os.path.abspath(path), option)
+        if same != option:
+            raise _fail(f"{option} {path}: the same file as {same}")
+
+
 def _check_days_out(folder: Path | None) -> None:
     """``--days-out``: a folder, or a path where one can be made (checked before the log
     is read, so that nothing is written when it cannot be)."""
@@ -1002,6 +1015,8 @@ def schedule(
     from simcc.report.files import write_text_atomic
     from simcc.scenario.load import read_document
 
+    outputs = {"-o": output, "--coverage": coverage, "--shifts": shifts, "--plot": plot}
+    _check_outputs({option: path for option, path in outputs.items() if path is not None})
     spec = load_patterns(read_document(patterns))
     document = read_document(scenario)
     roster = solve_roster(read_requirements(requirements, spec.group), spec, time_limit)

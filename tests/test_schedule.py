@@ -240,3 +240,21 @@ def test_the_roster_as_csv_in_wfm_columns(tmp_path):
     assert lines[0] == "group,date,pattern,start,end,breaks,agents"
     assert sorted(lines[1:]) == ["team,,day,08:00,14:00,10:00/60m,2",
                                  "team,,day,08:00,14:00,11:00/60m,2"]
+
+
+@pytest.mark.parametrize("option", ["-o", "--coverage", "--shifts", "--plot"])
+def test_an_output_that_cannot_be_written_is_refused_before_solving(tmp_path, option):
+    req = hourly(tmp_path, [2, 2])
+    patterns = tmp_path / "patterns.yaml"
+    patterns.write_text(yaml.safe_dump(PATTERNS))
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(yaml.safe_dump(small(horizon={"duration": "24h"})))
+    outputs = {"-o": tmp_path / "rostered.yaml", "--coverage": tmp_path / "c.csv",
+               "--shifts": tmp_path / "shifts.csv", "--plot": tmp_path / "c.png"}
+    outputs[option] = tmp_path  # a folder
+    args = [arg for pair in outputs.items() for arg in map(str, pair)]
+    run = subprocess.run([sys.executable, "-m", "simcc", "schedule", str(req), "-p",
+                          str(patterns), "-s", str(scenario), *args],
+                         capture_output=True, text=True)
+    assert run.returncode == 2 and option in run.stderr and "Traceback" not in run.stderr
+    assert not any(p.exists() for k, p in outputs.items() if k != option)
