@@ -370,3 +370,11 @@ def test_the_week_plan_leaves_the_unlisted_sunday_empty():
     sunday = (result.agents.start_s >= 6 * 24 * HOUR)
     assert not sunday.any()  # the plan lists Monday to Saturday: nobody on Sunday
     assert model.agents["team"].staffing.period_s == 7 * 24 * HOUR
+
+
+def test_a_typical_day_forecast_over_a_very_long_horizon_is_refused(tmp_path):
+    rows = "".join(f"{k // 2:02d}:{'30' if k % 2 else '00'},billing,1\n" for k in range(48))
+    doc = read_document(with_forecast(tmp_path, "start,intent,volume\n" + rows))
+    doc["horizon"] = {"days": 50_000}
+    with pytest.raises(ScenarioError, match="make 2,400,096 intervals; at most 2,000,000"):
+        load_scenario(doc)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Iterator
 
+from simcc.scenario.forecast import MAX_PIECES, laid_intervals
 from simcc.scenario.outcomes import DEFAULT_KEY
 from simcc.scenario.schema import Scenario
 from simcc.scenario.types import FORMULA_STARTS
@@ -77,6 +78,12 @@ def _demand_references(s: Scenario) -> Iterator[Problem]:
         if demand.forecast is not None and demand.forecast.dated and s.calendar is None:
             yield (f"demand[{i}].forecast", "a dated forecast needs calendar.start_date "
                    "(YYYY-MM-DD) to place its days")
+        if demand.forecast is not None:
+            laid = laid_intervals(demand.forecast, (s.horizon.start + s.horizon.length_s) / DAY)
+            if laid > MAX_PIECES:
+                yield (f"demand[{i}].forecast", f"its {len(demand.forecast.volume):,} rows "
+                       f"repeated over the horizon make {laid:,} intervals; at most "
+                       f"{MAX_PIECES:,}: shorten the horizon or give dated rows")
         for segment in demand.segments or {}:
             if segment not in s.segments:
                 yield f"demand[{i}].segments.{segment}", _unknown("segment", segment, s.segments)

@@ -53,6 +53,15 @@ if TYPE_CHECKING:
 
 Seconds = Annotated[float, Field(gt=0, le=DAY)]
 
+MAX_PIECES = 2_000_000
+"""Most forecast intervals laid over a horizon (rows x days for a typical day)."""
+
+
+def laid_intervals(forecast: Forecast, horizon_days: float) -> int:
+    """How many intervals a forecast lays over a horizon of ``horizon_days`` days: its
+    rows once when dated, every day (and the days around) for a typical day."""
+    return len(forecast.volume) * (1 if forecast.dated else math.ceil(horizon_days) + 2)
+
 
 class Forecast(Spec):
     """A forecast, inline: one entry per row in each list (see the module docstring).
