@@ -378,3 +378,18 @@ def test_a_typical_day_forecast_over_a_very_long_horizon_is_refused(tmp_path):
     doc["horizon"] = {"days": 50_000}
     with pytest.raises(ScenarioError, match="make 2,400,096 intervals; at most 2,000,000"):
         load_scenario(doc)
+
+
+def test_the_work_estimate_counts_forecast_rows_and_the_backlog():
+    from simcc.experiment.limits import estimate_work
+
+    week = load_scenario(Path(__file__).parent.parent / "scenarios" / "wfm" / "week.yaml")
+    volume = sum(week.demand[0].forecast.volume)
+    estimate = estimate_work([week], 2)
+    assert estimate.contacts == pytest.approx(2 * volume)
+    monday = sum(v for d, v in zip(week.demand[0].forecast.dates,
+                                   week.demand[0].forecast.volume, strict=True)
+                 if str(d) == "2027-03-01")
+    assert estimate.day_contacts == pytest.approx(monday)
+    waiting = week.with_overrides({"channels.voice.backlog": 500})
+    assert estimate_work([waiting], 2).contacts == pytest.approx(2 * (volume + 500))

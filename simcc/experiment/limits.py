@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 
 from simcc.errors import SimccError
+from simcc.scenario.forecast import intent_pieces
 from simcc.scenario.schema import Demand, Scenario
 from simcc.units import DAY
 
@@ -129,6 +130,8 @@ def demand_contacts(scenario: Scenario, demand: Demand) -> tuple[float, float]:
     one-day window. A profile longer than a day overlaps the next day's, so a window
     can hold several days' profiles."""
     length = scenario.horizon.length_s
+    if demand.forecast is not None:
+        return _forecast_contacts(scenario, demand)
     rate = demand.rate
     total = rate.mean_per_second * length
     overlap = 1.0
@@ -138,6 +141,23 @@ def demand_contacts(scenario: Scenario, demand: Demand) -> tuple[float, float]:
         overlap = float(math.ceil(len(profile.weights) * interval / DAY)) + 1.0
     window = rate.mean_per_second * min(length, DAY) * overlap
     return total, min(window, total)
+
+
+def _forecast_contacts(scenario: Scenario, demand: Demand) -> tuple[float, float]:
+    """A forecast's expected arrivals over the horizon and on its busiest day (by the day
+    of simulated time each row's interval starts in)."""
+    per_day: dict[int, float] = {}
+    for rows in intent_pieces(scenario, demand).values():
+        volume = rows[:, 2] * (rows[:, 1] - rows[:, 0])
+        for day, value in zip((rows[:, 0] // DAY).astype(int).tolist(), volume.tolist(),
+                              strict=True):
+            per_day[day] = per_day.get(day, 0.0) + value
+    return sum(per_day.values()), max(per_day.values(), default=0.0)
+
+
+def backlog_contacts(scenario: Scenario) -> int:
+    """Contacts waiting at the start, over all channels (every replication has them)."""
+    return sum(channel.backlog for channel in scenario.channels.values())
 
 
 def agent_count(scenario: Scenario) -> int:
@@ -159,8 +179,9 @@ def estimate_work(scenarios: Sequence[Scenario], replications: int,
     contacts, day, agents = 0.0, 0.0, 0
     for scenario in scenarios:
         streams = [demand_contacts(scenario, demand) for demand in scenario.demand]
-        contacts += sum(total for total, _ in streams) * replications
-        day = max(day, sum(window for _, window in streams))
+        waiting = backlog_contacts(scenario)
+        contacts += (sum(total for total, _ in streams) + waiting) * replications
+        day = max(day, sum(window for _, window in streams) + waiting)
         agents = max(agents, agent_count(scenario))
     return WorkEstimate(contacts, day, agents, len(scenarios) * replications,
                         workers or os.cpu_count() or 1)
