@@ -393,3 +393,18 @@ def test_the_work_estimate_counts_forecast_rows_and_the_backlog():
     assert estimate.day_contacts == pytest.approx(monday)
     waiting = week.with_overrides({"channels.voice.backlog": 500})
     assert estimate_work([waiting], 2).contacts == pytest.approx(2 * (volume + 500))
+
+
+def test_a_plan_given_by_an_override_or_a_variant_replaces_the_staffing(tmp_path, monkeypatch):
+    path = with_plan(tmp_path, "start,agents\n08:00,2\n08:30,3\n")
+    (tmp_path / "other.csv").write_text("start,agents\n08:00,7\n08:30,7\n")
+    monkeypatch.chdir(tmp_path)  # override paths are relative to the working directory
+    model = load_scenario(path, {"agents.team.plan": "other.csv"})
+    assert model.agents["team"].staffing.counts == [7, 7]
+    doc = yaml.safe_load(path.read_text())
+    doc["variants"] = {"more": {"agents.team.plan": "other.csv"}}
+    path.write_text(yaml.safe_dump(doc))
+    monkeypatch.chdir(tmp_path.parent)  # a variant's file is beside the scenario
+    model = load_scenario(path)
+    assert model.agents["team"].staffing.counts == [2, 3]
+    assert model.variant("more").agents["team"].staffing.counts == [7, 7]

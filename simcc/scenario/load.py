@@ -40,7 +40,7 @@ def load_scenario(
             return source
         document = source.model_dump(mode="python")
     elif isinstance(source, Mapping):
-        document = copy.deepcopy(dict(source))
+        document = with_files(copy.deepcopy(dict(source)), None, label)
     else:
         label = str(source)
         document = read_document(Path(source))
@@ -63,12 +63,12 @@ def read_document(path: Path) -> dict[str, Any]:
     return with_files(document, path.parent, label)
 
 
-def with_files(document: dict[str, Any], base_dir: Path | None, label: str | None
-               ) -> dict[str, Any]:
+def with_files(document: dict[str, Any], base_dir: Path | None, label: str | None,
+               overridden: bool = False) -> dict[str, Any]:
     """``document`` with its forecast and plan files read in
     (:func:`simcc.scenario.wfm_files.resolve_files`); errors name ``label``."""
     try:
-        return resolve_files(document, base_dir)
+        return resolve_files(document, base_dir, overridden)
     except ScenarioError as exc:
         raise ScenarioError(exc.problems, label) from None
 
@@ -76,8 +76,10 @@ def with_files(document: dict[str, Any], base_dir: Path | None, label: str | Non
 def validate_document(document: dict[str, Any], label: str | None = None) -> Scenario:
     """Validate a parsed document: sizes of names and texts first, then the schema,
     then cross-references, then each variant applied to the base. Forecast and plan
-    files still named by path are read relative to the working directory."""
-    document = with_files(document, None, label)
+    files still named by path come from overrides (files and mappings have theirs read
+    first): they are read relative to the working directory, and a plan replaces its
+    group's other staffing."""
+    document = with_files(document, None, label, overridden=True)
     oversized = _oversized_texts(document)
     if oversized:
         raise ScenarioError(oversized, label)

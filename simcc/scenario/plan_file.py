@@ -36,13 +36,15 @@ STAFFING_KEYS = ("count", "shifts", "staffing")
 
 
 def read_plan(path: Path, label: str, name: str, group: dict[str, Any],
-              document: dict[str, Any], where: str) -> dict[str, Any]:
+              document: dict[str, Any], where: str, replace: bool = False) -> dict[str, Any]:
     """``group`` (the mapping of ``agents.NAME``) with its plan file turned into a
-    ``staffing`` table."""
+    ``staffing`` table. A group that also gives ``count``, ``shifts`` or ``staffing`` is
+    an error, unless ``replace`` (the plan comes from an override: it replaces them)."""
     clash = [k for k in STAFFING_KEYS if k in group]
-    if clash:
+    if clash and not replace:
         raise ScenarioError([(where, f"a plan gives the group's agents: remove "
                                      f"'{clash[0]}' (or the plan)")])
+    group = {k: v for k, v in group.items() if k not in STAFFING_KEYS}
     sheet = read_sheet(path, label, PLAN_COLUMNS, where)
     require_columns(sheet, ("start", "agents"), where)
     groups = document.get("agents") if isinstance(document.get("agents"), dict) else {}

@@ -264,13 +264,18 @@ def infer_interval(clocks: list[float], dated: bool, sheet: Sheet, where: str) -
     return step
 
 
-def resolve_files(document: dict[str, Any], base_dir: Path | None) -> dict[str, Any]:
+def resolve_files(document: dict[str, Any], base_dir: Path | None,
+                  overridden: bool = False) -> dict[str, Any]:
     """``document`` with every ``demand[i].forecast`` and ``agents.NAME.plan`` that names
     a file replaced by the file's content (see the module docstring); paths are relative
-    to ``base_dir`` (None: the working directory). The input is not changed."""
+    to ``base_dir`` (None: the working directory). ``overridden``: the references come
+    from overrides (``--set``, variants), so a plan replaces the group's other staffing.
+    The input is not changed."""
     from simcc.scenario.forecast import read_forecast
     from simcc.scenario.plan_file import read_plan
 
+    if base_dir is not None and isinstance(document.get("variants"), dict):
+        document = {**document, "variants": _anchored(document["variants"], base_dir)}
     demands, agents = document.get("demand"), document.get("agents")
     refs_in_demand = isinstance(demands, list) and any(
         isinstance(d, dict) and isinstance(d.get("forecast"), str) for d in demands)
@@ -288,9 +293,31 @@ def resolve_files(document: dict[str, Any], base_dir: Path | None) -> dict[str, 
             for i, d in enumerate(demands)]
     if refs_in_agents:
         out["agents"] = {
-            name: read_plan(base / g["plan"], g["plan"], name, g, out, f"agents.{name}.plan")
+            name: read_plan(base / g["plan"], g["plan"], name, g, out, f"agents.{name}.plan",
+                            replace=overridden)
             if isinstance(g, dict) and isinstance(g.get("plan"), str) else g
             for name, g in agents.items()}
+    return out
+
+
+FILE_KEYS = ("forecast", "plan")
+"""Keys whose text values name WFM files."""
+
+
+def _anchored(node: Any, base_dir: Path) -> Any:
+    """``node`` (a variants section) with every relative file reference — a
+    ``forecast`` or ``plan`` key, or a dotted key ending in one, with a text value —
+    made relative to ``base_dir`` (the scenario's folder) instead of the working
+    directory."""
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        last = str(key).rsplit(".", 1)[-1]
+        if last in FILE_KEYS and isinstance(value, str) and not Path(value).is_absolute():
+            out[key] = str(base_dir / value)
+        else:
+            out[key] = _anchored(value, base_dir)
     return out
 
 
