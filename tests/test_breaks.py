@@ -109,3 +109,15 @@ def test_absent_agents_miss_their_whole_workday_and_the_share_is_right():
         load_scenario(small(agents={"team": {"count": 3, "absenteeism": 0.1,
                                              "skills": {"general": 1.0},
                                              "channels": ["voice"]}}))
+
+
+def test_scheduled_hours_leave_out_breaks_and_days_off():
+    from simcc.model.staffing import scheduled_hours
+
+    doc = small(horizon={"days": 7}, calendar={"start_date": "2026-03-02"})  # a Monday
+    doc["agents"]["team"] = {
+        "shifts": [{"start": "08:00", "end": "16:30", "count": 3,
+                    "days": ["mon", "tue", "wed", "thu", "fri"],
+                    "breaks": [{"start": "12:00", "duration": "30m"}]}],
+        "skills": {"general": 1.0}, "channels": ["voice"]}
+    assert scheduled_hours(load_scenario(doc), "team") == pytest.approx(3 * 8 * 5)

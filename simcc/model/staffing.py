@@ -149,6 +149,15 @@ def _table_events(scenario: Scenario, spec: AgentGroup) -> Iterator[ShiftEvent]:
         on_duty = count
 
 
+def scheduled_hours(scenario: Scenario, name: str) -> float:
+    """Agent-hours group ``name`` is scheduled logged in over the arrival period (its
+    log-in periods, breaks excluded, cut to ``[0, horizon)``)."""
+    end = scenario.horizon.length_s
+    return sum(max(min(stop, end) - max(start, 0.0), 0.0)
+               for spans in log_in_periods(shift_events(scenario, name)).values()
+               for start, stop in spans) / 3600.0
+
+
 def without_absent(events: Sequence[ShiftEvent], absenteeism: float,
                    rng: np.random.Generator) -> list[ShiftEvent]:
     """``events`` without the agents who do not show up: each agent of each workday is
@@ -182,7 +191,7 @@ def with_shrinkage(events: Sequence[ShiftEvent], share: float, interval_s: float
     its off-queue intervals and turned back into events."""
     blocks = max(1, math.ceil(end_s / interval_s - 1e-9))
     away = rng.random((blocks, agents)) < share
-    periods = _periods(events)
+    periods = log_in_periods(events)
     out: dict[tuple[float, bool], list[int]] = {}
     for agent, spans in periods.items():
         for start, stop in _minus_blocks(spans, np.flatnonzero(away[:, agent]), interval_s):
@@ -192,7 +201,7 @@ def with_shrinkage(events: Sequence[ShiftEvent], share: float, interval_s: float
     return [ShiftEvent(time_s, on, tuple(sorted(a))) for (time_s, on), a in out.items()]
 
 
-def _periods(events: Sequence[ShiftEvent]) -> dict[int, list[tuple[float, float]]]:
+def log_in_periods(events: Sequence[ShiftEvent]) -> dict[int, list[tuple[float, float]]]:
     """Per agent, its log-in periods ``(start, end)`` (end ``inf``: never logged off),
     with log-offs applied before log-ons at one instant."""
     started: dict[int, float] = {}

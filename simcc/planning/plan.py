@@ -62,17 +62,30 @@ class StaffingPlan:
     shifts: dict[str, list[int]] = field(default_factory=dict)
     """``simcc staff --shifts``: the count of each shift of the groups decided by their
     shifts (in the order of the scenario's ``shifts``; 0: the shift is dropped)."""
+    paid_hours: float | None = None
+    """``simcc staff --shifts``: the paid agent-hours of the shifts' schedule over the
+    horizon (breaks unpaid, weekday-limited shifts on their days only); ``cost`` is then
+    over the horizon too."""
+    horizon_days: float = 1.0
+    """Days the horizon covers (what a shift plan's cost and hours are over)."""
 
     @property
     def agent_hours(self) -> float:
         """Agent-hours of the planned groups over one day of the grid (over every date
-        of a calendar plan)."""
+        of a calendar plan; a shift plan's scheduled hours over the horizon)."""
+        if self.paid_hours is not None:
+            return self.paid_hours
         return sum(sum(c) for c in self.groups.values()) * self.interval_s / 3600.0
 
     @property
     def span(self) -> str:
-        """What ``cost`` and ``agent_hours`` cover: ``per day``, or ``over N dates``."""
-        return f"over {len(self.dates)} dates" if self.dates else "per day"
+        """What ``cost`` and ``agent_hours`` cover: ``per day``, ``over N dates``, or for a
+        shift plan over a longer horizon ``over N days``."""
+        if self.dates:
+            return f"over {len(self.dates)} dates"
+        if self.paid_hours is not None and self.horizon_days > 1:
+            return f"over {self.horizon_days:g} days"
+        return "per day"
 
     def requirements_frame(self) -> pd.DataFrame:
         """The planned agents per group and interval, the requirements a shift

@@ -38,6 +38,7 @@ from simcc.errors import SimccError
 from simcc.experiment.executors import Executor
 from simcc.experiment.replications import Progress
 from simcc.experiment.simulate import prepare
+from simcc.model.staffing import scheduled_hours
 from simcc.planning.evaluate import DAY_ROW
 from simcc.planning.grid import Grid, fixed_agents, plan_grid
 from simcc.planning.plan import StaffingPlan, keep_valid_variants
@@ -47,6 +48,7 @@ from simcc.planning.targets import measured_scenario, scenario_targets
 from simcc.planning.verify import uncertainty_note, verification_table
 from simcc.scenario.schema import Scenario
 from simcc.scenario.timeline import shift_on
+from simcc.units import DAY
 
 MAX_ROUNDS = 200
 """Adding or removal iterations at most (each one simulation batch)."""
@@ -232,13 +234,15 @@ def staff_shifts(document: dict[str, Any], model: Scenario, decision: Decision, 
     notes += [f"variant {name} dropped: it no longer applies to the staffed groups"
               for name in dropped] + ([uncertain] if uncertain else [])
     logged = shifts.intervals(counts)
+    planned = prepare(staffed)
     return StaffingPlan(
         groups={g: [int(round(v)) for v in logged[g]] for g in logged},
         interval_s=grid.interval_s, start_clock=grid.start_clock,
-        cost=float(sum(model.agents[g].cost_per_hour * s.length_s / 3600.0 * c
-                       for g in counts for s, c in zip(model.agents[g].shifts, counts[g],
-                                                       strict=True))),
-        scenario=prepare(staffed), document=staffed, targets=targets, verification=table,
+        cost=float(sum(model.agents[g].cost_per_hour * scheduled_hours(planned, g)
+                       for g in counts)),
+        paid_hours=float(sum(scheduled_hours(planned, g) for g in counts)),
+        horizon_days=model.horizon.length_s / DAY,
+        scenario=planned, document=staffed, targets=targets, verification=table,
         simulations=shifts.search.simulations, replications=reps,
         seconds=time.monotonic() - began,
         feasible=bool(table["met"].all()) and not shifts.search.infeasible,
