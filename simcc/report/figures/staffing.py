@@ -40,6 +40,10 @@ FIXED_HATCH = "//"
 capacity)."""
 
 
+MAX_SPACED_BARS = 96
+"""Most intervals drawn as separate bars (beyond, bars touch: a week of half-hours)."""
+
+
 def interval_count(plan: StaffingPlan) -> int:
     """Intervals of the plan's grid (one day, or the whole horizon when shorter)."""
     return len(next(iter(plan.groups.values()), [])) or len(
@@ -106,14 +110,16 @@ def staffing_figure(plan: StaffingPlan) -> Figure:
     fig, (top, bottom) = new_figure(2, 1, height=7.0, sharex=True, height_ratios=(3, 2))
     below = np.zeros(n)
     colors = (series_color(i) for i in range(len(plan.scenario.agents)))
+    # Many intervals (a week): touching bars without edges, or the edges hide the bars.
+    bars = {"width": 0.8, "edgecolor": "white"} if n <= MAX_SPACED_BARS else {
+        "width": 1.0, "edgecolor": "none", "linewidth": 0}
     for name, counts in plan.groups.items():
         values = np.asarray(counts, dtype=float)
-        top.bar(x, values, bottom=below, width=0.8, color=next(colors), edgecolor="white",
-                label=plain(name))
+        top.bar(x, values, bottom=below, color=next(colors), label=plain(name), **bars)
         below = below + values
     for name, agents in fixed_groups(plan).items():
-        top.bar(x, agents, bottom=below, width=0.8, color=next(colors), alpha=0.55,
-                hatch=FIXED_HATCH, edgecolor="white", label=f"{plain(name)} (not planned)")
+        top.bar(x, agents, bottom=below, color=next(colors), alpha=0.55,
+                hatch=FIXED_HATCH, label=f"{plain(name)} (not planned)", **bars)
         below = below + agents
     requirement = np.sum([np.asarray(v, dtype=float) for v in plan.requirement.values()],
                          axis=0) if plan.requirement else np.zeros(n)
@@ -132,7 +138,7 @@ def staffing_figure(plan: StaffingPlan) -> Figure:
                borderaxespad=0.1)  # bars first, then the lines; above the axes
     style_axes(top, grid="y")
     _queue_panel(bottom, plan, loads, x)
-    clock_axis(bottom, interval_starts(plan))
+    clock_axis(bottom, interval_starts(plan), dates=plan.dates)
     state = "feasible" if plan.feasible else "INFEASIBLE (best plan found)"
     suptitle(fig, f"{plain(plan.scenario.name)}: planned agents against demand per "
                   f"interval ({state})")
@@ -219,7 +225,7 @@ def service_level_figure(plan: StaffingPlan) -> Figure | None:
         ax.set_ylabel("service level (%)")
         ax.legend(loc="lower left", fontsize=8, frameon=False, ncols=3)
         style_axes(ax)
-        clock_axis(ax, starts, max_labels=13 if len(channels) == 1 else 7)
+        clock_axis(ax, starts, max_labels=13 if len(channels) == 1 else 7, dates=plan.dates)
     suptitle(fig, f"{plain(plan.scenario.name)}: verified service level per interval "
                   f"(mean and 95% CI of {VERIFY_FACTOR * plan.replications} fresh replications)")
     return fig

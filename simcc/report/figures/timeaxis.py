@@ -4,7 +4,9 @@ horizons)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -78,16 +80,29 @@ def round_ticks(starts_s: np.ndarray, max_labels: int) -> list[int]:
     return list(range(0, n, max(1, math.ceil(n / max_labels))))
 
 
-def clock_axis(ax: Axes, starts_s: np.ndarray, max_labels: int = 13) -> None:
+def clock_axis(ax: Axes, starts_s: np.ndarray, max_labels: int = 13,
+               dates: Sequence[dt.date] = ()) -> None:
     """Label positions ``0..n-1`` with the clock time (HH:MM) of ``starts_s`` (interval
-    starts, seconds since a midnight; any number of days, shown as the time of day) on
-    round spacings (:func:`round_ticks`): the axis of one day's intervals, such as a
-    staffing plan's."""
-    n = len(starts_s)
-    ticks = round_ticks(np.asarray(starts_s, dtype=float), max_labels)
-    ax.set_xticks(ticks, [format_clock(starts_s[i]) for i in ticks])
+    starts, seconds since a midnight) on round spacings (:func:`round_ticks`): the axis
+    of one day's intervals, such as a staffing plan's. With ``dates`` (one per day of a
+    calendar plan whose starts run day after day) each label also names its date and
+    day changes are dotted vertical lines."""
+    starts = np.asarray(starts_s, dtype=float)
+    n = len(starts)
+    if not dates:
+        ticks = round_ticks(starts, max_labels)
+        ax.set_xticks(ticks, [format_clock(starts[i]) for i in ticks])
+        ax.set_xlim(-0.5, n - 0.5)
+        ax.set_xlabel("interval start (clock time, HH:MM)")
+        return
+    day = np.minimum(np.floor((starts - starts[0]) / DAY + 1e-9).astype(int), len(dates) - 1)
+    ticks = round_ticks(starts, min(max_labels, 9))
+    ax.set_xticks(ticks, [f"{dates[day[i]].isoformat()}\n{format_clock(starts[i])}"
+                          for i in ticks])
     ax.set_xlim(-0.5, n - 0.5)
-    ax.set_xlabel("interval start (clock time, HH:MM)")
+    for i in np.flatnonzero(np.diff(day)) + 1:
+        ax.axvline(i - 0.5, color="0.4", ls=":", lw=1.0, zorder=1)
+    ax.set_xlabel("interval start (date, clock time HH:MM)")
 
 
 def time_axis(ax: Axes, result: Result, bins: pd.DataFrame, max_labels: int = 13) -> None:
