@@ -340,6 +340,12 @@ def test_the_report_of_a_calendar_plan_shows_every_date(week_plan):
     page = render_staffing_report(week_plan)
     assert "each of the 3 dates from 2026-03-02 planned on its own" in page
     assert "cost over 3 dates" in page
+    from simcc.report.figures.staffing import staffing_figure
+
+    axes = staffing_figure(week_plan).axes
+    labels = [t.get_text() for t in axes[1].get_xticklabels()]
+    assert labels and all(t.split("\n")[0] in ("2026-03-02", "2026-03-03", "2026-03-04")
+                          for t in labels)  # dated ticks: the days are told apart
     load = queue_loads(week_plan)["voice/general"]
     # Wednesday's load: half the daily volume, flat (1200 / 2 / 4 per 6 h, 240 s each).
     assert load[8:] == pytest.approx([150 / (6 * 3600) * 240] * 4)
