@@ -46,7 +46,7 @@ from simcc.scenario.wfm_files import (
     read_sheet,
     require_columns,
 )
-from simcc.units import DAY
+from simcc.units import DAY, format_clock
 
 if TYPE_CHECKING:
     from simcc.scenario.schema import Demand, Scenario
@@ -94,7 +94,7 @@ class Forecast(Spec):
         if twice:
             date, start, intent = twice[0]
             raise ValueError(f"two rows for the same interval: {date or ''} "
-                             f"{_clock(start)} {intent or ''}".replace("  ", " "))
+                             f"{format_clock(start)} {intent or ''}".replace("  ", " "))
         return self
 
     def keys(self) -> list[tuple[dt.date | None, float, str | None]]:
@@ -121,11 +121,6 @@ class Forecast(Spec):
         for intent, volume in zip(self.intents, self.volume, strict=True):
             totals[intent] = totals.get(intent, 0.0) + volume
         return totals
-
-
-def _clock(seconds: float) -> str:
-    whole = int(seconds)
-    return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}"
 
 
 def derived_rate_and_mix(forecast: Forecast) -> tuple[dict[str, Any], dict[str, float] | None]:
