@@ -191,3 +191,27 @@ def test_cli_prints_warnings_on_stderr_and_strict_exits_2(nonsense):
 def test_cli_validate_of_a_shipped_scenario_is_quiet():
     checked = cli("validate", "--strict", "scenarios/bank_multiskill.yaml")
     assert checked.returncode == 0 and checked.stderr == ""
+
+
+def test_a_break_everyone_takes_at_once_leaves_the_channel_unstaffed():
+    doc = small(horizon={"duration": "10h", "warmup": 0})
+    doc["agents"]["team"] = {"shifts": [{"start": "00:00", "end": "10:00", "count": 4,
+                                         "breaks": [{"start": "05:00", "duration": "30m"}]}],
+                             "skills": {"general": 1.0}, "channels": ["voice"]}
+    texts = [str(w) for w in scenario_warnings(simcc.load_scenario(doc))]
+    assert any("from 05:00 to 05:30, but no agent" in t for t in texts)
+    staggered = doc["agents"]["team"]["shifts"][0]
+    staggered["breaks"] = [{"window": ["05:00", "07:00"], "duration": "30m"}]
+    texts = [str(w) for w in scenario_warnings(simcc.load_scenario(doc))]
+    assert not any("no agent with the skill" in t for t in texts)  # staggered: covered
+
+
+def test_a_weekday_shift_leaves_the_weekend_unstaffed_and_says_how_long():
+    doc = small(horizon={"days": 7}, calendar={"start_date": "2026-03-02"})  # a Monday
+    doc["agents"]["team"] = {"shifts": [{"start": "00:00", "end": "12:00", "count": 9,
+                                         "days": ["mon", "tue", "wed", "thu", "fri"]}],
+                             "skills": {"general": 1.0}, "channels": ["voice"]}
+    texts = [str(w) for w in scenario_warnings(simcc.load_scenario(doc))]
+    assert any("from 12:00 to 00:00 on 4 of 7 days" in t and "(60h in a row)" in t
+               for t in texts)
+    assert any("than the 540 agent-hours its agents are logged in" in t for t in texts)

@@ -189,6 +189,8 @@ def _spans(plan: _Plan, mask: np.ndarray) -> str:
     for a, b in zip(starts, ends, strict=True):
         span = (f"from {format_clock(edges[a] + start_clock)} to "
                 f"{format_clock(edges[b] + start_clock)}")
+        if edges[b] - edges[a] >= DAY:  # a weekend: say how long, not just the clocks
+            span += f" ({_hours(edges[b] - edges[a])} in a row)"
         days_of.setdefault(span, set()).add(int((edges[a] + start_clock) // DAY))
     total = math.ceil((plan.length_s + start_clock) / DAY - 1e-9)
     texts = [span + ("" if total <= 1 else " every day" if len(days) >= total

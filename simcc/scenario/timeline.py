@@ -7,8 +7,8 @@ hours repeat every day, staffing tables every ``period``, and a calendar's day r
 change a day's volume and profile, so each is a function of the *clock*: seconds since
 midnight of the horizon's first day (``horizon.start + t``); these functions follow
 what the engine does over the arrival period (:mod:`simcc.model.demand` for rates,
-:mod:`simcc.model.staffing` for log-ins; shift breaks, absenteeism and shrinkage left
-aside).
+:mod:`simcc.model.staffing` for log-ins, with shift breaks and weekdays; absenteeism and
+shrinkage, which are random, left aside).
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simcc.scenario.calendar import WEEKDAYS
 from simcc.scenario.forecast import intent_pieces, rate_at
-from simcc.scenario.schema import AgentGroup, Demand, Scenario
+from simcc.scenario.schema import AgentGroup, Demand, Scenario, Shift
 from simcc.units import DAY
 
 
@@ -67,6 +68,10 @@ def _daily_change_points(scenario: Scenario) -> list[float]:
     for group in scenario.agents.values():
         if group.shifts is not None:
             points += [t for shift in group.shifts for t in (shift.start, shift.end)]
+            points += [shift.start + offset + k * item.duration
+                       for shift in group.shifts for item in shift.breaks
+                       for offset in set(item.offsets(shift.start, shift.count))
+                       for k in (0, 1)]
         if group.staffing is not None:
             first, interval = _table_grid(scenario, group)
             points += [first + k * interval for k in range(len(group.staffing.counts) + 1)]
@@ -185,14 +190,32 @@ def shift_on(start: float, length_s: float, clock: np.ndarray) -> np.ndarray:
     return (clock - start) % DAY < length_s
 
 
+def shift_agents(scenario: Scenario, shift: Shift, clock: np.ndarray) -> np.ndarray:
+    """Agents of one shift logged in at clock times ``clock``: on the shift's days only
+    (``days``, by the date the shift starts) and not on a break."""
+    since = (clock - shift.start) % DAY
+    on = since < shift.length_s
+    if shift.days is not None and scenario.calendar is not None:
+        began = np.floor((clock - shift.start) / DAY).astype(int)
+        works = {int(d): WEEKDAYS[(scenario.calendar.start_date
+                                   + dt.timedelta(days=int(d))).weekday()] in shift.days
+                 for d in np.unique(began)}
+        on &= np.array([works[int(d)] for d in began], dtype=bool)
+    agents = np.where(on, float(shift.count), 0.0)
+    for item in shift.breaks:
+        for offset in item.offsets(shift.start, shift.count):
+            agents -= on & (since >= offset) & (since < offset + item.duration)
+    return agents
+
+
 def logged_in(scenario: Scenario, group: AgentGroup, clock: np.ndarray) -> np.ndarray:
     """Agents of ``group`` logged in at clock times ``clock`` (over the arrival period;
     agents finishing work after their shift are not counted)."""
     if group.count is not None:
         return np.full(len(clock), float(group.count))
     if group.shifts is not None:
-        return sum((shift.count * shift_on(shift.start, shift.length_s, clock)
-                    for shift in group.shifts), np.zeros(len(clock)))
+        return sum((shift_agents(scenario, shift, clock) for shift in group.shifts),
+                   np.zeros(len(clock)))
     first, interval = _table_grid(scenario, group)
     counts = np.asarray(group.staffing.counts, dtype=float)
     return _table_value(counts, (clock - first) % group.staffing.period_s, interval)
