@@ -163,13 +163,8 @@ def read_forecast(path: Path, label: str, demand: dict[str, Any], document: dict
     own = demand.get("channel")
 
     def parse_row(line: int, cells: list[str]) -> tuple | None:
-        if "channel" in sheet.columns:
-            channel = sheet.cell(cells, "channel")
-            if channel not in channels:
-                raise ValueError(f"{sheet.where(line, 'channel')}: {shown(channel, 40)} is not "
-                                 f"a channel of the scenario ({', '.join(map(str, channels))})")
-            if channel != own:
-                return None
+        if not sheet.belongs(line, cells, "channel", channels, own, "a channel"):
+            return None
         date, start = parse_start(sheet, line, cells)
         intent = sheet.cell(cells, "intent") or None
         if "intent" in sheet.columns and intent is None:

@@ -50,13 +50,8 @@ def read_plan(path: Path, label: str, name: str, group: dict[str, Any],
     groups = document.get("agents") if isinstance(document.get("agents"), dict) else {}
 
     def parse_row(line: int, cells: list[str]) -> tuple | None:
-        if "group" in sheet.columns:
-            own = sheet.cell(cells, "group")
-            if own not in groups:
-                raise ValueError(f"{sheet.where(line, 'group')}: {shown(own, 40)} is not an "
-                                 f"agent group of the scenario ({', '.join(map(str, groups))})")
-            if own != name:
-                return None
+        if not sheet.belongs(line, cells, "group", groups, name, "an agent group"):
+            return None
         date, start = parse_start(sheet, line, cells)
         agents = parse_number(sheet, line, cells, "agents", MAX_AGENTS)
         if agents is None or agents != int(agents):

@@ -23,7 +23,7 @@ import datetime as dt
 import io
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,6 +88,19 @@ class Sheet:
     def where(self, line: int, column: str) -> str:
         """``"week.csv line 12, column 'AHT'"``."""
         return f"{self.label} line {line}, column {shown(self.headers[column], 40)}"
+
+    def belongs(self, line: int, cells: list[str], column: str, known: Iterable[str],
+                own: str, kind: str) -> bool:
+        """Whether a row is for ``own`` by its ``column`` (a file without that column:
+        every row is); ValueError when the cell names no ``kind`` in ``known``."""
+        if column not in self.columns:
+            return True
+        value = self.cell(cells, column)
+        names = list(map(str, known))
+        if value not in names:
+            raise ValueError(f"{self.where(line, column)}: {shown(value, 40)} is not "
+                             f"{kind} of the scenario ({', '.join(names)})")
+        return value == own
 
 
 class Problems:
