@@ -158,6 +158,8 @@ def test_forecast_survives_variants_overrides_and_a_written_scenario(tmp_path):
     ("start,intent\n08:00,billing\n", r"no column for 'volume' \(accepted names: volume"),
     ("start,intent,Volume,volume\n08:00,billing,1,2\n", "the column 'volume' is written twice"),
     ("start,intent,volume,aht\n08:00,billing,3,0\n", r"column 'aht': must be > 0"),
+    ("start,intent,volume,aht\n08:00,billing,3,9999:00\n",
+     r"line 2, column 'aht': must be at most 24 hours"),
     ("start,intent,volume\n", "no data rows"),
     ("start,intent,volume\n08:00,billing,1\n08:25,billing,1\n08:40,billing,1\n",
      "not on one grid"),

@@ -30,7 +30,7 @@ from typing import Any
 
 from simcc.errors import ScenarioError, shown
 from simcc.scenario.yamltext import read_text_file
-from simcc.units import DAY, HOUR, MINUTE
+from simcc.units import DAY, parse_clock
 
 MAX_ROWS = 200_000
 """Most data rows of one WFM file."""
@@ -188,7 +188,6 @@ def require_columns(sheet: Sheet, needed: tuple[str, ...], where: str) -> None:
 
 
 _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[ T](.+))?$")
-_HMS = re.compile(r"^(\d{1,3}):([0-5]\d)(?::([0-5]\d(?:\.\d+)?))?$")
 
 
 def parse_start(sheet: Sheet, line: int, cells: list[str]) -> tuple[dt.date | None, float]:
@@ -207,9 +206,10 @@ def parse_start(sheet: Sheet, line: int, cells: list[str]) -> tuple[dt.date | No
             column = "date" if "date" in sheet.columns and not match else "start"
             raise ValueError(f"{sheet.where(line, column)}: {shown(date_text, 40)} is not a "
                              "date YYYY-MM-DD") from None
-    clock = _HMS.match(start)
-    seconds = (int(clock.group(1)) * HOUR + int(clock.group(2)) * MINUTE
-               + float(clock.group(3) or 0)) if clock else -1.0
+    try:
+        seconds = parse_clock(start)
+    except ValueError:
+        seconds = -1.0
     if not 0 <= seconds < DAY:
         raise ValueError(f"{sheet.where(line, 'start')}: {shown(start, 40)} is not a clock "
                          "time HH:MM (or YYYY-MM-DD HH:MM) of the day")
@@ -240,8 +240,11 @@ def parse_seconds(sheet: Sheet, line: int, cells: list[str], column: str) -> flo
     text = sheet.cell(cells, column)
     parts = text.split(":")
     if len(parts) in (2, 3) and all(p.strip().replace(".", "", 1).isdigit() for p in parts):
-        values = [float(p) for p in parts]
-        return sum(v * 60 ** k for k, v in enumerate(reversed(values)))
+        seconds = sum(float(v) * 60 ** k for k, v in enumerate(reversed(parts)))
+        if seconds > DAY:
+            raise ValueError(f"{sheet.where(line, column)}: must be at most 24 hours, got "
+                             f"{shown(text, 40)}")
+        return seconds
     return parse_number(sheet, line, cells, column, DAY)
 
 
