@@ -34,11 +34,12 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from simcc.calibrate.estimate import staffing_counts
-from simcc.calibrate.observed import SESSION_GAP_S, agents_per_interval
+from simcc.calibrate.observed import SESSION_GAP_S
+from simcc.calibrate.planfrom import day_staffing
 from simcc.errors import SimccError
 from simcc.runtime import write_atomic
 from simcc.scenario.load import load_scenario
+from simcc.scenario.plan_file import STAFFING_KEYS
 from simcc.units import DAY, format_clock
 
 FORECAST_FILE = "forecast.csv"
@@ -101,7 +102,7 @@ def _plan_rows(contacts: pd.DataFrame, dates: list[dt.date], group: str, interva
     day = pd.to_datetime(contacts["date"]).dt.date
     rows = []
     for date in dates:
-        counts = staffing_counts(agents_per_interval(contacts[day == date], interval_s, gap_s))
+        counts = day_staffing(contacts[day == date], interval_s, gap_s)
         rows += [(date.isoformat(), format_clock(k * interval_s), group, counts[k])
                  for k in range(per_day)]
     return pd.DataFrame(rows, columns=["date", "start", "group", "agents"])
@@ -120,8 +121,7 @@ def _document(typical: dict[str, Any], dates: list[dt.date], channel: str, group
     doc["calendar"] = {"start_date": dates[0].isoformat()}
     doc["demand"] = [{"channel": channel, "forecast": FORECAST_FILE}]
     doc.pop("profiles", None)
-    agents = {k: v for k, v in doc["agents"][group].items()
-              if k not in ("count", "shifts", "staffing")}
+    agents = {k: v for k, v in doc["agents"][group].items() if k not in STAFFING_KEYS}
     doc["agents"] = {group: {**agents, "plan": PLAN_FILE}}
     doc.pop("variants", None)
     return doc

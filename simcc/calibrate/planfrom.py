@@ -153,11 +153,17 @@ def _day_scenario(base: Scenario, group: str, day: pd.DataFrame, interval_s: flo
                              interval_s, gap_s)
 
 
+def day_staffing(day: pd.DataFrame, interval_s: float, gap_s: float) -> list[int]:
+    """Whole agents per interval of the day (from midnight) inferred from the sessions
+    of one ``day``'s offered contacts."""
+    return staffing_counts(agents_per_interval(day, interval_s, gap_s))
+
+
 def with_day_staffing(scenario: Scenario, group: str, day: pd.DataFrame, interval_s: float,
                       gap_s: float) -> Scenario:
     """``scenario`` with ``group`` logged in by the session staffing inferred from the
     offered contacts of one ``day`` (agents per interval from midnight)."""
-    counts = staffing_counts(agents_per_interval(day, interval_s, gap_s))
+    counts = day_staffing(day, interval_s, gap_s)
     return scenario.with_overrides({
         f"agents.{group}": {**scenario.agents[group].model_dump(
             mode="json", exclude={"count", "shifts", "staffing"}, exclude_none=True),

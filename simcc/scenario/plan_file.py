@@ -101,11 +101,10 @@ def _calendar_start(document: dict[str, Any], where: str) -> dt.date:
                                      "to place its days")]) from None
 
 
-def _staffing(rows: list[tuple], times: dict[int, float], interval: float | None,
+def _staffing(rows: list[tuple], times: dict[int, float], step: float | None,
               label: str, where: str) -> dict[str, Any]:
-    """The ``staffing`` mapping of the rows: counts from the first interval start,
-    zeros where the plan lists nothing."""
-    step = interval
+    """The ``staffing`` mapping of the rows: counts every ``step`` seconds (None: one
+    row) from the first interval start, zeros where the plan lists nothing."""
     first = min(times.values())
     dated = rows[0][1] is not None
     day_zero = math.floor(first / DAY) * DAY if dated else 0.0
