@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from simcc.scenario.forecast import MAX_PIECES, laid_intervals
 from simcc.scenario.outcomes import DEFAULT_KEY
 from simcc.scenario.schema import Scenario
-from simcc.scenario.types import FORMULA_STARTS
+from simcc.scenario.types import formula_problem
 from simcc.units import DAY
 
 Problem = tuple[str, str]
@@ -47,10 +47,9 @@ NAMED_SECTIONS = ("channels", "segments", "intents", "profiles", "agents", "vari
 def _names(s: Scenario) -> Iterator[Problem]:
     for section in NAMED_SECTIONS:
         for key in getattr(s, section):
-            if key.startswith(FORMULA_STARTS):
-                yield (f"{section}.{key}", f"a name must not start with {key[0]!r}: names "
-                       "go into the CSV exports, and a spreadsheet would run such a cell "
-                       "as a formula")
+            problem = formula_problem(key)
+            if problem:
+                yield f"{section}.{key}", problem
 
 
 def _horizon(s: Scenario) -> Iterator[Problem]:

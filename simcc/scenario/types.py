@@ -49,10 +49,18 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """First characters that make a spreadsheet read a CSV cell as a formula."""
 
 
+def formula_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a name (it starts like a spreadsheet formula), or None."""
+    if name.startswith(FORMULA_STARTS):
+        return (f"a name must not start with {name[0]!r}: names go into the CSV exports, "
+                "and a spreadsheet would run such a cell as a formula")
+    return None
+
+
 def _not_a_formula(text: str) -> str:
-    if text.startswith(FORMULA_STARTS):
-        raise ValueError(f"a name must not start with {text[0]!r}: names go into the CSV "
-                         "exports, and a spreadsheet would run such a cell as a formula")
+    problem = formula_problem(text)
+    if problem:
+        raise ValueError(problem)
     return text
 
 
