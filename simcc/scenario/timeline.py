@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -203,8 +204,8 @@ def shift_agents(scenario: Scenario, shift: Shift, clock: np.ndarray) -> np.ndar
         on &= np.array([works[int(d)] for d in began], dtype=bool)
     agents = np.where(on, float(shift.count), 0.0)
     for item in shift.breaks:
-        for offset in item.offsets(shift.start, shift.count):
-            agents -= on & (since >= offset) & (since < offset + item.duration)
+        for offset, away in Counter(item.offsets(shift.start, shift.count)).items():
+            agents -= away * (on & (since >= offset) & (since < offset + item.duration))
     return agents
 
 
