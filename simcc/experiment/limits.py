@@ -20,6 +20,8 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 
+import numpy as np
+
 from simcc.errors import SimccError
 from simcc.scenario.forecast import intent_pieces
 from simcc.scenario.schema import Demand, Scenario
@@ -146,13 +148,13 @@ def demand_contacts(scenario: Scenario, demand: Demand) -> tuple[float, float]:
 def _forecast_contacts(scenario: Scenario, demand: Demand) -> tuple[float, float]:
     """A forecast's expected arrivals over the horizon and on its busiest day (by the day
     of simulated time each row's interval starts in)."""
-    per_day: dict[int, float] = {}
-    for rows in intent_pieces(scenario, demand).values():
-        volume = rows[:, 2] * (rows[:, 1] - rows[:, 0])
-        for day, value in zip((rows[:, 0] // DAY).astype(int).tolist(), volume.tolist(),
-                              strict=True):
-            per_day[day] = per_day.get(day, 0.0) + value
-    return sum(per_day.values()), max(per_day.values(), default=0.0)
+    pieces = list(intent_pieces(scenario, demand).values())
+    if not pieces:
+        return 0.0, 0.0
+    rows = np.concatenate(pieces)
+    per_day = np.bincount((rows[:, 0] // DAY).astype(int),
+                          weights=rows[:, 2] * (rows[:, 1] - rows[:, 0]))
+    return float(per_day.sum()), float(per_day.max())
 
 
 def backlog_contacts(scenario: Scenario) -> int:
