@@ -578,19 +578,12 @@ def staff_command(
     cannot be (the best plan found is written), 2 for invalid input (nothing written)."""
     from simcc.experiment import prepare
     from simcc.planning import staff
-    from simcc.report.files import check_writable, write_text_atomic
+    from simcc.report.files import write_text_atomic
     from simcc.report.staffing import staffing_table, verdict_table
 
     model = prepare(scenario, user_code=_user_code(no_user_code))
-    check_writable(output, "-o")  # before the search, not after it
-    _check_report(report)
-    if report is not None and os.path.abspath(report) == os.path.abspath(output):
-        raise _fail(f"--report {report}: the same file as -o")
-    if requirements is not None:
-        check_writable(requirements, "--requirements")
-        if any(other is not None and os.path.abspath(requirements) == os.path.abspath(other)
-               for other in (output, report)):
-            raise _fail(f"--requirements {requirements}: the same file as -o or --report")
+    outputs = {"-o": output, "--report": report, "--requirements": requirements}
+    _check_outputs({k: v for k, v in outputs.items() if v is not None})  # before the search
     reps = replications or model.replications
     _check_work([model], reps, workers, None, quiet)
     with _executor(executor, workers, scheduler) as runner, \
