@@ -80,6 +80,12 @@ def round_ticks(starts_s: np.ndarray, max_labels: int) -> list[int]:
     return list(range(0, n, max(1, math.ceil(n / max_labels))))
 
 
+def day_lines(ax: Axes, day: np.ndarray) -> None:
+    """Dotted vertical lines between positions whose ``day`` (one per position) differ."""
+    for i in np.flatnonzero(np.diff(day)) + 1:
+        ax.axvline(i - 0.5, color="0.4", ls=":", lw=1.0, zorder=1)
+
+
 def clock_axis(ax: Axes, starts_s: np.ndarray, max_labels: int = 13,
                dates: Sequence[dt.date] = ()) -> None:
     """Label positions ``0..n-1`` with the clock time (HH:MM) of ``starts_s`` (interval
@@ -100,8 +106,7 @@ def clock_axis(ax: Axes, starts_s: np.ndarray, max_labels: int = 13,
     ax.set_xticks(ticks, [f"{dates[day[i]].isoformat()}\n{format_clock(starts[i])}"
                           for i in ticks])
     ax.set_xlim(-0.5, n - 0.5)
-    for i in np.flatnonzero(np.diff(day)) + 1:
-        ax.axvline(i - 0.5, color="0.4", ls=":", lw=1.0, zorder=1)
+    day_lines(ax, day)
     ax.set_xlabel("interval start (date, clock time HH:MM)")
 
 
@@ -120,8 +125,7 @@ def time_axis(ax: Axes, result: Result, bins: pd.DataFrame, max_labels: int = 13
     ax.set_xticks(ticks, labels)
     ax.set_xlim(-0.5, n - 0.5)
     if multi:
-        for i in np.flatnonzero(np.diff(days)) + 1:
-            ax.axvline(i - 0.5, color="0.4", ls=":", lw=1.0, zorder=1)
+        day_lines(ax, days)
         ax.set_xlabel("interval start (day of the horizon, clock time HH:MM)")
     else:
         ax.set_xlabel("interval start (clock time, HH:MM)")
