@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import tempfile
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -95,6 +96,7 @@ def main() -> None:
                         help="the log's priority labels served first (calibrate's default), "
                         "with equal priority (--priority equal), or one segment")
     args = parser.parse_args()
+    warnings.filterwarnings("ignore")  # days without agents at the edges, expected
     logs = month_logs(args.segments)
     models = {m: calibrated(logs[m], args.segments) for m in MONTHS}
     pairs = [(m, m) for m in MONTHS] + list(zip(MONTHS[:-1], MONTHS[1:], strict=True))

@@ -1,15 +1,17 @@
 """Experiment on the nine Anonymous Bank months (docs/calibration.md, "Post-call time"):
-does the agents' unlogged after-call time explain the replay's low ASA in busy months?
+which form of the agents' unlogged post-call time replays the months best?
 
 The bank's log records no wrap-up. While callers wait, an available agent answers at
 once, so the gap between the end of an agent's call and its next answer, measured when
-at least two callers were waiting (and at most the 5-minute session gap), is time the
-agent was not available: after-call work, routing delay, short breaks. Each month is
-replayed (``simcc replay --staffing log``) with that time as the group's wrap-up, in
-one of three forms: ``median`` (a constant), ``trunc`` (the gaps up to 30 s, as an
-empirical distribution), ``all`` (every gap up to 5 minutes).
+at least two callers were waiting (and at most the 5-minute session gap;
+:func:`simcc.calibrate.postcall.busy_gaps`), is time the agent was not available:
+after-call work, connection delay, short breaks. Each month is replayed (``simcc replay
+--staffing log``) with that time as the group's wrap-up, in one of four forms: ``none``,
+``median`` (a constant: what ``simcc calibrate`` writes), ``trunc`` (the gaps up to
+30 s, as an empirical distribution), ``all`` (every gap up to 5 minutes).
 
-    python benchmarks/bank_post_call.py [median|trunc|all] [--replications 4]
+    python benchmarks/bank_post_call.py [none|median|trunc|all] [--replications 4]
+        [--segments labels|equal|one]
 
 Prints per month the gaps' count, mean and median and the replay's relative errors,
 then the mean absolute errors. About a minute per form on the 2-core machine.
@@ -23,35 +25,16 @@ import warnings
 import numpy as np
 from bank_months import MONTHS, calibrated, clean_contacts, month_logs
 
+from simcc.calibrate.postcall import busy_gaps
 from simcc.calibrate.replay import replay
 
-SESSION_GAP_S = 300.0
 SHORT_S = 30.0
-
-
-def busy_gaps(contacts) -> np.ndarray:
-    """Seconds from the end of each call to the same agent's next answer, when at least
-    two callers were waiting at the end of the call (gaps up to the session gap)."""
-    served = contacts[contacts["handled"] & contacts["agent"].notna()
-                      & contacts["handle_s"].notna()]
-    out = []
-    for date, day in contacts.groupby("date"):
-        queued = np.sort(day["queued_s"].to_numpy())
-        left = np.sort((day["queued_s"] + day["wait_s"]).to_numpy())
-        calls = served[served["date"] == date].sort_values(["agent", "answer_s"])
-        start = calls["answer_s"].to_numpy()
-        end = start + calls["handle_s"].to_numpy()
-        agent = calls["agent"].to_numpy()
-        gap, at = start[1:] - end[:-1], end[:-1]
-        waiting = np.searchsorted(queued, at, side="right") - np.searchsorted(left, at,
-                                                                             side="right")
-        keep = (agent[1:] == agent[:-1]) & (gap >= 0) & (gap <= SESSION_GAP_S) & (waiting >= 2)
-        out.append(gap[keep])
-    return np.concatenate(out)
 
 
 def wrap_up_spec(gaps: np.ndarray, form: str):
     """The group's wrap-up from the gaps (see the module docstring)."""
+    if form == "none":
+        return None
     if form == "median":
         return float(np.median(gaps))
     values = gaps[gaps <= SHORT_S] if form == "trunc" else gaps
@@ -61,15 +44,18 @@ def wrap_up_spec(gaps: np.ndarray, form: str):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("form", nargs="?", choices=("median", "trunc", "all"), default="median")
+    parser.add_argument("form", nargs="?", choices=("none", "median", "trunc", "all"),
+                        default="median")
     parser.add_argument("--replications", type=int, default=4)
+    parser.add_argument("--segments", choices=("labels", "equal", "one"), default="labels",
+                        help="as in bank_months.py")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
-    logs = month_logs()
+    logs = month_logs(args.segments)
     errors = []
     for m in MONTHS:
         gaps = busy_gaps(clean_contacts(logs[m]))
-        model = calibrated(logs[m])
+        model = calibrated(logs[m], args.segments)
         group = next(iter(model.agents))
         model = model.with_overrides({f"agents.{group}.wrap_up": wrap_up_spec(gaps, args.form)})
         overall = replay(logs[m], model, replications=args.replications,

@@ -828,6 +828,10 @@ def calibrate(
         "equal (first come, first served; docs/calibration.md on the bank's labels)")
     ] = "labels",
     session_gap: SessionGapOpt = "5m",
+    wrap_up: Annotated[str, typer.Option(
+        "--wrap-up", help="the group's wrap-up: auto (the log's median post-call time: "
+        "the gap to an agent's next answer while callers waited; docs/calibration.md) or "
+        "none")] = "auto",
     days_out: Annotated[Path | None, typer.Option(
         "--days-out", help="also write the day-by-day scenario here: DIR/scenario.yaml "
         "with DIR/forecast.csv and DIR/plan.csv (each day its own volume, AHT and "
@@ -835,7 +839,7 @@ def calibrate(
 ) -> None:
     """Estimate a scenario from a contact log and write it as commented YAML (with
     --days-out, also the day-by-day scenario of the log's days)."""
-    from simcc.calibrate.estimate import PRIORITY_RULES, estimate
+    from simcc.calibrate.estimate import PRIORITY_RULES, WRAP_UP_RULES, estimate
     from simcc.calibrate.observed import offered_contacts
     from simcc.calibrate.writer import summary, to_yaml
     from simcc.experiment import prepare
@@ -853,11 +857,14 @@ def calibrate(
                     f"got {handle_time!r}")
     if priority not in PRIORITY_RULES:
         raise _fail(f"--priority: expected labels or equal, got {priority!r}")
+    if wrap_up not in WRAP_UP_RULES:
+        raise _fail(f"--wrap-up: expected auto or none, got {wrap_up!r}")
     _check_days_out(days_out)
     log = _read_log(logs, log_format, days, first, last)
     contacts = _without_special_days(offered_contacts(log.records), keep_special_days)
     result = estimate(contacts, name or output.stem, interval_s, threshold_s, handle_time,
-                      priority=priority, session_gap_s=_session_gap(session_gap))
+                      priority=priority, session_gap_s=_session_gap(session_gap),
+                      wrap_up=wrap_up)
     text = to_yaml(result, ", ".join(str(p) for p in logs))
     import yaml
 

@@ -13,7 +13,7 @@ from helpers import scenario
 
 import simcc
 from simcc.calibrate.backtest import backtest
-from simcc.calibrate.estimate import estimate
+from simcc.calibrate.estimate import estimate, fit_handle_time
 from simcc.calibrate.logs import filter_days, load_generic, load_log
 from simcc.calibrate.observed import offered_contacts
 from simcc.calibrate.synthetic import result_to_log
@@ -58,7 +58,22 @@ def test_calibration_recovers_a_known_center(synthetic_log):
     counts = np.array(doc["agents"]["agents"]["staffing"]["counts"])
     busy_hours = counts[16 + 1:16 + 19]  # 08:30 to 17:30, away from the edges
     assert np.all(np.abs(busy_hours - TRUTH["agents"]) <= 1)
+    # The truth has no wrap-up: agents answered waiting callers at once.
+    assert est.diagnostics["post_call"]["wrap_up_s"] == 0
+    assert "wrap_up" not in doc["agents"]["agents"]
     simcc.load_scenario(doc)  # the estimate is a valid scenario
+
+
+def test_handle_time_fit_keeps_the_observed_mean():
+    # Lognormal wins on this sample, but its fitted mean lies 7 % above the observed
+    # one: the spec keeps the lognormal's cv and the observed mean (the work offered).
+    rng = np.random.default_rng(3)
+    x = np.concatenate([rng.lognormal(5, 1.0, 3000), rng.uniform(5, 30, 300)])
+    spec, diag = fit_handle_time(x)
+    assert diag["chosen"] == "lognormal"
+    assert diag["fits"]["lognormal"]["mean"] > 1.05 * x.mean()
+    assert spec["mean"] == pytest.approx(x.mean(), rel=1e-3)
+    assert spec["cv"] == pytest.approx(diag["fits"]["lognormal"]["cv"], rel=1e-3)
 
 
 def test_backtest_of_the_recovered_center_matches_the_truth(synthetic_log):
@@ -121,6 +136,7 @@ def test_calibrate_bad_input_exits_2_and_writes_nothing(tmp_path):
     (["--days", "funday"], "unknown day 'funday'"),
     (["--handle-time", "foo"], "--handle-time"),
     (["--interval", "half an hour"], "cannot read duration"),
+    (["--wrap-up", "sometimes"], "--wrap-up: expected auto or none"),
 ])
 def test_calibrate_bad_options_exit_2(tmp_path, option, message):
     out = tmp_path / "x.yaml"

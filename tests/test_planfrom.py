@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 from helpers import scenario
 
@@ -148,3 +149,18 @@ def test_days_out_that_is_a_file_is_refused_before_anything_is_written(logs, tmp
                          capture_output=True, text=True)
     assert run.returncode == 2 and "--days-out" in run.stderr and "not a folder" in run.stderr
     assert "Traceback" not in run.stderr and not (tmp_path / "typical.yaml").exists()
+
+
+def test_day_by_day_aht_is_the_interval_s_own_with_the_day_s_as_fallback():
+    """Handle times follow the time of day: each forecast row carries the mean handle
+    time of its interval's contacts, the day's mean when none of them was served."""
+    from simcc.calibrate.daily import _forecast_rows
+
+    day = pd.Timestamp("1999-03-01")
+    contacts = pd.DataFrame({
+        "date": [day] * 5, "intent": ["PS"] * 5,
+        "queued_s": [8 * 3600.0, 8 * 3600 + 60, 9 * 3600.0, 10 * 3600.0, 10 * 3600 + 5],
+        "handle_s": [100.0, 200.0, 400.0, np.nan, np.nan]})
+    rows = _forecast_rows(contacts, "voice", 1800.0)
+    assert rows[["start", "volume", "aht"]].values.tolist() == [
+        ["08:00", 2, 150.0], ["09:00", 1, 400.0], ["10:00", 2, round(700 / 3, 1)]]

@@ -5,9 +5,11 @@ scenario, a scenario whose horizon runs from the log's first clean day to its la
 with ``calendar.start_date`` the first one, and two WFM files (docs/wfm_files.md):
 
 * ``DIR/forecast.csv`` — per date, interval and call type: the offered contacts
-  (``volume``, by interval of queue entry) and that day's mean handle time of the call
-  type (``aht``, over its handled contacts with a positive handle time; blank when
-  there are none that day);
+  (``volume``, by interval of queue entry) and their mean handle time (``aht``, over
+  the interval's handled contacts with a positive handle time; that day's mean of the
+  call type when the interval has none; blank when the day has none). Handle times
+  follow the time of day (long calls in the quiet hours): a day's AHT for every
+  interval overloads the quiet hours (docs/calibration.md);
 * ``DIR/plan.csv`` — per date and interval: the agents logged in, inferred from that
   day's own sessions (as :func:`~simcc.calibrate.observed.agents_per_interval` over the
   day alone, rounded as in the typical-day table).
@@ -82,12 +84,17 @@ def _forecast_rows(contacts: pd.DataFrame, channel: str, interval_s: float) -> p
     spill = np.floor(queued / DAY).astype(int)
     when = day + pd.to_timedelta(spill, unit="D")
     slot = np.floor((queued - spill * DAY) / interval_s).astype(int)
-    frame = pd.DataFrame({"date": when.dt.date, "slot": slot, "intent": contacts["intent"]})
-    volume = frame.groupby(["date", "slot", "intent"]).size().rename("volume").reset_index()
-    handled = contacts.assign(date=day.dt.date)
-    handled = handled[handled["handle_s"] > 0]  # a log's negative or zero times are artefacts
-    aht = handled.groupby(["date", "intent"])["handle_s"].mean().rename("aht").reset_index()
-    rows = volume.merge(aht, on=["date", "intent"], how="left")
+    frame = pd.DataFrame({"date": when.dt.date, "slot": slot, "intent": contacts["intent"],
+                          "day": day.dt.date, "handle_s": contacts["handle_s"]})
+    keys = ["date", "slot", "intent"]
+    volume = frame.groupby(keys).size().rename("volume").reset_index()
+    handled = frame[frame["handle_s"] > 0]  # a log's negative or zero times are artefacts
+    in_slot = handled.groupby(keys)["handle_s"].mean().rename("aht").reset_index()
+    of_day = (handled.groupby(["day", "intent"])["handle_s"].mean().rename("day_aht")
+              .reset_index().rename(columns={"day": "date"}))
+    rows = volume.merge(in_slot, on=keys, how="left").merge(of_day, on=["date", "intent"],
+                                                              how="left")
+    rows["aht"] = rows["aht"].fillna(rows["day_aht"])
     return pd.DataFrame({
         "date": [d.isoformat() for d in rows["date"]],
         "start": [format_clock(k * interval_s) for k in rows["slot"]],

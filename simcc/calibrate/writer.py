@@ -14,12 +14,14 @@ COMMENTS = {
                 "waits as lower bounds).",
     "segments": "Segment labels from the log; patience_factor = the segment's fitted mean "
                 "patience / the channel's.",
-    "intents": "Handle time: lognormal or gamma by maximum likelihood, lower AIC wins.",
+    "intents": "Handle time: lognormal or gamma by maximum likelihood, lower AIC wins "
+               "(its cv; the mean is the observed mean).",
     "profiles": "Mean contacts per interval of the day over the calibration days.",
     "demand": "Daily volume = mean over the days; busyness = day-to-day variability "
               "beyond Poisson (gamma factor, cv).",
     "agents": "Agents logged in per interval, inferred from services merged across short "
-              "idle gaps (agents on breaks are invisible in a call log).",
+              "idle gaps (agents on breaks are invisible in a call log); wrap_up = the "
+              "median post-call time (gap to the agent's next answer while callers waited).",
 }
 
 
@@ -75,4 +77,19 @@ def summary(estimate: Estimate) -> str:
             out.append(f"daily volume {key.split('.', 1)[1]}: mean {value['mean']:.0f}, sd "
                        f"{value['sd']:.0f}, busyness cv {cv if cv is not None else 'none'}")
     out.append(f"staffing: peak {d['staffing_peak']:.1f} agents logged in per interval")
+    if (post := d.get("post_call")) is not None:
+        out.append(_post_call_line(post))
     return "\n".join(out)
+
+
+def _post_call_line(post: dict) -> str:
+    """The post-call estimate in one line of the summary."""
+    if post["wrap_up_s"] is None:
+        return (f"post-call time: {post['n']} gaps to the next answer while callers waited, "
+                "too few: no wrap-up")
+    if post["wrap_up_s"] == 0:
+        return (f"post-call time: none (agents answered waiting callers at once over "
+                f"{post['n']} gaps): no wrap-up")
+    return (f"post-call time: median {post['median_s']:.0f} s (mean {post['mean_s']:.0f} s) "
+            f"over {post['n']} gaps to the agent's next answer while callers waited: "
+            f"wrap_up {post['wrap_up_s']:.0f} s")
