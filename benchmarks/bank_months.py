@@ -7,7 +7,7 @@ times and staffing of B, behaviour of A), for every month its day-by-day scenari
 and staffing, simulated as one calendar), and for every month the replay of its own
 calls with its own daily staffing. Weekdays, special days left out.
 
-    python benchmarks/bank_months.py [--replications 10] [--segments labels|equal|one]
+    python benchmarks/bank_months.py [--replications 10] [--segments equal|labels|one]
 
 Prints the markdown rows of the table in docs/calibration.md and the mean absolute
 relative errors. About a minute on the 2-core machine.
@@ -37,7 +37,7 @@ MONTHS = ("01_January", "02_February", "03_March", "04_April", "05_May", "06_Jun
           "07_July", "09_September", "10_October")
 
 
-def month_logs(segments: str = "labels") -> dict[str, object]:
+def month_logs(segments: str = "equal") -> dict[str, object]:
     """Weekday records of every month (``segments="one"``: every caller in one segment)."""
     logs = {m: filter_days(load_log(DATA / f"{m}.txt.gz", "anonymous-bank"),
                            "weekdays").records for m in MONTHS}
@@ -51,18 +51,18 @@ def clean_contacts(records):
     return leave_out_special_days(offered_contacts(records))[0]
 
 
-def typical_day(clean, segments: str = "labels") -> dict:
+def typical_day(clean, segments: str = "equal") -> dict:
     """The calibrated typical-day document (``segments="equal"``: equal priority)."""
     return estimate(clean, "bank", priority="equal" if segments == "equal" else
                     "labels").scenario
 
 
-def calibrated(records, segments: str = "labels") -> simcc.Scenario:
+def calibrated(records, segments: str = "equal") -> simcc.Scenario:
     """The scenario calibrated on a month's clean days."""
     return simcc.load_scenario(typical_day(clean_contacts(records), segments))
 
 
-def day_by_day_overall(records, replications: int, segments: str = "labels") -> pd.Series:
+def day_by_day_overall(records, replications: int, segments: str = "equal") -> pd.Series:
     """Observed and simulated pooled KPIs of a month's day-by-day scenario (the
     simulated rates pooled over each replication's days, then averaged)."""
     clean = clean_contacts(records)
@@ -92,9 +92,10 @@ def markdown_row(label: str, overall) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replications", type=int, default=10)
-    parser.add_argument("--segments", choices=("labels", "equal", "one"), default="labels",
-                        help="the log's priority labels served first (calibrate's default), "
-                        "with equal priority (--priority equal), or one segment")
+    parser.add_argument("--segments", choices=("labels", "equal", "one"), default="equal",
+                        help="equal priority (calibrate's default for the bank's log), the "
+                        "log's priority labels served first (--priority labels), or one "
+                        "segment")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")  # days without agents at the edges, expected
     logs = month_logs(args.segments)

@@ -47,7 +47,7 @@ def main() -> None:
     parser.add_argument("form", nargs="?", choices=("none", "median", "trunc", "all"),
                         default="median")
     parser.add_argument("--replications", type=int, default=4)
-    parser.add_argument("--segments", choices=("labels", "equal", "one"), default="labels",
+    parser.add_argument("--segments", choices=("labels", "equal", "one"), default="equal",
                         help="as in bank_months.py")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")

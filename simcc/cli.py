@@ -824,9 +824,9 @@ def calibrate(
     name: Annotated[str | None, typer.Option(help="scenario name")] = None,
     keep_special_days: KeepSpecialOpt = False,
     priority: Annotated[str, typer.Option(
-        help="segment priorities: labels (a segment named 'high' is served first) or "
-        "equal (first come, first served; docs/calibration.md on the bank's labels)")
-    ] = "labels",
+        help="segment priorities: labels (a segment named 'high' is served first), equal "
+        "(first come, first served) or auto (equal for the anonymous-bank format, whose "
+        "labels are an artefact, labels otherwise; docs/calibration.md)")] = "auto",
     session_gap: SessionGapOpt = "5m",
     wrap_up: Annotated[str, typer.Option(
         "--wrap-up", help="the group's wrap-up: auto (the log's median post-call time: "
@@ -855,12 +855,14 @@ def calibrate(
     if handle_time not in ("auto", "lognormal", "gamma", "empirical"):
         raise _fail(f"--handle-time: expected auto, lognormal, gamma or empirical, "
                     f"got {handle_time!r}")
-    if priority not in PRIORITY_RULES:
-        raise _fail(f"--priority: expected labels or equal, got {priority!r}")
+    if priority not in ("auto", *PRIORITY_RULES):
+        raise _fail(f"--priority: expected auto, labels or equal, got {priority!r}")
     if wrap_up not in WRAP_UP_RULES:
         raise _fail(f"--wrap-up: expected auto or none, got {wrap_up!r}")
     _check_days_out(days_out)
     log = _read_log(logs, log_format, days, first, last)
+    if priority == "auto":  # the bank's labels mark callers who waited: docs/calibration.md
+        priority = "equal" if log.format == "anonymous-bank" else "labels"
     contacts = _without_special_days(offered_contacts(log.records), keep_special_days)
     result = estimate(contacts, name or output.stem, interval_s, threshold_s, handle_time,
                       priority=priority, session_gap_s=_session_gap(session_gap),

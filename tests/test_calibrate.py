@@ -16,6 +16,7 @@ from simcc.calibrate.backtest import backtest
 from simcc.calibrate.estimate import estimate, fit_handle_time
 from simcc.calibrate.logs import filter_days, load_generic, load_log
 from simcc.calibrate.observed import offered_contacts
+from simcc.calibrate.planfrom import planned_backtest
 from simcc.calibrate.synthetic import result_to_log
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,14 +89,18 @@ def test_backtest_of_the_recovered_center_matches_the_truth(synthetic_log):
 
 def test_bank_june_calibrates_and_backtests_within_the_stated_errors():
     log = filter_days(load_log([JUNE], format="anonymous-bank"), days="weekdays")
-    est = estimate(offered_contacts(log.records), "bank-june")
+    est = estimate(offered_contacts(log.records), "bank-june", priority="equal")
     assert est.diagnostics["days"] == 22
+    assert est.scenario["agents"]["agents"]["wrap_up"] == 5.0  # the log's post-call time
     model = simcc.load_scenario(est.scenario)
-    overall = backtest(log.records, model, replications=10, workers=2).overall()
-    # docs/calibration.md states these errors for the calibration month.
+    # docs/calibration.md, "Evidence on all nine months": the in-sample planner's
+    # backtest of June lands within the goals (abandonment 15 %, ASA 20 %).
+    overall = planned_backtest(log.records, model, log.records, replications=6,
+                               workers=2).overall()
     assert abs(overall["abandon_rate_relerr"]) < 0.15
     assert abs(overall["asa_s_relerr"]) < 0.2
-    assert abs(overall["offered_per_day_relerr"]) < 0.05
+    typical = backtest(log.records, model, replications=4, workers=2).overall()
+    assert abs(typical["offered_per_day_relerr"]) < 0.05
 
 
 def _cli(*args):
@@ -210,3 +215,45 @@ def test_equal_priority_keeps_the_labels_and_serves_them_in_order(synthetic_log)
         estimate(contacts, "s", priority="vip")
     proc = _cli("calibrate", str(path), "-o", "unused.yaml", "--priority", "vip")
     assert proc.returncode == 2 and "--priority" in proc.stderr
+
+
+def _served(rows):
+    """Offered contacts of one day from (agent or None, queued_s, wait_s, handle_s)."""
+    frame = pd.DataFrame(rows, columns=["agent", "queued_s", "wait_s", "handle_s"])
+    handled = frame["agent"].notna()
+    return frame.assign(date=pd.Timestamp("2026-01-05"), handled=handled,
+                        abandoned=~handled, answer_s=frame["queued_s"] + frame["wait_s"],
+                        handle_s=frame["handle_s"].where(handled))
+
+
+def test_a_long_idle_gap_is_logged_in_unless_a_caller_waited_during_it():
+    from simcc.calibrate.observed import QUIET_GAP_S, agent_sessions
+
+    quiet = _served([("a", 0.0, 0.0, 100.0), ("a", 1300.0, 0.0, 100.0)])  # 20 min idle
+    assert len(agent_sessions(quiet)) == 1
+    waited = _served([("a", 0.0, 0.0, 100.0), ("a", 1300.0, 0.0, 100.0),
+                      ("b", 600.0, 60.0, 50.0)])  # a caller waited a minute meanwhile
+    assert agent_sessions(waited).groupby("agent").size().to_dict() == {"a": 2, "b": 1}
+    brief = _served([("a", 0.0, 0.0, 100.0), ("a", 1300.0, 0.0, 100.0),
+                     ("b", 600.0, 8.0, 50.0)])  # 8 s: the switch's connection time
+    assert agent_sessions(brief).groupby("agent").size().to_dict() == {"a": 1, "b": 1}
+    away = _served([("a", 0.0, 0.0, 100.0), ("a", QUIET_GAP_S + 200.0, 0.0, 100.0)])
+    assert len(agent_sessions(away)) == 2
+
+
+def test_a_quiet_center_s_staffing_is_recovered():
+    # 10 agents at 56 % occupancy: agents often wait more than 5 minutes for a call.
+    # Cutting those gaps made this center look like 8.8 agents (and its backtest gave
+    # three times the abandonment); keeping gaps without a waiting caller gives 10.
+    doc = scenario(
+        horizon={"duration": "12h", "start": "08:00"},
+        channels={"voice": {"patience": {"dist": "exponential", "mean": 200.0}}},
+        intents={"general": {"skill": "general", "handle_time": {
+            "dist": "lognormal", "mean": 200.0, "cv": 1.2}}},
+        demand=[{"channel": "voice", "rate": {"per_hour": 100}, "mix": {"general": 1.0}}],
+        agents={"team": {"count": 10, "skills": {"general": 1.0}, "channels": ["voice"]}},
+        replications=6)
+    contacts = offered_contacts(result_to_log(simcc.simulate(doc, workers=2)))
+    counts = np.array(estimate(contacts, "quiet").scenario["agents"]["agents"]["staffing"][
+        "counts"])
+    assert np.all(counts[17:39] == 10)  # 08:30 to 19:30, away from the edges

@@ -16,9 +16,11 @@ What is estimated, per intent (the log's type):
   only a lower bound — exponential unless Weibull or lognormal lowers the AIC by at
   least 10 (strong evidence);
 - **staffing**: agents logged in per interval, time-weighted, inferred from each
-  agent's services merged into sessions across idle gaps up to ``session_gap_s``
-  (agents on a break or doing other work are invisible in a call log), as a
-  per-interval staffing table of one group with every skill;
+  agent's services merged into sessions across idle gaps up to ``session_gap_s`` and
+  across longer ones during which no caller waited
+  (:func:`~simcc.calibrate.observed.agent_sessions`; agents on a break or doing other
+  work are invisible in a call log), as a per-interval staffing table of one group with
+  every skill;
 - **post-call time**: the median gap from an agent's call end to its next answer while
   callers waited (:mod:`simcc.calibrate.postcall`), as the group's constant
   ``wrap_up`` (``wrap_up="none"``: no wrap-up);

@@ -47,12 +47,26 @@ def offered_contacts(records: pd.DataFrame) -> pd.DataFrame:
 
 SESSION_GAP_S = 300.0
 """Idle gaps up to this long between two services of an agent count as logged in."""
+QUIET_GAP_S = 3600.0
+"""Longer idle gaps, up to this long, count as logged in too when no caller waited
+during them (:func:`agent_sessions`)."""
+WAIT_TOLERANCE_S = 10.0
+"""Seconds of waiting that do not count as a caller left waiting: the switch's
+connection time, and the agent's own post-call seconds at the start of a gap."""
 
 
 def agent_sessions(contacts: pd.DataFrame, gap_s: float = SESSION_GAP_S) -> pd.DataFrame:
-    """Inferred log-in periods: each agent's services of a day merged into sessions when
-    the idle gap between them is at most ``gap_s`` seconds (columns date, agent,
-    start_s, end_s in clock seconds of the date)."""
+    """Inferred log-in periods: each agent's services of a day merged into sessions
+    across idle gaps of at most ``gap_s`` seconds, and across longer gaps (up to
+    :data:`QUIET_GAP_S`) during which no caller waited (columns date, agent, start_s,
+    end_s in clock seconds of the date).
+
+    A logged-in agent who is free answers a waiting caller, so a caller waiting during
+    an agent's gap is evidence that the agent was away; a gap without one is not: in
+    a quiet hour an agent may wait ten minutes for a call. Cutting those gaps as well
+    under-staffs quiet hours (a simulated 8-agent center at 70 % occupancy looked like
+    7.7 agents and its backtest gave +24 % abandonment; with quiet gaps kept, 8.0 and
+    -2 %)."""
     served = contacts[contacts["handled"] & contacts["agent"].notna()
                       & contacts["handle_s"].notna()]
     frame = pd.DataFrame({"date": served["date"].to_numpy(),
@@ -62,10 +76,47 @@ def agent_sessions(contacts: pd.DataFrame, gap_s: float = SESSION_GAP_S) -> pd.D
     frame = frame.sort_values(["date", "agent", "start_s"], ignore_index=True)
     previous_end = frame.groupby(["date", "agent"])["end_s"].cummax().shift()
     same_agent = frame[["date", "agent"]].eq(frame[["date", "agent"]].shift()).all(axis=1)
-    new_session = ~same_agent | (frame["start_s"] - previous_end > gap_s)
-    frame["session"] = new_session.cumsum()
+    gap = frame["start_s"] - previous_end
+    merge = gap <= gap_s
+    long_gap = same_agent & ~merge & (gap <= max(QUIET_GAP_S, gap_s))
+    if long_gap.any():
+        merge |= long_gap & _no_caller_waited(contacts, frame["date"], previous_end,
+                                              frame["start_s"], long_gap)
+    frame["session"] = (~same_agent | ~merge).cumsum()
     return frame.groupby("session").agg(date=("date", "first"), agent=("agent", "first"),
                                         start_s=("start_s", "min"), end_s=("end_s", "max"))
+
+
+def _no_caller_waited(contacts: pd.DataFrame, date: pd.Series, gap_start: pd.Series,
+                      gap_end: pd.Series, rows: pd.Series) -> pd.Series:
+    """For each of ``rows``: no caller of that date waited (beyond the tolerance)
+    between ``gap_start + WAIT_TOLERANCE_S`` and ``gap_end``."""
+    quiet = pd.Series(False, index=rows.index)
+    waits = contacts[contacts["wait_s"] > WAIT_TOLERANCE_S]
+    by_date = dict(tuple(waits.groupby("date", sort=False)))
+    for day, index in rows[rows].groupby(date[rows], sort=False).groups.items():
+        starts, ends = _waiting_spans(by_date.get(day))
+        lo = gap_start[index].to_numpy() + WAIT_TOLERANCE_S
+        hi = gap_end[index].to_numpy()
+        first = np.searchsorted(ends, lo, side="right")  # first span ending after lo
+        overlaps = (first < len(starts)) & (starts[np.minimum(first, len(starts) - 1)]
+                                            < hi) if len(starts) else np.zeros(len(lo), bool)
+        quiet[index] = ~overlaps
+    return quiet
+
+
+def _waiting_spans(waits: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
+    """Disjoint, sorted spans of clock time during which at least one caller had waited
+    longer than the tolerance (starts, ends)."""
+    if waits is None or waits.empty:
+        return np.empty(0), np.empty(0)
+    start = (waits["queued_s"] + WAIT_TOLERANCE_S).to_numpy(dtype=float)
+    end = (waits["queued_s"] + waits["wait_s"]).to_numpy(dtype=float)
+    order = np.argsort(start, kind="stable")
+    start, end = start[order], np.maximum.accumulate(end[order])
+    new_span = np.r_[True, start[1:] > end[:-1]]
+    last = np.r_[np.flatnonzero(new_span)[1:] - 1, len(start) - 1]
+    return start[new_span], end[last]
 
 
 def agents_per_interval(contacts: pd.DataFrame, interval_s: float,

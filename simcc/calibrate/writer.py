@@ -20,8 +20,9 @@ COMMENTS = {
     "demand": "Daily volume = mean over the days; busyness = day-to-day variability "
               "beyond Poisson (gamma factor, cv).",
     "agents": "Agents logged in per interval, inferred from services merged across short "
-              "idle gaps (agents on breaks are invisible in a call log); wrap_up = the "
-              "median post-call time (gap to the agent's next answer while callers waited).",
+              "idle gaps, and across longer ones while no caller waited (agents on breaks "
+              "are invisible in a call log); wrap_up = the median post-call time (gap to "
+              "the agent's next answer while callers waited).",
 }
 
 
