@@ -235,7 +235,7 @@ def test_a_long_idle_gap_is_logged_in_unless_a_caller_waited_during_it():
                       ("b", 600.0, 60.0, 50.0)])  # a caller waited a minute meanwhile
     assert agent_sessions(waited).groupby("agent").size().to_dict() == {"a": 2, "b": 1}
     brief = _served([("a", 0.0, 0.0, 100.0), ("a", 1300.0, 0.0, 100.0),
-                     ("b", 600.0, 8.0, 50.0)])  # 8 s: the switch's connection time
+                     ("b", 600.0, 4.0, 50.0)])  # 4 s: the switch's connection time
     assert agent_sessions(brief).groupby("agent").size().to_dict() == {"a": 1, "b": 1}
     away = _served([("a", 0.0, 0.0, 100.0), ("a", QUIET_GAP_S + 200.0, 0.0, 100.0)])
     assert len(agent_sessions(away)) == 2

@@ -50,9 +50,11 @@ SESSION_GAP_S = 300.0
 QUIET_GAP_S = 3600.0
 """Longer idle gaps, up to this long, count as logged in too when no caller waited
 during them (:func:`agent_sessions`)."""
-WAIT_TOLERANCE_S = 10.0
-"""Seconds of waiting that do not count as a caller left waiting: the switch's
-connection time, and the agent's own post-call seconds at the start of a gap."""
+WAIT_TOLERANCE_S = 5.0
+"""Seconds of waiting that do not count as a caller left waiting, and seconds at the
+start of a gap that are the agent's own post-call time: on the bank's log no agent
+answers sooner than 3–4 s after its previous call (docs/calibration.md, "Post-call
+time")."""
 
 
 def agent_sessions(contacts: pd.DataFrame, gap_s: float = SESSION_GAP_S) -> pd.DataFrame:
