@@ -114,9 +114,14 @@ def test_calibrate_and_backtest_commands(tmp_path):
                 "--from", "1999-06-01", "--to", "1999-06-10", "-o", str(out))
     assert proc.returncode == 0, proc.stderr
     assert "patience:" in proc.stdout and "phantom" in proc.stderr
+    assert "post-call time: median" in proc.stdout
     text = out.read_text()
     assert text.startswith("# Calibrated by `simcc calibrate`")
-    simcc.load_scenario(yaml.safe_load(text))
+    doc = yaml.safe_load(text)
+    simcc.load_scenario(doc)
+    # --priority auto: the bank's "high" label marks callers who waited, not a priority.
+    assert {s["priority"] for s in doc["segments"].values()} == {1}
+    assert doc["agents"]["agents"]["wrap_up"] > 0
     plot, table = tmp_path / "bt.png", tmp_path / "bt.csv"
     proc = _cli("backtest", str(JUNE), "--format", "anonymous-bank", "--days", "weekdays",
                 "--from", "1999-06-01", "--to", "1999-06-10", "-s", str(out), "-n", "2",
@@ -201,7 +206,7 @@ def test_a_call_is_dated_by_the_day_it_started():
     assert row["queued_s"] == pytest.approx(86400 + 60)
 
 
-def test_equal_priority_keeps_the_labels_and_serves_them_in_order(synthetic_log):
+def test_equal_priority_keeps_the_labels_and_serves_them_in_order(synthetic_log, tmp_path):
     path, _ = synthetic_log
     records = load_generic(path).records.copy()
     records["segment"] = np.where(np.arange(len(records)) % 4 == 0, "high", "regular")
@@ -215,6 +220,11 @@ def test_equal_priority_keeps_the_labels_and_serves_them_in_order(synthetic_log)
         estimate(contacts, "s", priority="vip")
     proc = _cli("calibrate", str(path), "-o", "unused.yaml", "--priority", "vip")
     assert proc.returncode == 2 and "--priority" in proc.stderr
+    # --priority auto on a generic log takes a "high" label at its word.
+    labelled, out = tmp_path / "labelled.csv", tmp_path / "labelled.yaml"
+    records.to_csv(labelled, index=False)
+    assert _cli("calibrate", str(labelled), "-o", str(out)).returncode == 0
+    assert yaml.safe_load(out.read_text())["segments"]["high"]["priority"] == 2
 
 
 def _served(rows):
