@@ -7,9 +7,9 @@ with ``calendar.start_date`` the first one, and two WFM files (docs/wfm_files.md
 * ``DIR/forecast.csv`` — per date, interval and call type: the offered contacts
   (``volume``, by interval of queue entry) and their mean handle time (``aht``, over
   the interval's handled contacts with a positive handle time; that day's mean of the
-  call type when the interval has none; blank when the day has none). Handle times
-  follow the time of day (long calls in the quiet hours): a day's AHT for every
-  interval overloads the quiet hours (docs/calibration.md);
+  call type when the interval has none; blank when the day has none), as a WFM
+  forecast gives it (on the bank's months the results moved within noise against one
+  AHT per day: docs/calibration.md);
 * ``DIR/plan.csv`` — per date and interval: the agents logged in, inferred from that
   day's own sessions (as :func:`~simcc.calibrate.observed.agents_per_interval` over the
   day alone, rounded as in the typical-day table).

@@ -100,11 +100,17 @@ def _no_caller_waited(contacts: pd.DataFrame, date: pd.Series, gap_start: pd.Ser
         starts, ends = _waiting_spans(by_date.get(day))
         lo = gap_start[index].to_numpy() + WAIT_TOLERANCE_S
         hi = gap_end[index].to_numpy()
-        first = np.searchsorted(ends, lo, side="right")  # first span ending after lo
-        overlaps = (first < len(starts)) & (starts[np.minimum(first, len(starts) - 1)]
-                                            < hi) if len(starts) else np.zeros(len(lo), bool)
-        quiet[index] = ~overlaps
+        quiet[index] = ~_overlaps(starts, ends, lo, hi)
     return quiet
+
+
+def _overlaps(starts: np.ndarray, ends: np.ndarray, lo: np.ndarray,
+              hi: np.ndarray) -> np.ndarray:
+    """For each ``(lo, hi)``: whether it overlaps one of the disjoint, sorted spans."""
+    if len(starts) == 0:
+        return np.zeros(len(lo), dtype=bool)
+    first = np.searchsorted(ends, lo, side="right")  # the first span ending after lo
+    return (first < len(starts)) & (starts[np.minimum(first, len(starts) - 1)] < hi)
 
 
 def _waiting_spans(waits: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
