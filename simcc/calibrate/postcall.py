@@ -6,11 +6,12 @@ next one at once, so the gap from the end of an agent's call to its next answer,
 callers were waiting at the end of the call, is time the agent was not available:
 after-call work, the switch's connection delay, a short pause. On the Anonymous Bank
 log fewer than 1 % of the gaps before answering a caller who had waited are shorter
-than 3 s; those counted here have a median of 5–6 s and a long tail (mean 15–24 s); an agent answering a caller who did not wait at all had
-also been off its previous call for more than 5 s in 99.5 % of cases. So every call is
-followed by a few seconds of
-unavailability: :func:`post_call_time` gives their median, which ``simcc calibrate``
-writes as the group's constant ``wrap_up`` (docs/calibration.md, "Post-call time").
+than 3 s; those counted here have a median of 5–6 s and a long tail (mean 15–24 s);
+an agent answering a caller who did not wait at all had also been off its previous
+call for more than 5 s in 99.5 % of cases. So every call is followed by a few seconds
+of unavailability: :func:`post_call_time` gives their median, which ``simcc
+calibrate`` writes as the group's constant ``wrap_up`` (docs/calibration.md,
+"Post-call time").
 
 The long tail (breaks, other work) is not wrap-up: gaps over the session gap end an
 agent's session (:func:`~simcc.calibrate.observed.agent_sessions`); shorter ones are
