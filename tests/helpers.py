@@ -1,9 +1,11 @@
-"""Small scenario builders shared by the tests."""
+"""Small scenario builders (and offered-contact tables) shared by the tests."""
 
 from __future__ import annotations
 
 import copy
 from typing import Any
+
+import pandas as pd
 
 ERLANG_A: dict[str, Any] = {
     "name": "erlang-a",
@@ -48,3 +50,14 @@ def interruptible() -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def offered(rows: list[tuple]) -> pd.DataFrame:
+    """One day's offered contacts (as :func:`simcc.calibrate.observed.offered_contacts`
+    gives them) from ``(agent, queued_s, wait_s, handle_s)`` rows; agent None: the caller
+    abandoned after its wait."""
+    frame = pd.DataFrame(rows, columns=["agent", "queued_s", "wait_s", "handle_s"])
+    handled = frame["agent"].notna()
+    return frame.assign(date=pd.Timestamp("2026-01-05"), handled=handled,
+                        abandoned=~handled, answer_s=frame["queued_s"] + frame["wait_s"],
+                        handle_s=frame["handle_s"].where(handled))

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from helpers import scenario
+from helpers import offered, scenario
 
 import simcc
 from simcc.calibrate.backtest import backtest
@@ -227,27 +227,18 @@ def test_equal_priority_keeps_the_labels_and_serves_them_in_order(synthetic_log,
     assert yaml.safe_load(out.read_text())["segments"]["high"]["priority"] == 2
 
 
-def _served(rows):
-    """Offered contacts of one day from (agent or None, queued_s, wait_s, handle_s)."""
-    frame = pd.DataFrame(rows, columns=["agent", "queued_s", "wait_s", "handle_s"])
-    handled = frame["agent"].notna()
-    return frame.assign(date=pd.Timestamp("2026-01-05"), handled=handled,
-                        abandoned=~handled, answer_s=frame["queued_s"] + frame["wait_s"],
-                        handle_s=frame["handle_s"].where(handled))
-
-
 def test_a_long_idle_gap_is_logged_in_unless_a_caller_waited_during_it():
     from simcc.calibrate.observed import QUIET_GAP_S, agent_sessions
 
-    quiet = _served([("a", 0.0, 0.0, 100.0), ("a", 1300.0, 0.0, 100.0)])  # 20 min idle
+    quiet = offered([("a", 0.0, 0.0, 100.0), ("a", 1300.0, 0.0, 100.0)])  # 20 min idle
     assert len(agent_sessions(quiet)) == 1
-    waited = _served([("a", 0.0, 0.0, 100.0), ("a", 1300.0, 0.0, 100.0),
+    waited = offered([("a", 0.0, 0.0, 100.0), ("a", 1300.0, 0.0, 100.0),
                       ("b", 600.0, 60.0, 50.0)])  # a caller waited a minute meanwhile
     assert agent_sessions(waited).groupby("agent").size().to_dict() == {"a": 2, "b": 1}
-    brief = _served([("a", 0.0, 0.0, 100.0), ("a", 1300.0, 0.0, 100.0),
+    brief = offered([("a", 0.0, 0.0, 100.0), ("a", 1300.0, 0.0, 100.0),
                      ("b", 600.0, 4.0, 50.0)])  # 4 s: the switch's connection time
     assert agent_sessions(brief).groupby("agent").size().to_dict() == {"a": 1, "b": 1}
-    away = _served([("a", 0.0, 0.0, 100.0), ("a", QUIET_GAP_S + 200.0, 0.0, 100.0)])
+    away = offered([("a", 0.0, 0.0, 100.0), ("a", QUIET_GAP_S + 200.0, 0.0, 100.0)])
     assert len(agent_sessions(away)) == 2
 
 

@@ -2,9 +2,8 @@
 (simcc.calibrate.postcall): counted gaps by hand, and a simulated log whose wrap-up is
 known."""
 
-import pandas as pd
 import pytest
-from helpers import scenario
+from helpers import offered, scenario
 
 import simcc
 from simcc.calibrate.estimate import estimate
@@ -14,18 +13,8 @@ from simcc.calibrate.postcall import MIN_GAPS, busy_gaps, post_call_time
 from simcc.calibrate.synthetic import result_to_log
 
 
-def _contacts(rows):
-    """Offered contacts from (agent, queued_s, wait_s, handle_s) rows; agent None =
-    abandoned."""
-    frame = pd.DataFrame(rows, columns=["agent", "queued_s", "wait_s", "handle_s"])
-    handled = frame["agent"].notna()
-    return frame.assign(date=pd.Timestamp("2026-01-05"), handled=handled,
-                        abandoned=~handled, answer_s=frame["queued_s"] + frame["wait_s"],
-                        handle_s=frame["handle_s"].where(handled))
-
-
 def test_only_gaps_while_two_callers_wait_count():
-    contacts = _contacts([
+    contacts = offered([
         ("a", 0.0, 0.0, 100.0),      # a ends at 100 ...
         (None, 90.0, 50.0, None),    # ... while two callers wait (one abandons at 140)
         ("a", 95.0, 11.0, 50.0),     # a answers at 106: a 6 s gap, counted; ends at 156
@@ -44,7 +33,7 @@ def test_enough_gaps_give_their_median():
         gap = float(k % 3 + 4)      # 4, 5 or 6 s
         rows += [(f"a{k}", 0.0, 0.0, 100.0), (f"a{k}", 99.0, 1.0 + gap, 10.0),
                  (None, 99.0, 30.0, None)]
-    post = post_call_time(_contacts(rows))
+    post = post_call_time(offered(rows))
     assert post.wrap_up_s == 5.0 and post.diagnostics()["n"] == MIN_GAPS + 1
 
 
