@@ -253,7 +253,7 @@ def run(
 
     out = _out_path(out_text)
     check_out(out, "run", force)
-    _check_report(report)
+    _check_outputs({"--report": report})
     if RecordsSpec(records).mode != "none" and out is None:
         raise _fail(f"--records {records} needs --out (records are written to OUT/records)")
     model = prepare(scenario, _overrides(assignments), user_code=_user_code(no_user_code))
@@ -279,14 +279,6 @@ def run(
         write_text_atomic(report, render_report(result, records=kept))
     _finish(as_json, result.to_json, lambda: _print_tables(result, intervals, channel), out,
             report)
-
-
-def _check_report(report: Path | None) -> None:
-    """A ``--report`` file that cannot be written is refused before anything runs."""
-    if report is not None:
-        from simcc.report.files import check_writable
-
-        check_writable(report, "--report")
 
 
 def _check_intervals_options(intervals: bool, channel: str | None, as_json: bool,
@@ -448,7 +440,7 @@ def compare_command(
 
     out = _out_path(out_text)
     check_out(out, "compare", force)
-    _check_report(report)
+    _check_outputs({"--report": report})
     model = prepare(scenario, _overrides(assignments), user_code=_user_code(no_user_code))
     names = variant or list(model.variants)
     runs = [model, *(model.variant(name) for name in names)]  # unknown names fail here
@@ -582,8 +574,8 @@ def staff_command(
     from simcc.report.staffing import staffing_table, verdict_table
 
     model = prepare(scenario, user_code=_user_code(no_user_code))
-    outputs = {"-o": output, "--report": report, "--requirements": requirements}
-    _check_outputs({k: v for k, v in outputs.items() if v is not None})  # before the search
+    _check_outputs({"-o": output, "--report": report,  # before the search
+                    "--requirements": requirements})
     reps = replications or model.replications
     _check_work([model], reps, workers, None, quiet)
     with _executor(executor, workers, scheduler) as runner, \
@@ -860,13 +852,13 @@ def calibrate(
     if wrap_up not in WRAP_UP_RULES:
         raise _fail(f"--wrap-up: expected auto or none, got {wrap_up!r}")
     _check_days_out(days_out)
+    gap_s = _session_gap(session_gap)
     log = _read_log(logs, log_format, days, first, last)
     if priority == "auto":  # the bank's labels mark callers who waited: docs/calibration.md
         priority = "equal" if log.format == "anonymous-bank" else "labels"
     contacts = _without_special_days(offered_contacts(log.records), keep_special_days)
     result = estimate(contacts, name or output.stem, interval_s, threshold_s, handle_time,
-                      priority=priority, session_gap_s=_session_gap(session_gap),
-                      wrap_up=wrap_up)
+                      priority=priority, session_gap_s=gap_s, wrap_up=wrap_up)
     text = to_yaml(result, ", ".join(str(p) for p in logs))
     import yaml
 
@@ -875,7 +867,7 @@ def calibrate(
     if days_out is not None:  # validated and written first: a failure leaves no -o file
         from simcc.calibrate.daily import day_by_day, write_day_by_day
 
-        days = day_by_day(contacts, result.scenario, interval_s, _session_gap(session_gap))
+        days = day_by_day(contacts, result.scenario, interval_s, gap_s)
         write_day_by_day(days, days_out)
     from simcc.report.files import write_text_atomic
 
@@ -887,13 +879,16 @@ def calibrate(
                           f"({days.dates[0]} to {days.dates[-1]}) written to ", days_out))
 
 
-def _check_outputs(outputs: dict[str, Path]) -> None:
-    """Every output file (option -> path) can be written and no two are the same file:
-    checked before any work, so that a bad path writes nothing."""
+def _check_outputs(outputs: dict[str, Path | None]) -> None:
+    """Every output file given (option -> path; None: not asked for) can be written and
+    no two are the same file: checked before any work, so that a bad path writes
+    nothing."""
     from simcc.report.files import check_writable
 
     seen: dict[str, str] = {}
     for option, path in outputs.items():
+        if path is None:
+            continue
         check_writable(path, option)
         same = seen.setdefault(os.path.abspath(path), option)
         if same != option:
@@ -1017,8 +1012,7 @@ def schedule(
     from simcc.report.files import write_text_atomic
     from simcc.scenario.load import read_document
 
-    outputs = {"-o": output, "--coverage": coverage, "--shifts": shifts, "--plot": plot}
-    _check_outputs({option: path for option, path in outputs.items() if path is not None})
+    _check_outputs({"-o": output, "--coverage": coverage, "--shifts": shifts, "--plot": plot})
     spec = load_patterns(read_document(patterns))
     document = read_document(scenario)
     roster = solve_roster(read_requirements(requirements, spec.group), spec, time_limit)

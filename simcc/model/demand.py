@@ -34,12 +34,10 @@ WINDOW_S = DAY
 
 
 def rate_pieces(scenario: Scenario, demand: Demand) -> list[tuple[float, float, float]]:
-    """``(start_s, end_s, rate_per_s)`` pieces of a stream over ``[0, horizon)``; with a
-    calendar, each day's pieces follow its :class:`~simcc.scenario.calendar.DayRule`; a
-    forecast's pieces are those of all its intents (they may overlap)."""
-    if demand.forecast is not None:
-        return sorted(tuple(row[:3]) for rows in intent_pieces(scenario, demand).values()
-                      for row in rows.tolist())
+    """``(start_s, end_s, rate_per_s)`` pieces of a rate stream over ``[0, horizon)``;
+    with a calendar, each day's pieces follow its
+    :class:`~simcc.scenario.calendar.DayRule`. A forecast's pieces are per intent
+    (:func:`~simcc.scenario.forecast.intent_pieces`)."""
     if scenario.calendar is not None:
         return sorted(_calendar_pieces(scenario, demand))
     rate = demand.rate

@@ -235,12 +235,12 @@ def staff_shifts(document: dict[str, Any], model: Scenario, decision: Decision, 
               for name in dropped] + ([uncertain] if uncertain else [])
     logged = shifts.intervals(counts)
     planned = prepare(staffed)
+    hours = {g: scheduled_hours(planned, g) for g in counts}
     return StaffingPlan(
         groups={g: [int(round(v)) for v in logged[g]] for g in logged},
         interval_s=grid.interval_s, start_clock=grid.start_clock,
-        cost=float(sum(model.agents[g].cost_per_hour * scheduled_hours(planned, g)
-                       for g in counts)),
-        paid_hours=float(sum(scheduled_hours(planned, g) for g in counts)),
+        cost=float(sum(model.agents[g].cost_per_hour * h for g, h in hours.items())),
+        paid_hours=float(sum(hours.values())),
         horizon_days=model.horizon.length_s / DAY,
         scenario=planned, document=staffed, targets=targets, verification=table,
         simulations=shifts.search.simulations, replications=reps,
