@@ -195,6 +195,20 @@ def test_multi_day_charts_name_the_day():
     assert all("day" not in t.get_text() for t in ax.get_xticklabels())
 
 
+
+def test_offered_bars_of_a_long_horizon_touch_without_edges():
+    # A week of half-hours (336 bars): white edges between bars this thin hid the bars.
+    week = simcc.simulate(small(horizon={"duration": "7d", "warmup": 0, "start": "00:00",
+                                         "interval": "30m"}, replications=1),
+                          workers=1, records="none")
+    day = simcc.simulate(small(replications=1), workers=1, records="none")
+    for result, width, edge in ((week, 1.0, 0.0), (day, 0.8, None)):
+        for fig in (figures.intraday_figure(result, "voice"), figures.intraday_figure(result)):
+            bars = fig.axes[0].patches
+            assert bars and all(abs(b.get_width() - width) < 1e-9 for b in bars)
+            if edge is not None:
+                assert all(b.get_linewidth() == edge for b in bars)
+
 # ----------------------------------------------------------------------------- injection
 
 SCRIPT = "<script>alert('{}')</script>"

@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 
 from simcc.report.figures.style import (
     COLORS,
+    bar_style,
     heatmap_cmap,
     new_figure,
     plain,
@@ -97,8 +98,8 @@ def _channel_intraday(result: Result, bins: pd.DataFrame, channel: str, top: Axe
     offered = rows["offered"].to_numpy(dtype=float)
     staffed = rows["staffed_agents"].to_numpy(dtype=float)
     x = np.arange(len(bins))
-    top.bar(x, offered, width=0.8, color=COLORS["offered"], edgecolor="white",
-            label="offered contacts")
+    top.bar(x, offered, color=COLORS["offered"], label="offered contacts",
+            **bar_style(len(x)))
     twin = top.twinx()
     twin.plot(x, staffed, _marker(x), ms=3, color=COLORS["staffed"],
               label=f"staffed agents (groups serving {plain(channel)})")
@@ -123,8 +124,9 @@ def _pooled_intraday(result: Result, bins: pd.DataFrame, top: Axes, bottom: Axes
         rows = channel_rows(result, bins, name)
         offered = np.nan_to_num(rows["offered"].to_numpy(dtype=float))
         color = series_color(i)
-        top.bar(x, offered, bottom=below, width=0.8, color=color, edgecolor="white",
-                label=f"{plain(name)} (SL {_target_label(result, name)})")
+        top.bar(x, offered, bottom=below, color=color,
+                label=f"{plain(name)} (SL {_target_label(result, name)})",
+                **bar_style(len(x)))
         below = below + offered
         bottom.plot(x, rows["service_level"].to_numpy(dtype=float) * 100.0, _marker(x),
                     ms=3, color=color)

@@ -19,6 +19,7 @@ from simcc.planning.grid import fixed_agents, plan_grid
 from simcc.planning.staff import VERIFY_FACTOR
 from simcc.report.figures.style import (
     COLORS,
+    bar_style,
     new_figure,
     panel_grid,
     plain,
@@ -38,10 +39,6 @@ without color)."""
 FIXED_HATCH = "//"
 """Hatching of the groups the plan does not decide (their own staffing, counted as
 capacity)."""
-
-
-MAX_SPACED_BARS = 96
-"""Most intervals drawn as separate bars (beyond, bars touch: a week of half-hours)."""
 
 
 def interval_count(plan: StaffingPlan) -> int:
@@ -110,9 +107,7 @@ def staffing_figure(plan: StaffingPlan) -> Figure:
     fig, (top, bottom) = new_figure(2, 1, height=7.0, sharex=True, height_ratios=(3, 2))
     below = np.zeros(n)
     colors = (series_color(i) for i in range(len(plan.scenario.agents)))
-    # Many intervals (a week): touching bars without edges, or the edges hide the bars.
-    bars = {"width": 0.8, "edgecolor": "white"} if n <= MAX_SPACED_BARS else {
-        "width": 1.0, "edgecolor": "none", "linewidth": 0}
+    bars = bar_style(n)
     for name, counts in plan.groups.items():
         values = np.asarray(counts, dtype=float)
         top.bar(x, values, bottom=below, color=next(colors), label=plain(name), **bars)

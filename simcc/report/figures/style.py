@@ -52,6 +52,19 @@ def heatmap_cmap() -> Colormap:
     return colormaps[HEATMAP_CMAP].with_extremes(bad="white")
 
 
+MAX_SPACED_BARS = 96
+"""Most intervals drawn as separate bars; beyond (a week or a month of half-hours) bars
+touch, because white edges between hundreds of thin bars hide the bars themselves."""
+
+
+def bar_style(n: int) -> dict[str, Any]:
+    """Keyword arguments of ``Axes.bar`` for ``n`` bars side by side: spaced with white
+    edges up to :data:`MAX_SPACED_BARS`, touching without edges beyond."""
+    if n <= MAX_SPACED_BARS:
+        return {"width": 0.8, "edgecolor": "white"}
+    return {"width": 1.0, "edgecolor": "none", "linewidth": 0}
+
+
 def style_axes(ax: Axes, grid: str = "both") -> Axes:
     """Apply the common axes style: a light grid (``grid``: "both", "x" or "y") drawn
     behind the data."""
