@@ -2,8 +2,9 @@
 
 Arrivals are exogenous, so they are generated ahead (see :mod:`simcc.model.demand`)
 and turned into :class:`Contact` objects one window at a time. Every five minutes of simulated
-time a *slice* event schedules the arrival events of the next five minutes at once: each
-arrival costs one lean timeout and the event heap stays small.
+time a *slice* event schedules the arrivals of the next five minutes at once: each
+contact goes on SimPy's queue as its own event (no event object is made) and the
+event heap stays small.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from simpy.events import Event
 from simcc.model.contacts import ContactFactory, Routes
 from simcc.model.demand import ArrivalBatch
 from simcc.model.entities import Contact
-from simcc.model.events import Call
+from simcc.model.events import Call, schedule
 from simcc.units import MINUTE
 
 SLICE_S = 5 * MINUTE
@@ -51,7 +52,7 @@ class ArrivalFeed:
         self._schedule_slice(None)
 
     def _schedule_slice(self, _event: Event | None) -> None:
-        env, deliver = self.env, self._deliver
+        env, callbacks = self.env, (self._deliver,)
         now = env.now
         end = now + SLICE_S
         while True:
@@ -59,9 +60,10 @@ class ArrivalFeed:
                 return  # no more arrivals: the slice chain ends
             stop = int(np.searchsorted(self._times, end, side="left"))
             start, self._index = self._index, stop
-            delays = np.maximum(self._times[start:stop] - now, 0.0).tolist()
-            for contact, delay in zip(self._contacts[start:stop], delays, strict=True):
-                Call(env, delay, contact, deliver)
+            # now + delay, as a timeout of that delay would be scheduled
+            times = (now + np.maximum(self._times[start:stop] - now, 0.0)).tolist()
+            for contact, at in zip(self._contacts[start:stop], times, strict=True):
+                schedule(env, at, contact, callbacks)
             if stop < len(self._contacts):
                 break
         Call(env, SLICE_S, None, self._schedule_slice)

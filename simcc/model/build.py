@@ -13,7 +13,7 @@ from simcc.model.center import Center, ChannelState, Route
 from simcc.model.demand import arrival_batches
 from simcc.model.draws import ContactDraws
 from simcc.model.entities import Agent, Group, WaitQueue
-from simcc.model.events import Call
+from simcc.model.events import Call, process_events
 from simcc.model.journeys import Journeys
 from simcc.model.omnichannel import JourneyCenter
 from simcc.model.plan import Plan, compile_scenario
@@ -92,15 +92,10 @@ class Replication:
 
     def _run_events(self, on_chunk: Callable[[Records], None] | None, chunk_rows: int) -> None:
         """Process every event; between batches of events, hand over finished issues."""
-        step, records = self.env.step, self.records
-        try:
-            while True:
-                for _ in range(STEPS_PER_CHECK):
-                    step()
-                if on_chunk is not None and records.pending_rows() >= chunk_rows:
-                    on_chunk(records.take_finished())
-        except simpy.core.EmptySchedule:
-            pass
+        env, records = self.env, self.records
+        while process_events(env, STEPS_PER_CHECK):
+            if on_chunk is not None and records.pending_rows() >= chunk_rows:
+                on_chunk(records.take_finished())
 
     def _schedule_shifts(self) -> None:
         events = [(event, group) for name, group in self.groups.items()

@@ -41,7 +41,7 @@ from simcc.model.entities import (
     IdlePool,
     WaitQueue,
 )
-from simcc.model.events import Call, UrgentCall
+from simcc.model.events import Call, UrgentCall, schedule
 from simcc.routing.protocol import RoutingPolicy
 
 if TYPE_CHECKING:
@@ -119,6 +119,7 @@ class Center:
         # Skip the hooks the policy does not override (every contact queues; no reoffers).
         self._entry_hook = getattr(policy, "decides_entry", True)
         self._reoffer_hook = getattr(policy, "reoffers", hasattr(policy, "reoffer_after"))
+        self._done_callbacks = (self._on_done,)
 
     # -- contacts ---------------------------------------------------------------------
     def on_arrival(self, event: Event) -> None:
@@ -234,7 +235,7 @@ class Center:
         self._leg_kind(kind)
         self._leg_skill(contact.route.skill_code)
         agent.busy_s += handle + wrap
-        Call(self.env, handle + wrap, contact, self._on_done)
+        schedule(self.env, self.env._now + (handle + wrap), contact, self._done_callbacks)
 
     def record_outcome(self, contact: Contact, outcome: int, wait: float) -> None:
         """Record the outcome of a contact that did not end with an agent."""

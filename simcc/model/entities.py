@@ -13,6 +13,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from simcc.metrics.codes import ContactKind
+from simcc.model.events import SelfScheduled
+
+_INF = float("inf")
 
 # Contact states
 NEW, WAITING, IN_SERVICE, DONE = "new", "waiting", "in_service", "done"
@@ -44,19 +47,20 @@ class JourneyState:
     offered = False  # the routing made it an offer at entry
 
 
-class Contact(JourneyState):
+class Contact(JourneyState, SelfScheduled):
     """One attempt of a customer to get an issue solved (times in simulation seconds).
 
     ``skill`` is the skill the contact is routed for; ``need`` the skill its issue really
     needs (they differ for a misrouted contact, and ``need`` changes on escalation).
     ``queued_s`` is its place in the queue (see :mod:`simcc.routing.protocol`);
-    ``agent`` the agent handling it now (set when answered).
+    ``agent`` the agent handling it now (set when answered). Its arrival and the end of
+    each leg go on SimPy's queue as the contact itself (:class:`SelfScheduled`).
     """
 
     __slots__ = (
         "id", "issue_id", "channel", "intent", "skill", "need", "segment", "priority",
         "arrival_s", "queued_s", "patience_s", "base_handle_s", "resolution_p", "resolution_u",
-        "wrap_u", "acw_s", "state", "queue", "deadline_s", "route", "agent",
+        "wrap_u", "acw_s", "state", "queue", "deadline_s", "route", "agent", "callbacks",
     )
 
     def __init__(self, cid: int, channel: str, intent: str, skill: str, segment: str,
@@ -72,7 +76,7 @@ class Contact(JourneyState):
         self.acw_s: float | None = None  # a forecast's mean wrap-up (None: the group's)
         self.state = NEW
         self.queue: WaitQueue | None = None
-        self.deadline_s = float("inf")
+        self.deadline_s = _INF
         self.route = route  # the engine's Route of (channel, skill)
 
     def __repr__(self) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from heapq import heappush
+from heapq import heappop, heappush
 from typing import Any
 
 import simpy
@@ -46,3 +46,51 @@ class UrgentCall(Event):
         self._value = None
         self._ok = True
         heappush(env._queue, (at_s, URGENT, next(env._eid), self))
+
+
+class SelfScheduled:
+    """Mixin for an object that goes on SimPy's queue as its own event, with no event
+    object made for it: ``schedule(env, at_s, obj, callbacks)``; its callbacks receive
+    the object itself (also as ``obj._value``, as a :class:`Call`'s payload is read).
+
+    SimPy's loop needs only ``callbacks`` and ``_ok`` of an event. The object must not
+    be on the queue twice at once (its second scheduling would replace the first's
+    callbacks). Subclasses declare the ``callbacks`` slot.
+    """
+
+    __slots__ = ()
+    _ok = True
+
+    @property
+    def _value(self) -> SelfScheduled:
+        return self
+
+
+def schedule(env: simpy.Environment, at_s: float, obj: SelfScheduled,
+             callbacks: tuple[Callable[[Any], None], ...]) -> None:
+    """Put ``obj`` on the queue of ``env`` at time ``at_s`` (NORMAL priority, after the
+    events already there for that time), to be processed with ``callbacks``."""
+    obj.callbacks = callbacks
+    heappush(env._queue, (at_s, NORMAL, next(env._eid), obj))
+
+
+def process_events(env: simpy.Environment, count: int) -> bool:
+    """Process up to ``count`` events of ``env`` exactly as ``env.step()`` would, one
+    after the other (clock, callbacks, failed events raised), without a method call per
+    event; False when the queue ran empty.
+
+    The engine has no process that could stop the simulation, so SimPy's
+    ``StopSimulation`` handling is not needed here.
+    """
+    queue = env._queue
+    for _ in range(count):
+        if not queue:
+            return False
+        env._now, _, _, event = heappop(queue)
+        callbacks, event.callbacks = event.callbacks, None
+        for callback in callbacks:
+            callback(event)
+        if not event._ok and not hasattr(event, "_defused"):
+            failure = event._value  # as Environment.step: a copy with the cause
+            raise type(failure)(*failure.args) from failure
+    return bool(queue)
