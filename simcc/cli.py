@@ -1065,6 +1065,7 @@ def replay(
     first: FromOpt = None,
     last: ToOpt = None,
     replications: ReplicationsOpt = None,
+    workers: WorkersOpt = None,
     staffing: Annotated[str, typer.Option(
         help="scenario (its own staffing) or log (each day's staffing inferred from the "
         "log, for the scenario's one agent group)")] = "scenario",
@@ -1085,7 +1086,8 @@ def replay(
     model = prepare(scenario, user_code=_user_code(no_user_code))
     log = _read_log(logs, log_format, days, first, last)
     result = run_replay(log.records, model, replications=replications, staffing=staffing,
-                        keep_special_days=keep_special_days, session_gap_s=gap_s)
+                        keep_special_days=keep_special_days, session_gap_s=gap_s,
+                        workers=workers)
     if not keep_special_days:
         _name_special_days(result.special_days)
     if result.dropped:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 from helpers import scenario
 
@@ -17,6 +18,8 @@ from simcc.calibrate.observed import offered_contacts
 from simcc.calibrate.replay import day_trace, replay
 from simcc.calibrate.synthetic import result_to_log
 from simcc.dists import make_sampler
+from simcc.errors import SimccError
+from simcc.experiment.executors import SerialExecutor
 from simcc.model import Streams, compile_scenario, replication_seedseq
 from simcc.model.trace import cdf_at, trace_batches
 
@@ -58,6 +61,27 @@ def test_replay_with_the_logs_staffing_reproduces_the_log(log_path, calibrated):
     doc["agents"]["agents"]["staffing"]["counts"] = [c + 2 if c else 0 for c in counts]
     more = replay(records, simcc.load_scenario(doc), replications=4).overall()
     assert more["abandon_rate_sim"] < 0.7 * overall["abandon_rate_sim"]
+
+
+def test_the_replayed_days_give_the_same_numbers_on_any_executor(log_path, calibrated):
+    """The days' replications run as tasks: two worker processes, serially in this
+    process, with one worker: the same table to the last bit."""
+    records = load_generic(log_path).records
+    tables = [replay(records, calibrated, replications=2, staffing="log", **how).table
+              for how in ({"workers": 2}, {"executor": SerialExecutor()}, {"workers": 1})]
+    pd.testing.assert_frame_equal(tables[0], tables[1], check_exact=True)
+    pd.testing.assert_frame_equal(tables[0], tables[2], check_exact=True)
+
+
+def test_a_replay_too_large_is_refused_before_it_runs(log_path, calibrated, monkeypatch):
+    """The work estimate counts the log's contacts (about 900 a day, six days)."""
+    records = load_generic(log_path).records
+    monkeypatch.setenv("SIMCC_LIMITS", "contacts=5000")
+    with pytest.raises(SimccError, match="too large: contacts 1[01]"):
+        replay(records, calibrated, replications=2, staffing="log")
+    monkeypatch.setenv("SIMCC_LIMITS", "contacts=20000")
+    overall = replay(records, calibrated, replications=2, staffing="log").overall()
+    assert overall["offered_per_day_sim"] == overall["offered_per_day_obs"]
 
 
 def test_the_replayed_contacts_are_the_logs(log_path, calibrated):

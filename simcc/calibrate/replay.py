@@ -29,8 +29,8 @@ from simcc.calibrate.observed import SESSION_GAP_S, offered_contacts
 from simcc.calibrate.planfrom import clean_days, only_group, with_day_staffing
 from simcc.calibrate.pooled import pooled_hours, pooled_overall, side_by_side
 from simcc.errors import SimccError
-from simcc.experiment.replications import run_replication
-from simcc.model.plan import compile_scenario
+from simcc.experiment.executors import Executor, LocalExecutor
+from simcc.experiment.replications import run_scenarios
 from simcc.model.trace import Trace
 from simcc.scenario.schema import Scenario
 
@@ -58,9 +58,12 @@ class Replay:
 
 def replay(records: pd.DataFrame, scenario: Scenario, replications: int | None = None,
            seed: int | None = None, staffing: Staffing = "scenario",
-           keep_special_days: bool = False, session_gap_s: float = SESSION_GAP_S) -> Replay:
+           keep_special_days: bool = False, session_gap_s: float = SESSION_GAP_S,
+           workers: int | None = None, executor: Executor | None = None) -> Replay:
     """Replay the offered contacts of ``records`` (a generic-format log) day by day
-    under ``scenario`` (see the module docstring)."""
+    under ``scenario`` (see the module docstring). The days' replications run on
+    ``executor`` (default: local worker processes, ``workers`` of them); every executor
+    gives the same numbers."""
     if staffing not in ("scenario", "log"):
         raise SimccError(f"staffing: expected scenario or log, got {staffing!r}")
     group = only_group(scenario) if staffing == "log" else None
@@ -75,19 +78,16 @@ def replay(records: pd.DataFrame, scenario: Scenario, replications: int | None =
     interval = scenario.horizon.interval
     replications = DEFAULT_REPLICATIONS if replications is None else replications
     seed = scenario.seed if seed is None else seed
-    outputs = []
-    for date in dates:
-        day = contacts[contacts["date"] == date]
-        model = scenario if group is None else with_day_staffing(scenario, group, day,
-                                                                 interval, session_gap_s)
-        plan, trace = compile_scenario(model), day_trace(day, scenario)
-        outputs.append([run_replication(plan, seed, r, trace=trace)
-                        for r in range(replications)])
+    by_date = [contacts[contacts["date"] == date] for date in dates]
+    models = [scenario if group is None else
+              with_day_staffing(scenario, group, day, interval, session_gap_s)
+              for day in by_date]
+    outputs = run_scenarios(models, replications, seed, executor or LocalExecutor(workers),
+                            "none", traces=[day_trace(day, scenario) for day in by_date])
     threshold = next(iter(scenario.channels.values())).service_level.threshold
     table = side_by_side(observed_kpis(contacts, threshold, interval),
                          pooled_hours(outputs), pooled_overall(outputs))
-    days = pd.DataFrame({"date": dates,
-                         "contacts": [int((contacts["date"] == d).sum()) for d in dates]})
+    days = pd.DataFrame({"date": dates, "contacts": [len(day) for day in by_date]})
     return Replay(table, days, special, dropped)
 
 

@@ -189,6 +189,17 @@ def estimate_work(scenarios: Sequence[Scenario], replications: int,
                         workers or os.cpu_count() or 1)
 
 
+def estimate_trace_work(scenarios: Sequence[Scenario], trace_contacts: Sequence[int],
+                        replications: int, workers: int | None = None) -> WorkEstimate:
+    """The work of replaying a trace of ``trace_contacts[k]`` contacts under
+    ``scenarios[k]`` (:mod:`simcc.model.trace`), ``replications`` times each; a trace's
+    contacts all count as arriving in one day (the replay's traces are days)."""
+    contacts = sum(trace_contacts) * replications
+    return WorkEstimate(contacts, max(trace_contacts, default=0),
+                        max((agent_count(s) for s in scenarios), default=0),
+                        len(scenarios) * replications, workers or os.cpu_count() or 1)
+
+
 def check_work(estimate: WorkEstimate, limits: Limits) -> WorkEstimate:
     """``estimate`` when it is within ``limits``; else :class:`SimccError` with the
     estimate, the limits exceeded and how to lift them."""

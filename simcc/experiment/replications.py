@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from simcc.experiment.executors import Executor
-from simcc.experiment.limits import Limits, check_work, estimate_work
+from simcc.experiment.limits import Limits, check_work, estimate_trace_work, estimate_work
 from simcc.experiment.records_out import RecordsSpec
 from simcc.experiment.shared import Shared
 from simcc.metrics.issues import issues_frame
@@ -85,18 +85,24 @@ def run_scenarios(scenarios: Sequence[Scenario], replications: int, seed: int,
                   executor: Executor, records: RecordsSpec | str,
                   progress: Progress | None = None,
                   on_scenario: Callable[[int, list[ReplicationOutput]], None] | None = None,
-                  limits: Limits | None = None) -> list[list[ReplicationOutput]]:
+                  limits: Limits | None = None,
+                  traces: Sequence[Trace] | None = None) -> list[list[ReplicationOutput]]:
     """Replications ``0..replications-1`` of every scenario (same seed: common random
     numbers), submitted to ``executor`` as one batch of tasks so that all its workers
     stay busy. ``progress`` counts finished replications of all scenarios;
     ``on_scenario(k, outputs)`` runs as soon as the replications of scenario ``k`` are
-    all done. Returns the outputs per scenario, ordered by replication.
+    all done. Returns the outputs per scenario, ordered by replication. With
+    ``traces``, scenario ``k`` replays ``traces[k]`` (:mod:`simcc.model.trace`) instead
+    of drawing its demand's arrivals.
 
     Before anything runs, the expected work is checked against ``limits`` (default: the
     defaults changed by ``SIMCC_LIMITS``; :mod:`simcc.experiment.limits`), raising
     :class:`~simcc.errors.SimccError` with the estimate when it is too large."""
-    check_work(estimate_work(scenarios, replications),
-               Limits.from_environment() if limits is None else limits)
+    if traces is not None and len(traces) != len(scenarios):
+        raise ValueError("run_scenarios: one trace per scenario")
+    estimate = (estimate_work(scenarios, replications) if traces is None else
+                estimate_trace_work(scenarios, [len(t) for t in traces], replications))
+    check_work(estimate, Limits.from_environment() if limits is None else limits)
     total = len(scenarios) * replications
     outputs: list[list[ReplicationOutput | None]] = [[None] * replications for _ in scenarios]
     missing = [replications] * len(scenarios)
@@ -114,9 +120,11 @@ def run_scenarios(scenarios: Sequence[Scenario], replications: int, seed: int,
             on_scenario(k, outputs[k])
 
     # Each scenario is compiled once here, pickled once (as its scenario) and compiled
-    # again once per worker process, not once per task.
-    plans = [compile_scenario(scenario) for scenario in scenarios]
-    tasks = [(shared, seed, index, records)
-             for shared in map(Shared, plans) for index in range(replications)]
+    # again once per worker process, not once per task; so is each trace.
+    plans = [Shared(compile_scenario(scenario)) for scenario in scenarios]
+    replayed = [None] * len(plans) if traces is None else [Shared(t) for t in traces]
+    tasks = [(plan, seed, index, records, trace)
+             for plan, trace in zip(plans, replayed, strict=True)
+             for index in range(replications)]
     executor.map(run_replication, tasks, collect)
     return outputs  # type: ignore[return-value]

@@ -1,4 +1,9 @@
-"""Lean SimPy events for the engine's hot path."""
+"""Lean SimPy events for the engine's hot path, and the loop that processes them.
+
+SimPy is the kernel: its :class:`~simpy.Environment` holds the clock and the event queue
+(time, priority, insertion number); these helpers only put events on that queue and take
+them off without SimPy's per-event method calls and checks.
+"""
 
 from __future__ import annotations
 
@@ -68,8 +73,9 @@ class SelfScheduled:
 
 def schedule(env: simpy.Environment, at_s: float, obj: SelfScheduled,
              callbacks: tuple[Callable[[Any], None], ...]) -> None:
-    """Put ``obj`` on the queue of ``env`` at time ``at_s`` (NORMAL priority, after the
-    events already there for that time), to be processed with ``callbacks``."""
+    """Put ``obj`` on the queue of ``env`` at time ``at_s`` (not in the past; NORMAL
+    priority, after the events already there for that time), to be processed with
+    ``callbacks``."""
     obj.callbacks = callbacks
     heappush(env._queue, (at_s, NORMAL, next(env._eid), obj))
 
