@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING
 
 from simcc.metrics.codes import ContactKind
 from simcc.model.events import SelfScheduled
+
+if TYPE_CHECKING:
+    from simcc.dists import Sampler
+    from simcc.model.center import Route
 
 _INF = float("inf")
 
@@ -65,7 +69,8 @@ class Contact(JourneyState, SelfScheduled):
 
     def __init__(self, cid: int, channel: str, intent: str, skill: str, segment: str,
                  priority: int, arrival_s: float, patience_s: float, base_handle_s: float,
-                 resolution_p: float, resolution_u: float, wrap_u: float, route: Any = None):
+                 resolution_p: float, resolution_u: float, wrap_u: float,
+                 route: Route | None = None):
         self.id = self.issue_id = cid
         self.channel, self.intent, self.skill = channel, intent, skill
         self.need = skill
@@ -88,7 +93,7 @@ class Group:
     with concurrency, a pool of agents with spare capacity."""
 
     def __init__(self, name: str, skills: dict[str, float], channels: list[str],
-                 wrap_up: Any | None, cost_per_hour: float, capacity: dict[str, int]):
+                 wrap_up: Sampler | None, cost_per_hour: float, capacity: dict[str, int]):
         self.name = name
         self.skills = dict(skills)
         self.channels = list(channels)
