@@ -10,7 +10,7 @@ calls with its own daily staffing. Weekdays, special days left out.
     python benchmarks/bank_months.py [--replications 10] [--segments equal|labels|one]
 
 Prints the markdown rows of the table in docs/calibration.md and the mean absolute
-relative errors. About a minute on the 2-core machine.
+relative errors. About a minute and a half on the 2-core machine.
 """
 
 from __future__ import annotations
