@@ -14,7 +14,7 @@ from simcc.experiment.records_out import RecordsSpec, in_sample
 from simcc.experiment.replications import run_replication
 from simcc.metrics.intervals import interval_table
 from simcc.metrics.kpis import Period, replication_kpis
-from simcc.metrics.records import to_frames
+from simcc.metrics.records import member_of, to_frames
 from simcc.metrics.streaming import WaitHistogram
 from simcc.model import build, replication_seedseq
 from tests.helpers import scenario
@@ -193,3 +193,11 @@ def test_parquet_records_equal_the_records_in_memory(tmp_path, small_chunks):
                                       check_categorical=False)
     assert len(small_chunks) > 4 * 15  # every run were written chunk by chunk
     assert not [p for p in tmp_path.rglob("*") if p.name.startswith(".")]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 2**41), max_size=60), st.lists(st.integers(0, 2**41), max_size=60))
+def test_member_of_is_isin(values, pool):
+    """The sorted-lookup membership of take_finished answers as np.isin does."""
+    values, pool = np.array(values, dtype=np.int64), np.array(pool, dtype=np.int64)
+    assert np.array_equal(member_of(values, np.unique(pool)), np.isin(values, pool))

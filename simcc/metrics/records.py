@@ -155,9 +155,9 @@ class Records:
         if everything:
             done = np.ones(len(ids), dtype=bool)
         else:
-            live = ~np.isin(ids, self.ended.arrays()["contact_id"])
-            done = ~np.isin(issue, issue[live])
-        done_ids = ids[done]
+            live = ~member_of(ids, np.sort(self.ended.arrays()["contact_id"]))
+            done = ~member_of(issue, np.unique(issue[live]))
+        done_ids = np.sort(ids[done])
         n_first = len(first["contact_id"])
         first_done = done[:n_first]
         chunk.arrivals.append({k: v[first_done] for k, v in first.items()})
@@ -166,10 +166,19 @@ class Records:
         self.followups.move_rows(done[n_first:], chunk.followups)
         for name in ("outcomes", "legs", "events", "ended"):
             table = getattr(self, name)
-            table.move_rows(np.isin(table.arrays()["contact_id"], done_ids),
+            table.move_rows(member_of(table.arrays()["contact_id"], done_ids),
                             getattr(chunk, name))
         self.sessions.move_rows(np.ones(len(self.sessions), dtype=bool), chunk.sessions)
         return chunk
+
+
+def member_of(values: np.ndarray, pool: np.ndarray) -> np.ndarray:
+    """Whether each of ``values`` is in ``pool`` (sorted ascending): ``np.isin`` by
+    binary search, several times faster on the engine's id columns."""
+    if not len(pool):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(pool, values), len(pool) - 1)
+    return pool[at] == values
 
 
 @dataclass(frozen=True)
